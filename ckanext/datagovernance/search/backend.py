@@ -1,0 +1,377 @@
+"""The pysolr client surface, answered by PostgreSQL.
+
+CKAN builds its Solr documents and queries itself (``ckan.lib.search``) and
+hands them to ``make_connection()``'s client. This class is that client: it
+stores the documents in ``datagovernance_search_index`` through CKAN's own
+SQLAlchemy session (so the index row is written in the dataset's transaction)
+and answers ``search()`` with the Solr response shape CKAN expects.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from typing import Any, Iterable
+
+import click
+import pysolr
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+import ckan.model as model
+from ckan.common import config
+from ckan.lib.search.common import (
+    SearchError,
+    SearchIndexError,
+    SearchQueryError,
+    solr_datetime_decoder,
+)
+
+from . import query as lucene
+
+log = logging.getLogger(__name__)
+
+TABLE = "datagovernance_search_index"
+# Stored-only fields: returned for `fl`, never searched (as in CKAN's schema).
+STORED_ONLY = frozenset({"data_dict", "validated_data_dict"})
+# Which tsvector weight a field's words get; everything else textual is D.
+WEIGHTS = {"name": "A", "title": "A", "tags": "B", "groups": "B", "notes": "C"}
+# Fields that never contribute to free text (ids, flags, bookkeeping).
+NOT_TEXT = frozenset(
+    {
+        "id", "index_id", "site_id", "entity_type", "dataset_type", "type", "state",
+        "capacity", "permission_labels", "private", "owner_org", "creator_user_id",
+        "metadata_created", "metadata_modified", "num_resources", "num_tags",
+        "title_string", "isopen", "license_url", "indexed_ts",
+    }
+)
+_SORT_FIELD_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_RANK_WEIGHTS = "{0.25, 0.25, 0.5, 1.0}"  # D, C, B, A ~ qf "name^4 title^4 tags^2 groups^2 text"
+
+
+def _text_config() -> str:
+    return config.get("ckanext.datagovernance.search.text_config") or "german"
+
+
+def _statement_timeout() -> int:
+    return int(config.get("ckanext.datagovernance.search.statement_timeout") or 0)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return list(value)
+    return [value]
+
+
+def _as_string(key: str, value: Any) -> str | None:
+    if value is None or isinstance(value, dict):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if key.endswith("_date") or key in lucene.TIMESTAMP_FIELDS or isinstance(value, dt.datetime):
+        return lucene.normalise_date_string(value) or str(value)
+    return str(value)
+
+
+def _parse_timestamp(value: Any) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return lucene.parse_solr_date(str(value))
+    except SearchQueryError:
+        return None
+
+
+def build_row(doc: dict[str, Any]) -> dict[str, Any]:
+    """One Solr document -> the column values of its index row."""
+    fields: dict[str, list[str]] = {}
+    text: dict[str, list[str]] = {"A": [], "B": [], "C": [], "D": []}
+    for key, value in doc.items():
+        if key in STORED_ONLY:
+            continue
+        # distinct values: facets count datasets, not resources
+        values = list(dict.fromkeys(s for s in (_as_string(key, v) for v in _as_list(value)) if s is not None))
+        if not values:
+            continue
+        fields[key] = values
+        if key not in NOT_TEXT and not key.endswith("_date"):
+            text[WEIGHTS.get(key, "D")].extend(values)
+    index_id = doc.get("index_id") or doc.get("id")
+    if not index_id or not doc.get("id"):
+        raise SearchIndexError("Search document without id")
+    title = doc.get("title")
+    return {
+        "index_id": str(index_id),
+        "id": str(doc["id"]),
+        "site_id": str(doc.get("site_id") or config.get("ckan.site_id")),
+        "name": doc.get("name"),
+        "title": title if isinstance(title, str) else None,
+        "title_string": doc.get("title_string"),
+        "metadata_modified": _parse_timestamp(doc.get("metadata_modified")),
+        "metadata_created": _parse_timestamp(doc.get("metadata_created")),
+        "fields": json.dumps(fields),
+        "doc": json.dumps(doc, default=str),
+        "ta": " ".join(text["A"]),
+        "tb": " ".join(text["B"]),
+        "tc": " ".join(text["C"]),
+        "td": " ".join(text["D"]),
+        "cfg": _text_config(),
+    }
+
+
+def _vector(param: str, weight: str) -> str:
+    return (
+        f"setweight(to_tsvector(CAST(:cfg AS regconfig), :{param}) || "
+        f"to_tsvector('simple', :{param}), '{weight}')"
+    )
+
+
+_UPSERT = sa.text(
+    f"""
+    INSERT INTO {TABLE} (index_id, id, site_id, name, title, title_string,
+        metadata_modified, metadata_created, fields, doc, tsv, title_tsv, indexed_at)
+    VALUES (:index_id, :id, :site_id, :name, :title, :title_string,
+        :metadata_modified, :metadata_created, CAST(:fields AS jsonb), CAST(:doc AS jsonb),
+        {_vector("ta", "A")} || {_vector("tb", "B")} || {_vector("tc", "C")} || {_vector("td", "D")},
+        to_tsvector(CAST(:cfg AS regconfig), coalesce(:title, '')) || to_tsvector('simple', coalesce(:title, '')),
+        now())
+    ON CONFLICT (index_id) DO UPDATE SET
+        id = EXCLUDED.id, site_id = EXCLUDED.site_id, name = EXCLUDED.name,
+        title = EXCLUDED.title, title_string = EXCLUDED.title_string,
+        metadata_modified = EXCLUDED.metadata_modified,
+        metadata_created = EXCLUDED.metadata_created, fields = EXCLUDED.fields,
+        doc = EXCLUDED.doc, tsv = EXCLUDED.tsv, title_tsv = EXCLUDED.title_tsv,
+        indexed_at = EXCLUDED.indexed_at
+    """
+)
+
+
+def _in_cli() -> bool:
+    return click.get_current_context(silent=True) is not None
+
+
+class PostgresSolr:
+    """Drop-in for ``pysolr.Solr`` as CKAN uses it."""
+
+    def __init__(self, decode_dates: bool = True) -> None:
+        self.decode_dates = decode_dates
+        self.url = f"postgresql:{TABLE}"
+
+    # -- writing ------------------------------------------------------------
+    def add(self, docs: Iterable[dict[str, Any]], commit: bool = True, **kwargs: Any) -> str:
+        rows = [build_row(d) for d in docs]
+        if not rows:
+            return ""
+        try:
+            model.Session.execute(_UPSERT, rows)
+        except sa_exc.DBAPIError as e:
+            raise SearchIndexError(f"Could not write the search index: {e.orig}") from e
+        return ""
+
+    def delete(
+        self, id: str | list[str] | None = None, q: str | None = None, commit: bool = True, **kwargs: Any
+    ) -> str:
+        if id is None and q is None:
+            raise ValueError('You must specify "id" or "q".')
+        params: dict[str, Any]
+        if id is not None:
+            where, params = "index_id = ANY(:ids)", {"ids": _as_list(id)}
+        else:
+            compiler = lucene.QueryCompiler(_text_config())
+            where, params = compiler.compile(q or ""), compiler.params
+        model.Session.execute(sa.text(f"DELETE FROM {TABLE} WHERE {where}"), params)
+        # Inside an action CKAN commits the whole transaction itself; a bare
+        # CLI call (`ckan search-index clear NAME`) has nobody else to do it.
+        if commit and _in_cli():
+            model.Session.commit()
+        return ""
+
+    def commit(self, **kwargs: Any) -> str:
+        # An explicit Solr commit makes index changes durable.
+        model.Session.commit()
+        return ""
+
+    def optimize(self, **kwargs: Any) -> str:
+        return ""
+
+    def ping(self, **kwargs: Any) -> str:
+        model.Session.execute(sa.text(f"SELECT 1 FROM {TABLE} LIMIT 1"))
+        return "{}"
+
+    # -- reading ------------------------------------------------------------
+    def search(self, q: str | None = None, search_handler: str | None = None, **kwargs: Any) -> pysolr.Results:
+        params = {k: v for k, v in kwargs.items()}
+        compiler = lucene.QueryCompiler(
+            _text_config(),
+            default_operator=str(params.get("q.op") or "AND"),
+            default_field=str(params.get("df") or "text"),
+        )
+        q = q if q is not None else params.get("q", "*:*")
+        def_type = params.get("defType", "lucene")
+        if def_type in ("dismax", "edismax") and q not in ("*:*", ""):
+            where = [compiler.compile_free_text(q)]
+        else:
+            where = [compiler.compile(q or "*:*")]
+        for fq in _as_list(params.get("fq")):
+            if fq:
+                where.append(compiler.compile(str(fq)))
+        cond = " AND ".join(where)
+        rows = _int_param(params, "rows", 10)
+        start = _int_param(params, "start", 0)
+        fl = _field_list(params.get("fl"))
+        order_by, needs_rank = _order_by(params.get("sort"), compiler)
+        rank_sql = _rank_sql(compiler) if (needs_rank or "score" in fl) else "1.0"
+
+        facet_fields = []
+        if str(params.get("facet", "false")).lower() in ("true", "on", "1"):
+            facet_fields = [str(f) for f in _as_list(params.get("facet.field")) if f]
+            facet_fields = list(dict.fromkeys(facet_fields))
+        facet_limit = _int_param(params, "facet.limit", 50, allow_negative=True)
+        facet_mincount = max(1, _int_param(params, "facet.mincount", 1))
+
+        bind = compiler.params
+        try:
+            with model.Session.begin_nested():
+                restore = self._set_timeout()
+                total = model.Session.execute(
+                    sa.text(f"SELECT count(*) FROM {TABLE} WHERE {cond}"), bind
+                ).scalar_one()
+                docs: list[dict[str, Any]] = []
+                if rows > 0 and total > start:
+                    docs = self._fetch(cond, bind, fl, rank_sql, order_by, rows, start)
+                facets = {}
+                if facet_fields and total:
+                    facets = self._facets(cond, bind, facet_fields, facet_limit, facet_mincount)
+                if restore is not None:
+                    model.Session.execute(
+                        sa.text("SELECT set_config('statement_timeout', :t, true)"), {"t": restore}
+                    )
+        except sa_exc.OperationalError as e:
+            if "statement timeout" in str(e.orig) or "canceling statement" in str(e.orig):
+                raise SearchError("Search took too long and was cancelled; narrow the query") from e
+            raise SearchError(f"Search failed: {e.orig}") from e
+        except sa_exc.DBAPIError as e:
+            raise SearchQueryError(f"Invalid search query: {str(e.orig).splitlines()[0]}") from e
+
+        if self.decode_dates:
+            docs = [solr_datetime_decoder(d) for d in docs]
+        facet_counts = {
+            "facet_fields": {f: [x for pair in facets.get(f, []) for x in pair] for f in facet_fields}
+        }
+        return pysolr.Results({"response": {"numFound": total, "docs": docs}, "facet_counts": facet_counts})
+
+    # -- helpers ------------------------------------------------------------
+    def _set_timeout(self) -> str | None:
+        timeout = _statement_timeout()
+        if timeout <= 0:
+            return None
+        return model.Session.execute(
+            sa.text("SELECT current_setting('statement_timeout'), set_config('statement_timeout', :t, true)"),
+            {"t": f"{timeout}ms"},
+        ).first()[0]
+
+    def _fetch(
+        self, cond: str, bind: dict[str, Any], fl: list[str], rank_sql: str, order_by: str, rows: int, start: int
+    ) -> list[dict[str, Any]]:
+        if "*" in fl:
+            select = "doc"
+        else:
+            wanted = [f for f in fl if f != "score"]
+            pairs = ", ".join(f"'{f}', doc -> '{f}'" for f in wanted) if wanted else ""
+            select = f"jsonb_strip_nulls(jsonb_build_object({pairs}))" if pairs else "'{}'::jsonb"
+        sql = (
+            f"SELECT {select} AS d, {rank_sql} AS score FROM {TABLE} WHERE {cond} "
+            f"ORDER BY {order_by} LIMIT :_rows OFFSET :_start"
+        )
+        result = model.Session.execute(sa.text(sql), dict(bind, _rows=rows, _start=start))
+        docs = []
+        for d, score in result:
+            d = dict(d)
+            if "score" in fl:
+                d["score"] = float(score)
+            docs.append(d)
+        return docs
+
+    def _facets(
+        self, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int
+    ) -> dict[str, list[tuple[str, int]]]:
+        rank_limit = "" if limit < 0 else "WHERE rn <= :_flimit"
+        sql = f"""
+            SELECT key, value, n FROM (
+                SELECT key, value, n,
+                       row_number() OVER (PARTITION BY key ORDER BY n DESC, value) AS rn
+                FROM (
+                    SELECT f.key, v.value, count(*) AS n
+                    FROM (SELECT fields FROM {TABLE} WHERE {cond}) AS d
+                    CROSS JOIN unnest(CAST(:_ffields AS text[])) AS f(key)
+                    CROSS JOIN LATERAL jsonb_array_elements_text(d.fields -> f.key) AS v(value)
+                    GROUP BY f.key, v.value
+                    HAVING count(*) >= :_fmin
+                ) AS g
+            ) AS ranked {rank_limit}
+            ORDER BY key, n DESC, value
+        """
+        out: dict[str, list[tuple[str, int]]] = {}
+        result = model.Session.execute(
+            sa.text(sql), dict(bind, _ffields=fields, _fmin=mincount, _flimit=limit)
+        )
+        for key, value, n in result:
+            out.setdefault(key, []).append((value, int(n)))
+        return out
+
+
+def _int_param(params: dict[str, Any], key: str, default: int, allow_negative: bool = False) -> int:
+    raw = params.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError) as e:
+        raise SearchQueryError(f'Invalid "{key}" parameter {raw!r}: must be an integer') from e
+    if value < 0 and not allow_negative:
+        raise SearchQueryError(f'Invalid "{key}" parameter {raw!r}: must not be negative')
+    return value
+
+
+def _field_list(fl: Any) -> list[str]:
+    if not fl:
+        return ["*", "score"]
+    names = [f for f in re.split(r"[\s,]+", str(fl)) if f]
+    for f in names:
+        if f not in ("*", "score") and not _SORT_FIELD_RE.match(f):
+            raise SearchQueryError(f'Invalid field {f!r} in "fl"')
+    return names
+
+
+def _order_by(sort: Any, compiler: lucene.QueryCompiler) -> tuple[str, bool]:
+    """Solr sort spec -> ORDER BY; unknown syntax is a SearchQueryError."""
+    parts = []
+    needs_rank = False
+    for item in [s.strip() for s in str(sort or "score desc").split(",") if s.strip()]:
+        bits = item.split()
+        if len(bits) != 2 or bits[1].lower() not in ("asc", "desc") or not _SORT_FIELD_RE.match(bits[0]):
+            raise SearchQueryError('Invalid "sort" parameter')
+        name, direction = bits[0], bits[1].upper()
+        if name == "score":
+            needs_rank = True
+            parts.append(f"score {direction}")
+        elif name in ("metadata_modified", "metadata_created", "title_string", "name"):
+            parts.append(f"{name} {direction} NULLS LAST")
+        else:
+            parts.append(f"doc -> {compiler.bind(name)} {direction} NULLS LAST")
+    parts.append("index_id")  # a total order keeps paging stable
+    return ", ".join(parts), needs_rank
+
+
+def _rank_sql(compiler: lucene.QueryCompiler) -> str:
+    if not compiler.rank_terms:
+        return "1.0"
+    cfg = compiler.bind(_text_config())
+    queries = []
+    for term in compiler.rank_terms[:32]:
+        p = compiler.bind(term)
+        queries.append(f"to_tsquery(CAST({cfg} AS regconfig), {p}) || to_tsquery('simple', {p})")
+    return f"ts_rank('{_RANK_WEIGHTS}', tsv, {' || '.join(queries)})"

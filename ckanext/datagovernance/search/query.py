@@ -1,0 +1,412 @@
+"""Lucene/Solr query syntax -> SQL over the search index table.
+
+The grammar is parsed by `luqum` (a maintained Lucene query parser); this
+module only walks its syntax tree and emits a SQL boolean expression with bound
+parameters. Field semantics follow CKAN's Solr schema:
+
+* text fields (tokenised, German stemming + exact tokens): ``text`` (all text),
+  ``title``, ``notes`` and the other free-text fields listed in ``TEXT_FIELDS``;
+* ``name_ngram``/``title_ngram``: substring match (autocomplete);
+* ``metadata_modified``/``metadata_created``: timestamps (ranges, date math);
+* everything else is a string field: exact, case-sensitive values, wildcards,
+  ranges (numeric when both bounds are numbers, else lexicographic).
+
+Anything the grammar or these rules cannot express raises
+``SearchQueryError`` with a message naming the problem; no SQL is run then.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from dateutil.parser import ParserError
+from dateutil.parser import isoparse
+from dateutil.relativedelta import relativedelta
+from luqum import tree
+from luqum.exceptions import ParseError
+from luqum.parser import parser as _lucene_parser
+
+from ckan.lib.search.common import SearchQueryError
+
+# Free-text fields as CKAN's Solr schema tokenises them. `text` is the catch-all
+# copy field; title/notes have their own weights in the tsvector.
+TEXT_FIELDS = frozenset(
+    {"text", "title", "notes", "author", "maintainer", "res_name", "res_description", "urls"}
+)
+TEXT_PREFIXES = ("extras_", "res_extras_")
+NGRAM_FIELDS = {"name_ngram": "name", "title_ngram": "title"}
+TIMESTAMP_FIELDS = frozenset({"metadata_modified", "metadata_created"})
+# tsvector weights (see backend.build_row): C holds notes.
+WEIGHT_OF_FIELD = {"notes": "C"}
+
+_FIELD_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+_NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
+_DATE_MATH_RE = re.compile(r"([+-])(\d+)(YEARS?|MONTHS?|DAYS?|HOURS?|MINUTES?|SECONDS?)|/(YEAR|MONTH|DAY|HOUR|MINUTE|SECOND)")
+_STRUCTURE_CHARS = re.compile(r"[\[\]{}()\":]")
+_MAX_QUERY_LENGTH = 20000
+_MAX_CLAUSES = 1024
+
+# PLY parsers keep state while parsing: one parse at a time per process.
+_parse_lock = threading.Lock()
+
+
+def is_text_field(name: str) -> bool:
+    return name in TEXT_FIELDS or name.startswith(TEXT_PREFIXES)
+
+
+def parse(query: str) -> tree.Item:
+    """Parse Lucene syntax; any syntax problem is a SearchQueryError."""
+    if len(query) > _MAX_QUERY_LENGTH:
+        raise SearchQueryError(f"Query too long ({len(query)} characters, at most {_MAX_QUERY_LENGTH})")
+    try:
+        with _parse_lock:
+            return _lucene_parser.parse(query)
+    except (ParseError, TypeError, ValueError, IndexError, AttributeError) as e:
+        raise SearchQueryError(f"Cannot parse query {query!r}: {e}") from e
+    except RecursionError as e:
+        raise SearchQueryError("Query is nested too deeply") from e
+
+
+def unescape(value: str) -> str:
+    """Drop Lucene backslash escapes (``abc\\-d`` -> ``abc-d``)."""
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+def _has_wildcard(value: str) -> bool:
+    return bool(re.search(r"(?<!\\)[*?]", value))
+
+
+def to_tsquery_text(value: str, prefix: bool = False) -> str | None:
+    """Turn user text into to_tsquery() input: adjacent tokens as a phrase.
+
+    Tokens are reduced to word characters, so the result cannot carry tsquery
+    operators of its own. Returns None when the text has no word at all.
+    """
+    tokens = _TOKEN_RE.findall(value)
+    if not tokens:
+        return None
+    parts = [f"'{t.lower()}'" for t in tokens]
+    if prefix:
+        parts[-1] += ":*"
+    return " <-> ".join(parts)
+
+
+def parse_solr_date(value: str, now: dt.datetime | None = None) -> dt.datetime:
+    """Solr date syntax: ISO timestamps and date math (``NOW-1DAY/DAY``)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    v = value.strip()
+    if v.upper().startswith("NOW"):
+        result = now
+        for m in _DATE_MATH_RE.finditer(v.upper()[3:]):
+            if m.group(4):
+                unit = m.group(4).lower()
+                trunc = {"year": dict(month=1, day=1, hour=0, minute=0, second=0, microsecond=0),
+                         "month": dict(day=1, hour=0, minute=0, second=0, microsecond=0),
+                         "day": dict(hour=0, minute=0, second=0, microsecond=0),
+                         "hour": dict(minute=0, second=0, microsecond=0),
+                         "minute": dict(second=0, microsecond=0),
+                         "second": dict(microsecond=0)}[unit]
+                result = result.replace(**trunc)
+            else:
+                n = int(m.group(2)) * (1 if m.group(1) == "+" else -1)
+                unit = m.group(3).lower().rstrip("s") + "s"
+                result = result + relativedelta(**{unit: n})
+        rest = _DATE_MATH_RE.sub("", v.upper()[3:])
+        if rest:
+            raise SearchQueryError(f"Invalid date math {value!r}")
+        return result
+    try:
+        parsed = isoparse(v)
+    except (ParserError, ValueError, OverflowError) as e:
+        raise SearchQueryError(f"Invalid date {value!r}: expected ISO 8601 or NOW") from e
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed
+
+
+def normalise_date_string(value: Any) -> str | None:
+    """The one string form dates take in the index (sortable as text)."""
+    if isinstance(value, dt.datetime):
+        d = value
+    else:
+        try:
+            d = isoparse(str(value).strip())
+        except (ParserError, ValueError, OverflowError):
+            return None
+    if d.tzinfo is not None:
+        d = d.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return d.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Compiled:
+    """A SQL boolean expression plus its parameters and the free-text terms
+    that count for relevance ranking."""
+
+    sql: str
+    params: dict[str, Any]
+    rank_terms: list[str] = field(default_factory=list)
+
+
+class QueryCompiler:
+    """Compiles one or more Lucene strings into SQL; parameters are numbered
+    across all of them so they can be combined into one statement."""
+
+    def __init__(self, text_config: str, default_operator: str = "AND", default_field: str = "text"):
+        self.text_config = text_config
+        self.default_and = default_operator.upper() != "OR"
+        self.default_field = default_field
+        self.params: dict[str, Any] = {}
+        self.rank_terms: list[str] = []
+        self._clauses = 0
+
+    # -- public -----------------------------------------------------------
+    def compile(self, query: str) -> str:
+        query = (query or "").strip()
+        if not query or query in ('""', "''"):
+            return "TRUE"
+        return self._node(parse(query), None)
+
+    def compile_free_text(self, query: str) -> str:
+        """dismax-style user text (no field syntax): never a syntax error.
+
+        Lucene syntax (quotes, +/-) is honoured when it parses; otherwise the
+        words are searched as plain terms, as Solr's dismax does."""
+        query = (query or "").strip()
+        if not query:
+            return "TRUE"
+        try:
+            return self._node(parse(query), None)
+        except SearchQueryError:
+            # Broken structure (brackets, quotes, field syntax) is an error the
+            # user must see; stray operators in plain words are not.
+            if _STRUCTURE_CHARS.search(query):
+                raise
+            words = _TOKEN_RE.findall(query)
+            if not words:
+                return "TRUE"
+            return self._and([self._text_term(self.default_field, w, phrase=False) for w in words])
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    # -- tree walking -----------------------------------------------------
+    def _count(self) -> None:
+        self._clauses += 1
+        if self._clauses > _MAX_CLAUSES:
+            raise SearchQueryError(f"Too many clauses in query (at most {_MAX_CLAUSES})")
+
+    def _node(self, node: tree.Item, fname: str | None) -> str:
+        self._count()
+        if isinstance(node, tree.SearchField):
+            name = node.name
+            if name == "*" and isinstance(node.expr, tree.Word) and node.expr.value == "*":
+                return "TRUE"
+            if fname is not None:
+                raise SearchQueryError(f"Nested field {name!r} inside field {fname!r}")
+            if not _FIELD_NAME_RE.match(name):
+                raise SearchQueryError(f"Invalid field name {name!r}")
+            if name.startswith("_") and name.endswith("_"):
+                raise SearchQueryError(f"Magic field {name!r} is not supported")
+            return self._node(node.expr, name)
+        if isinstance(node, (tree.Group, tree.FieldGroup)):
+            return self._node(node.expr, fname)
+        if isinstance(node, tree.AndOperation):
+            return self._and([self._operand(c, fname) for c in node.children])
+        if isinstance(node, tree.OrOperation):
+            return self._or([self._operand(c, fname) for c in node.children])
+        if isinstance(node, tree.UnknownOperation):
+            return self._boolean_clauses(node.children, fname)
+        if isinstance(node, (tree.Not, tree.Prohibit)):
+            return f"NOT ({self._node(node.a, fname)})"
+        if isinstance(node, tree.Plus):
+            return self._node(node.a, fname)
+        if isinstance(node, tree.Boost):
+            return self._node(node.expr, fname)
+        if isinstance(node, tree.Fuzzy):
+            return self._node(node.term, fname)
+        if isinstance(node, tree.Proximity):
+            # "a b"~N: all words, any distance (no positional slop in SQL)
+            words = _TOKEN_RE.findall(node.term.value)
+            return self._and([self._term(fname, w, phrase=False) for w in words]) if words else "FALSE"
+        if isinstance(node, tree.Phrase):
+            return self._term(fname, unescape(node.value[1:-1]), phrase=True)
+        if isinstance(node, tree.Word):
+            return self._term(fname, node.value, phrase=False)
+        if isinstance(node, tree.Range):
+            return self._range(fname, node.low.value, node.high.value, node.include_low, node.include_high)
+        if isinstance(node, tree.From):
+            return self._range(fname, node.a.value, "*", node.include, True)
+        if isinstance(node, tree.To):
+            return self._range(fname, "*", node.a.value, True, node.include)
+        if isinstance(node, tree.Regex):
+            raise SearchQueryError("Regular expression queries are not supported")
+        raise SearchQueryError(f"Unsupported query element {node!s}")
+
+    def _operand(self, child: tree.Item, fname: str | None) -> str:
+        return self._node(child, fname)
+
+    def _boolean_clauses(self, children: list[tree.Item], fname: str | None) -> str:
+        """Implicit operator: +required, -prohibited, plain clauses follow q.op."""
+        required, optional, prohibited = [], [], []
+        for c in children:
+            if isinstance(c, (tree.Prohibit, tree.Not)):
+                prohibited.append(self._node(c.a, fname))
+            elif isinstance(c, tree.Plus):
+                required.append(self._node(c.a, fname))
+            elif self.default_and:
+                required.append(self._node(c, fname))
+            else:
+                optional.append(self._node(c, fname))
+        parts = list(required)
+        if optional and not required:
+            parts.append(self._or(optional))
+        parts += [f"NOT ({p})" for p in prohibited]
+        return self._and(parts) if parts else "TRUE"
+
+    @staticmethod
+    def _and(parts: list[str]) -> str:
+        return "(" + " AND ".join(parts) + ")" if parts else "TRUE"
+
+    @staticmethod
+    def _or(parts: list[str]) -> str:
+        return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
+
+    # -- leaves -----------------------------------------------------------
+    def _term(self, fname: str | None, raw: str, phrase: bool) -> str:
+        fname = fname or self.default_field
+        if fname in NGRAM_FIELDS:
+            value = unescape(raw)
+            return f"{NGRAM_FIELDS[fname]} ILIKE {self.bind('%' + _like_escape(value) + '%')}"
+        if not phrase and raw == "*":
+            return self._exists(fname)
+        if fname in TIMESTAMP_FIELDS:
+            if not phrase and _has_wildcard(raw):
+                raise SearchQueryError(f"Wildcards are not allowed on date field {fname!r}")
+            return f"{fname} = {self.bind(parse_solr_date(unescape(raw)))}"
+        if is_text_field(fname):
+            return self._text_term(fname, raw, phrase)
+        return self._string_term(fname, raw, phrase)
+
+    def _exists(self, fname: str) -> str:
+        if fname in NGRAM_FIELDS:
+            fname = NGRAM_FIELDS[fname]
+        if fname in TIMESTAMP_FIELDS:
+            return f"{fname} IS NOT NULL"
+        if fname == "text":
+            return "TRUE"
+        return f"fields ? {self.bind(fname)}"
+
+    def _string_term(self, fname: str, raw: str, phrase: bool) -> str:
+        if not phrase and _has_wildcard(raw):
+            pattern = _wildcard_to_like(raw)
+            return (
+                f"EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> {self.bind(fname)}) AS v "
+                f"WHERE v LIKE {self.bind(pattern)})"
+            )
+        value = raw if phrase else unescape(raw)
+        return f"fields @> CAST({self.bind(_jsonb_contains(fname, value))} AS jsonb)"
+
+    def _text_term(self, fname: str, raw: str, phrase: bool) -> str:
+        prefix = False
+        value = raw
+        if not phrase and _has_wildcard(raw):
+            stripped = raw.rstrip("*")
+            if _has_wildcard(stripped) or stripped == raw:
+                # leading/inner wildcards: the token before the first wildcard
+                stripped = re.split(r"(?<!\\)[*?]", raw)[0]
+            if not _TOKEN_RE.search(stripped):
+                return self._exists(fname)
+            value, prefix = stripped, True
+        else:
+            value = unescape(raw)
+        text = to_tsquery_text(value, prefix=prefix)
+        if text is None:
+            # only punctuation: the analyser drops such a term, as Solr does
+            return "TRUE"
+        cfg = self.bind(self.text_config)
+        p = self.bind(text)
+        tsq = f"(to_tsquery(CAST({cfg} AS regconfig), {p}) || to_tsquery('simple', {p}))"
+        if fname == "text":
+            self.rank_terms.append(text)
+            return f"tsv @@ {tsq}"
+        if fname == "title":
+            self.rank_terms.append(text)
+            return f"title_tsv @@ {tsq}"
+        if fname in WEIGHT_OF_FIELD:
+            w = WEIGHT_OF_FIELD[fname]
+            return f"ts_filter(tsv, '{{{w}}}') @@ {tsq}"
+        # other text fields: tokenised on the fly from the stored values
+        f = self.bind(fname)
+        vec = (
+            f"(to_tsvector(CAST({cfg} AS regconfig), coalesce((SELECT string_agg(v, ' ') "
+            f"FROM jsonb_array_elements_text(fields -> {f}) AS v), '')) || "
+            f"to_tsvector('simple', coalesce((SELECT string_agg(v, ' ') "
+            f"FROM jsonb_array_elements_text(fields -> {f}) AS v), '')))"
+        )
+        return f"{vec} @@ {tsq}"
+
+    def _range(self, fname: str | None, low: str, high: str, inc_low: bool, inc_high: bool) -> str:
+        fname = fname or self.default_field
+        lo = None if low == "*" else unescape(low)
+        hi = None if high == "*" else unescape(high)
+        if fname in TIMESTAMP_FIELDS:
+            conds = []
+            if lo is not None:
+                conds.append(f"{fname} {'>=' if inc_low else '>'} {self.bind(parse_solr_date(lo))}")
+            if hi is not None:
+                conds.append(f"{fname} {'<=' if inc_high else '<'} {self.bind(parse_solr_date(hi))}")
+            return self._and(conds) if conds else f"{fname} IS NOT NULL"
+        f = self.bind(fname)
+        numeric = all(b is None or _NUMBER_RE.match(b) for b in (lo, hi)) and (lo or hi) is not None
+        conds = []
+        if numeric:
+            val = "v::numeric"
+            where = [r"v ~ '^-?[0-9]+(\.[0-9]+)?$'"]
+            for b, op in ((lo, ">=" if inc_low else ">"), (hi, "<=" if inc_high else "<")):
+                if b is not None:
+                    conds.append(f"{val} {op} {self.bind(float(b))}")
+            where += conds
+        else:
+            where = []
+            for b, op in ((lo, ">=" if inc_low else ">"), (hi, "<=" if inc_high else "<")):
+                if b is None:
+                    continue
+                if fname.endswith("_date") or b.upper().startswith("NOW"):
+                    b = normalise_date_string(parse_solr_date(b)) or b
+                where.append(f"v COLLATE \"C\" {op} {self.bind(b)}")
+            if not where:
+                return self._exists(fname)
+        return (
+            f"EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> {f}) AS v "
+            f"WHERE {' AND '.join(where)})"
+        )
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _wildcard_to_like(raw: str) -> str:
+    out = []
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\" and i + 1 < len(raw):
+            out.append(_like_escape(raw[i + 1]))
+            i += 2
+            continue
+        out.append("%" if ch == "*" else "_" if ch == "?" else _like_escape(ch))
+        i += 1
+    return "".join(out)
+
+
+def _jsonb_contains(fname: str, value: str) -> str:
+    return json.dumps({fname: [value]})

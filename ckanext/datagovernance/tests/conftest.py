@@ -1,0 +1,40 @@
+"""Shared fixtures: CKAN's own pytest plugin plus the suite's migrations."""
+from __future__ import annotations
+
+import pytest
+
+# Alembic chains the suite needs (CKAN core plugins first), applied after CKAN
+# drops all tables.
+SUITE_MIGRATIONS = ("activity", "datagovernance_search")
+
+
+def reset_and_migrate() -> None:
+    """Drop every table, run CKAN's and the suite's migrations."""
+    import sqlalchemy as sa
+
+    import ckan.model as model
+    import ckan.tests.helpers as test_helpers
+    from ckan.cli.db import _run_migrations
+    from ckan.tests import factories
+
+    factories.fake.unique.clear()
+    test_helpers.reset_db()
+    for plugin in SUITE_MIGRATIONS:
+        _run_migrations(plugin, "head", True)
+    # After the first reset CKAN only empties the tables it knows about; the
+    # suite's tables are emptied here.
+    tables = model.Session.execute(
+        sa.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename LIKE 'datagovernance%' AND tablename NOT LIKE '%alembic_version'"
+        )
+    ).scalars().all()
+    if tables:
+        model.Session.execute(sa.text(f"TRUNCATE {', '.join(tables)}"))
+    model.Session.commit()
+
+
+@pytest.fixture
+def clean_db(with_plugins):
+    """CKAN's clean_db does not run plugin migrations: this one does."""
+    reset_and_migrate()
