@@ -48,6 +48,7 @@ _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 _NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
 _DATE_MATH_RE = re.compile(r"([+-])(\d+)(YEARS?|MONTHS?|DAYS?|HOURS?|MINUTES?|SECONDS?)|/(YEAR|MONTH|DAY|HOUR|MINUTE|SECOND)")
 _STRUCTURE_CHARS = re.compile(r"[\[\]{}()\":]")
+_RANGE_RE = re.compile(r"([\[{])\s*([^\s\[\]{}]+)\s+TO\s+([^\s\[\]{}]+)\s*([\]}])")
 _MAX_QUERY_LENGTH = 20000
 _MAX_CLAUSES = 1024
 
@@ -59,10 +60,22 @@ def is_text_field(name: str) -> bool:
     return name in TEXT_FIELDS or name.startswith(TEXT_PREFIXES)
 
 
+def _escape_range_bounds(query: str) -> str:
+    """Lucene lets range bounds hold any character but space and brackets
+    (ckanext-dcat sends ``[2024-01-01T00:00:00+00:00Z TO NOW]``); luqum's lexer
+    does not, so such characters are escaped before parsing."""
+
+    def esc(bound: str) -> str:
+        return re.sub(r'(?<!\\)([+\-!():^"~?/&|])', r"\\\1", bound) if bound != "*" else bound
+
+    return _RANGE_RE.sub(lambda m: f"{m[1]}{esc(m[2])} TO {esc(m[3])}{m[4]}", query)
+
+
 def parse(query: str) -> tree.Item:
     """Parse Lucene syntax; any syntax problem is a SearchQueryError."""
     if len(query) > _MAX_QUERY_LENGTH:
         raise SearchQueryError(f"Query too long ({len(query)} characters, at most {_MAX_QUERY_LENGTH})")
+    query = _escape_range_bounds(query)
     try:
         with _parse_lock:
             return _lucene_parser.parse(query)
@@ -120,6 +133,8 @@ def parse_solr_date(value: str, now: dt.datetime | None = None) -> dt.datetime:
         if rest:
             raise SearchQueryError(f"Invalid date math {value!r}")
         return result
+    if re.search(r"[+-]\d\d:?\d\dZ$", v):
+        v = v[:-1]  # "+00:00Z": an offset and a Z, as ckanext-dcat sends it
     try:
         parsed = isoparse(v)
     except (ParserError, ValueError, OverflowError) as e:
