@@ -69,6 +69,8 @@ setup: migrate
 	@$(CKAN) -c $(INI) user list 2>/dev/null | grep -qx "name=$(ADMIN)" || \
 	  $(CKAN) -c $(INI) user add $(ADMIN) email=admin@example.org password=$(ADMIN_PASSWORD) >/dev/null
 	@$(CKAN) -c $(INI) sysadmin add $(ADMIN) >/dev/null 2>&1 || true
+	@echo "==> demo municipality Offenbach am Main (idempotent)"
+	@$(CKAN) -c $(INI) datagovernance demo
 
 run: setup
 	@echo

@@ -1,15 +1,92 @@
-"""datagovernance: the governance core (roles, domains, workflow; later issues)."""
+"""datagovernance: the governance core. Thin: it only wires CKAN interfaces
+to the sub-packages (catalog: schemas, vocabularies, validation, internal
+fields, demo; later: roles, domains, workflow)."""
 from __future__ import annotations
+
+import logging
+from typing import Any
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
-from ckan.lib.plugins import DefaultTranslation
+from ckan import model
 from ckan.common import CKANConfig
+from ckan.lib.plugins import DefaultTranslation
+from ckan.types import Context
+
+from .catalog import access, cli, helpers, logic, schema, validators, vocab
+
+log = logging.getLogger(__name__)
+
+# scheming reads schemas/geodataset.yaml with yaml.safe_load: the
+# !datagovernance_extends tag must be known before any plugin's update_config.
+schema.register_yaml_tag()
+
+REQUIRED_PLUGINS = ("scheming_datasets", "scheming_groups", "scheming_organizations")
 
 
+def _reset_license_register() -> None:
+    if "_license_register" in vars(model.Package):
+        del model.Package._license_register
+
+
+@tk.blanket.config_declarations
+@tk.blanket.validators(validators.get_validators)
+@tk.blanket.helpers(helpers.get_helpers)
+@tk.blanket.actions(logic.get_actions)
+@tk.blanket.auth_functions(logic.get_auth_functions)
+@tk.blanket.cli(cli.get_commands)
 class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.IConfigurable)
     p.implements(p.ITranslation)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IPluginObserver, inherit=True)
 
+    _own_licenses_url: str | None = None
+
+    # IConfigurer
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
+        if not config.get("licenses_group_url"):
+            # CKAN's licence register = the dcat-ap.de list shipped in vocab/.
+            config["licenses_group_url"] = vocab.licenses_url()
+            DataGovernancePlugin._own_licenses_url = config["licenses_group_url"]
+            _reset_license_register()
+
+    # IConfigurable
+    def configure(self, config: CKANConfig) -> None:
+        missing = [name for name in REQUIRED_PLUGINS if not p.plugin_loaded(name)]
+        if missing:
+            log.warning("datagovernance: the catalog schemas need the plugins %s",
+                        " ".join(missing))
+
+    # IPluginObserver: give CKAN its licence list back when unloaded (tests).
+    def after_unload(self, service: Any) -> None:
+        if service is self and DataGovernancePlugin._own_licenses_url:
+            if tk.config.get("licenses_group_url") == DataGovernancePlugin._own_licenses_url:
+                tk.config["licenses_group_url"] = ""
+            DataGovernancePlugin._own_licenses_url = None
+            _reset_license_register()
+
+    # IPackageController: internal fields never reach anonymous users.
+    def after_dataset_show(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        if access.anonymous_context(context):
+            access.strip_internal(pkg_dict)
+
+    def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:
+        if access.anonymous_request():
+            access.check_search_params(search_params)
+        return search_params
+
+    def after_dataset_search(self, search_results: dict[str, Any],
+                             search_params: dict[str, Any]) -> dict[str, Any]:
+        if access.anonymous_request():
+            for result in search_results.get("results", []):
+                if isinstance(result, dict):
+                    access.strip_internal(result)
+        return search_results
+
+    def before_dataset_view(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        if access.anonymous_request():
+            access.strip_internal(pkg_dict)
+        return pkg_dict

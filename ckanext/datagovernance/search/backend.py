@@ -28,6 +28,7 @@ from ckan.lib.search.common import (
     solr_datetime_decoder,
 )
 
+from . import cache
 from . import query as lucene
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ NOT_TEXT = frozenset(
         "title_string", "isopen", "license_url", "indexed_ts",
     }
 )
+MAX_KEYWORD_LENGTH = 256
 _SORT_FIELD_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _RANK_WEIGHTS = "{0.25, 0.25, 0.5, 1.0}"  # D, C, B, A ~ qf "name^4 title^4 tags^2 groups^2 text"
 
@@ -76,6 +78,11 @@ def _as_string(key: str, value: Any) -> str | None:
     return str(value)
 
 
+def _first(value: Any) -> str | None:
+    values = _as_list(value)
+    return str(values[0]) if values and values[0] is not None else None
+
+
 def _parse_timestamp(value: Any) -> dt.datetime | None:
     if not value:
         return None
@@ -96,14 +103,27 @@ def build_row(doc: dict[str, Any]) -> dict[str, Any]:
         values = list(dict.fromkeys(s for s in (_as_string(key, v) for v in _as_list(value)) if s is not None))
         if not values:
             continue
-        fields[key] = values
         if key not in NOT_TEXT and not key.endswith("_date"):
             text[WEIGHTS.get(key, "D")].extend(values)
+        # `fields` holds keyword values (filters, facets, ranges) and stays
+        # small enough to live in the row; free text is in the tsvectors and
+        # the stored document.
+        if lucene.is_text_field(key):
+            continue
+        short = [v for v in values if len(v) <= MAX_KEYWORD_LENGTH]
+        if short:
+            fields[key] = short
     index_id = doc.get("index_id") or doc.get("id")
     if not index_id or not doc.get("id"):
         raise SearchIndexError("Search document without id")
     title = doc.get("title")
+    labels = [str(v) for v in _as_list(doc.get("permission_labels"))]
     return {
+        "state": _first(doc.get("state")),
+        "capacity": _first(doc.get("capacity")),
+        "entity_type": _first(doc.get("entity_type")),
+        "dataset_type": _first(doc.get("dataset_type")),
+        "permission_labels": labels,
         "index_id": str(index_id),
         "id": str(doc["id"]),
         "site_id": str(doc.get("site_id") or config.get("ckan.site_id")),
@@ -132,8 +152,10 @@ def _vector(param: str, weight: str) -> str:
 _UPSERT = sa.text(
     f"""
     INSERT INTO {TABLE} (index_id, id, site_id, name, title, title_string,
+        state, capacity, entity_type, dataset_type, permission_labels,
         metadata_modified, metadata_created, fields, doc, tsv, title_tsv, indexed_at)
     VALUES (:index_id, :id, :site_id, :name, :title, :title_string,
+        :state, :capacity, :entity_type, :dataset_type, CAST(:permission_labels AS text[]),
         :metadata_modified, :metadata_created, CAST(:fields AS jsonb), CAST(:doc AS jsonb),
         {_vector("ta", "A")} || {_vector("tb", "B")} || {_vector("tc", "C")} || {_vector("td", "D")},
         to_tsvector(CAST(:cfg AS regconfig), coalesce(:title, '')) || to_tsvector('simple', coalesce(:title, '')),
@@ -141,6 +163,8 @@ _UPSERT = sa.text(
     ON CONFLICT (index_id) DO UPDATE SET
         id = EXCLUDED.id, site_id = EXCLUDED.site_id, name = EXCLUDED.name,
         title = EXCLUDED.title, title_string = EXCLUDED.title_string,
+        state = EXCLUDED.state, capacity = EXCLUDED.capacity, entity_type = EXCLUDED.entity_type,
+        dataset_type = EXCLUDED.dataset_type, permission_labels = EXCLUDED.permission_labels,
         metadata_modified = EXCLUDED.metadata_modified,
         metadata_created = EXCLUDED.metadata_created, fields = EXCLUDED.fields,
         doc = EXCLUDED.doc, tsv = EXCLUDED.tsv, title_tsv = EXCLUDED.title_tsv,
@@ -169,6 +193,7 @@ class PostgresSolr:
             model.Session.execute(_UPSERT, rows)
         except sa_exc.DBAPIError as e:
             raise SearchIndexError(f"Could not write the search index: {e.orig}") from e
+        cache.index_changed()
         return ""
 
     def delete(
@@ -183,6 +208,7 @@ class PostgresSolr:
             compiler = lucene.QueryCompiler(_text_config())
             where, params = compiler.compile(q or ""), compiler.params
         model.Session.execute(sa.text(f"DELETE FROM {TABLE} WHERE {where}"), params)
+        cache.index_changed()
         # Inside an action CKAN commits the whole transaction itself; a bare
         # CLI call (`ckan search-index clear NAME`) has nobody else to do it.
         if commit and _in_cli():
@@ -222,8 +248,8 @@ class PostgresSolr:
         rows = _int_param(params, "rows", 10)
         start = _int_param(params, "start", 0)
         fl = _field_list(params.get("fl"))
-        order_by, needs_rank = _order_by(params.get("sort"), compiler)
-        rank_sql = _rank_sql(compiler) if (needs_rank or "score" in fl) else "1.0"
+        rank_sql = _rank_sql(compiler)
+        order_by = _order_by(params.get("sort"), compiler, rank_sql)
 
         facet_fields = []
         if str(params.get("facet", "false")).lower() in ("true", "on", "1"):
@@ -233,18 +259,24 @@ class PostgresSolr:
         facet_mincount = max(1, _int_param(params, "facet.mincount", 1))
 
         bind = compiler.params
+        cache_key = cache.key("count+facets", cond, bind, facet_fields, facet_limit, facet_mincount)
+        cached = cache.get(cache_key)
         try:
             with model.Session.begin_nested():
                 restore = self._set_timeout()
-                total = model.Session.execute(
-                    sa.text(f"SELECT count(*) FROM {TABLE} WHERE {cond}"), bind
-                ).scalar_one()
+                if cached is not None:
+                    total, facets = cached["total"], cached["facets"]
+                else:
+                    total = model.Session.execute(
+                        sa.text(f"SELECT count(*) FROM {TABLE} WHERE {cond}"), bind
+                    ).scalar_one()
+                    facets = {}
+                    if facet_fields and total:
+                        facets = self._facets(cond, bind, facet_fields, facet_limit, facet_mincount)
+                    cache.put(cache_key, {"total": total, "facets": facets})
                 docs: list[dict[str, Any]] = []
                 if rows > 0 and total > start:
                     docs = self._fetch(cond, bind, fl, rank_sql, order_by, rows, start)
-                facets = {}
-                if facet_fields and total:
-                    facets = self._facets(cond, bind, facet_fields, facet_limit, facet_mincount)
                 if restore is not None:
                     model.Session.execute(
                         sa.text("SELECT set_config('statement_timeout', :t, true)"), {"t": restore}
@@ -282,9 +314,13 @@ class PostgresSolr:
             wanted = [f for f in fl if f != "score"]
             pairs = ", ".join(f"'{f}', doc -> '{f}'" for f in wanted) if wanted else ""
             select = f"jsonb_strip_nulls(jsonb_build_object({pairs}))" if pairs else "'{}'::jsonb"
+        # Pick the page from narrow columns first, then read the (TOASTed)
+        # documents of just those rows.
         sql = (
-            f"SELECT {select} AS d, {rank_sql} AS score FROM {TABLE} WHERE {cond} "
-            f"ORDER BY {order_by} LIMIT :_rows OFFSET :_start"
+            f"WITH page AS (SELECT index_id, {rank_sql} AS score, "
+            f"row_number() OVER (ORDER BY {order_by}) AS pos FROM {TABLE} WHERE {cond} "
+            f"ORDER BY {order_by} LIMIT :_rows OFFSET :_start) "
+            f"SELECT {select} AS d, page.score FROM page JOIN {TABLE} USING (index_id) ORDER BY page.pos"
         )
         result = model.Session.execute(sa.text(sql), dict(bind, _rows=rows, _start=start))
         docs = []
@@ -346,24 +382,23 @@ def _field_list(fl: Any) -> list[str]:
     return names
 
 
-def _order_by(sort: Any, compiler: lucene.QueryCompiler) -> tuple[str, bool]:
+def _order_by(sort: Any, compiler: lucene.QueryCompiler, rank_sql: str) -> str:
     """Solr sort spec -> ORDER BY; unknown syntax is a SearchQueryError."""
     parts = []
-    needs_rank = False
     for item in [s.strip() for s in str(sort or "score desc").split(",") if s.strip()]:
         bits = item.split()
         if len(bits) != 2 or bits[1].lower() not in ("asc", "desc") or not _SORT_FIELD_RE.match(bits[0]):
             raise SearchQueryError('Invalid "sort" parameter')
         name, direction = bits[0], bits[1].upper()
         if name == "score":
-            needs_rank = True
-            parts.append(f"score {direction}")
+            if rank_sql != "1.0":  # a constant score orders nothing
+                parts.append(f"{rank_sql} {direction}")
         elif name in ("metadata_modified", "metadata_created", "title_string", "name"):
             parts.append(f"{name} {direction} NULLS LAST")
         else:
             parts.append(f"doc -> {compiler.bind(name)} {direction} NULLS LAST")
     parts.append("index_id")  # a total order keeps paging stable
-    return ", ".join(parts), needs_rank
+    return ", ".join(parts)
 
 
 def _rank_sql(compiler: lucene.QueryCompiler) -> str:

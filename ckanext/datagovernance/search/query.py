@@ -40,6 +40,9 @@ TEXT_FIELDS = frozenset(
 TEXT_PREFIXES = ("extras_", "res_extras_")
 NGRAM_FIELDS = {"name_ngram": "name", "title_ngram": "title"}
 TIMESTAMP_FIELDS = frozenset({"metadata_modified", "metadata_created"})
+# Filters CKAN adds to every query, answered from plain columns.
+COLUMN_FIELDS = frozenset({"site_id", "state", "capacity", "entity_type", "dataset_type", "name", "id"})
+ARRAY_COLUMN_FIELDS = frozenset({"permission_labels"})
 # tsvector weights (see backend.build_row): C holds notes.
 WEIGHT_OF_FIELD = {"notes": "C"}
 
@@ -79,7 +82,7 @@ def parse(query: str) -> tree.Item:
     try:
         with _parse_lock:
             return _lucene_parser.parse(query)
-    except (ParseError, TypeError, ValueError, IndexError, AttributeError) as e:
+    except (ParseError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError) as e:
         raise SearchQueryError(f"Cannot parse query {query!r}: {e}") from e
     except RecursionError as e:
         raise SearchQueryError("Query is nested too deeply") from e
@@ -313,14 +316,25 @@ class QueryCompiler:
     def _exists(self, fname: str) -> str:
         if fname in NGRAM_FIELDS:
             fname = NGRAM_FIELDS[fname]
-        if fname in TIMESTAMP_FIELDS:
+        if fname in TIMESTAMP_FIELDS or fname in COLUMN_FIELDS:
             return f"{fname} IS NOT NULL"
+        if fname in ARRAY_COLUMN_FIELDS:
+            return f"cardinality({fname}) > 0"
         if fname == "text":
             return "TRUE"
+        if is_text_field(fname):
+            return f"doc ? {self.bind(fname)}"
         return f"fields ? {self.bind(fname)}"
 
     def _string_term(self, fname: str, raw: str, phrase: bool) -> str:
-        if not phrase and _has_wildcard(raw):
+        wildcard = not phrase and _has_wildcard(raw)
+        if fname in COLUMN_FIELDS:
+            if wildcard:
+                return f"{fname} LIKE {self.bind(_wildcard_to_like(raw))}"
+            return f"{fname} = {self.bind(raw if phrase else unescape(raw))}"
+        if fname in ARRAY_COLUMN_FIELDS and not wildcard:
+            return f"{fname} @> ARRAY[CAST({self.bind(raw if phrase else unescape(raw))} AS text)]"
+        if wildcard:
             pattern = _wildcard_to_like(raw)
             return (
                 f"EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> {self.bind(fname)}) AS v "
@@ -358,15 +372,14 @@ class QueryCompiler:
         if fname in WEIGHT_OF_FIELD:
             w = WEIGHT_OF_FIELD[fname]
             return f"ts_filter(tsv, '{{{w}}}') @@ {tsq}"
-        # other text fields: tokenised on the fly from the stored values
+        # other text fields: tokenised on the fly from the stored document
         f = self.bind(fname)
-        vec = (
-            f"(to_tsvector(CAST({cfg} AS regconfig), coalesce((SELECT string_agg(v, ' ') "
-            f"FROM jsonb_array_elements_text(fields -> {f}) AS v), '')) || "
-            f"to_tsvector('simple', coalesce((SELECT string_agg(v, ' ') "
-            f"FROM jsonb_array_elements_text(fields -> {f}) AS v), '')))"
+        value = (
+            f"coalesce(CASE WHEN jsonb_typeof(doc -> {f}) = 'array' THEN "
+            f"(SELECT string_agg(v, ' ') FROM jsonb_array_elements_text(doc -> {f}) AS v) "
+            f"ELSE doc ->> {f} END, '')"
         )
-        return f"{vec} @@ {tsq}"
+        return f"(to_tsvector(CAST({cfg} AS regconfig), {value}) || to_tsvector('simple', {value})) @@ {tsq}"
 
     def _range(self, fname: str | None, low: str, high: str, inc_low: bool, inc_high: bool) -> str:
         fname = fname or self.default_field

@@ -13,6 +13,10 @@ from ckan.tests.helpers import call_action
 
 from ..conftest import reset_and_migrate
 
+# The search backend is tested on CKAN's own schema, without the governance
+# rules (those have their own tests).
+SEARCH_PLUGINS = "activity datagovernance_search"
+
 
 def _res(fmt: str, name: str) -> dict[str, Any]:
     return {"url": f"https://daten.offenbach.de/{name}.{fmt.lower()}", "format": fmt, "name": name}
@@ -80,10 +84,15 @@ def build_catalog() -> SimpleNamespace:
 
 @pytest.fixture(scope="module")
 def catalog() -> SimpleNamespace:
-    """Built once per module with the suite's plugins; tests must only read."""
+    """Built once per module with the search plugin; tests must only read."""
+    from ckan.common import config
+
+    saved = config.get("ckan.plugins")
+    config["ckan.plugins"] = SEARCH_PLUGINS
     plugins.load_all()
     try:
         reset_and_migrate()
         yield build_catalog()
     finally:
         plugins.unload_all()
+        config["ckan.plugins"] = saved

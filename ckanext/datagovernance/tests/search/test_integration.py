@@ -20,6 +20,12 @@ from ckan.tests.helpers import call_action
 from ckanext.datagovernance.search import seam
 from ckanext.datagovernance.search.backend import PostgresSolr
 
+from .conftest import SEARCH_PLUGINS
+
+# ckan_config marks: the module's would override a class's (CKAN applies the
+# closest mark first), so each test or class names its plugins.
+SEARCH_ONLY = pytest.mark.ckan_config("ckan.plugins", SEARCH_PLUGINS)
+
 HYDRA = rdflib.Namespace("http://www.w3.org/ns/hydra/core#")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 
@@ -31,6 +37,7 @@ def index_rows(**where: str) -> int:
     return model.Session.execute(sa.text(sql), where).scalar_one()
 
 
+@SEARCH_ONLY
 @pytest.mark.usefixtures("with_plugins")
 class TestPages:
     @pytest.mark.ckan_config("ckan.datasets_per_page", 2)
@@ -65,7 +72,7 @@ class TestPages:
         assert app.get("/").status_code == 200
 
 
-@pytest.mark.ckan_config("ckan.plugins", "activity datagovernance_search datagovernance dcat")
+@pytest.mark.ckan_config("ckan.plugins", "activity datagovernance_search dcat")
 @pytest.mark.ckan_config("ckanext.dcat.datasets_per_page", 2)
 @pytest.mark.usefixtures("with_plugins")
 class TestDcatCatalog:
@@ -96,7 +103,7 @@ class TestDcatCatalog:
 
 
 @pytest.mark.ckan_config(
-    "ckan.plugins", "activity datagovernance_search datagovernance harvest dcat dcat_rdf_harvester"
+    "ckan.plugins", "activity datagovernance_search harvest dcat dcat_rdf_harvester"
 )
 @pytest.mark.usefixtures("with_plugins", "clean_db")
 def test_harvest_sources_listed_and_cleared_through_search(migrate_db_for, app):
@@ -129,6 +136,7 @@ def test_harvest_sources_listed_and_cleared_through_search(migrate_db_for, app):
     assert index_rows(id=source["id"]) == 1
 
 
+@SEARCH_ONLY
 @pytest.mark.usefixtures("with_plugins", "clean_db")
 class TestIndexLifecycle:
     def test_cli_rebuild_check_show_clear(self, cli):
@@ -185,6 +193,29 @@ class TestIndexLifecycle:
         assert call_action("package_search", {}, q="Straßenverzeichnis")["count"] == 0
         assert index_rows(id=ds["id"]) == 0  # remove_deleted_packages
 
+    def test_cached_counts_and_facets_follow_every_write(self):
+        from ckan.lib.redis import connect_to_redis
+
+        def tags():
+            return call_action("package_search", {}, q="*:*", **{"facet.field": ["tags"]})["facets"]["tags"]
+
+        factories.Dataset(name="erster", tags=[{"name": "wahl"}])
+        assert tags() == {"wahl": 1}
+        assert tags() == {"wahl": 1}  # served from the cache
+        assert connect_to_redis().keys("datagovernance:search:test.ckan.net:*")
+        factories.Dataset(name="zweiter", tags=[{"name": "wahl"}])
+        assert tags() == {"wahl": 2}
+        # an uncommitted write in this transaction is seen at once, and its
+        # rollback is too
+        pkg = model.Package.get("zweiter")
+        pkg.state = "deleted"
+        from ckan import logic
+
+        logic.index_update_package({"ignore_auth": True}, pkg.id, defer_commit=True)
+        assert tags() == {"wahl": 1}
+        model.Session.rollback()
+        assert tags() == {"wahl": 2}
+
     def test_delete_by_id_and_by_query(self):
         a = factories.Dataset(name="a-daten", tags=[{"name": "weg"}])
         b = factories.Dataset(name="b-daten", tags=[{"name": "weg"}])
@@ -200,6 +231,7 @@ class TestIndexLifecycle:
         assert index_rows(id=b["id"]) == 0 and index_rows(id=c["id"]) == 1
 
 
+@SEARCH_ONLY
 @pytest.mark.usefixtures("with_plugins")
 def test_starts_without_solr_and_without_warning(caplog):
     assert isinstance(search_common.make_connection(), PostgresSolr)

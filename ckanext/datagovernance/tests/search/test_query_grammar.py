@@ -16,6 +16,8 @@ from ckan.tests.helpers import call_action
 from ckanext.datagovernance.search import query as lucene
 from ckanext.datagovernance.search.backend import PostgresSolr
 
+from .conftest import SEARCH_PLUGINS
+
 
 def compile_(q: str) -> tuple[str, dict]:
     c = lucene.QueryCompiler("german")
@@ -45,7 +47,7 @@ class TestCompiler:
         sql = c.compile("+tags:a tags:b")
         assert "OR" not in sql  # the optional clause only ranks when something is required
 
-    @pytest.mark.parametrize("bad", ["title:(", "[1 TO", "a)", '"open', "x:[a TO", "/re/", "_query_:x"])
+    @pytest.mark.parametrize("bad", ["title:(", "[1 TO", "a)", '"open', "x:[a TO", "/re/", "_query_:x", "Radweg^."])
     def test_malformed_raises_search_query_error(self, bad):
         with pytest.raises(SearchQueryError):
             compile_(bad)
@@ -128,6 +130,7 @@ def test_well_formed_queries_always_compile(q):
 
 
 @pytest.mark.usefixtures("with_plugins")
+@pytest.mark.ckan_config("ckan.plugins", SEARCH_PLUGINS)
 class TestAgainstTheDatabase:
     @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(q=QUERY, fq=st.one_of(st.none(), QUERY))

@@ -13,7 +13,9 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.search.common import SearchQueryError
 from ckan.tests.helpers import call_action
 
-pytestmark = pytest.mark.usefixtures("with_plugins")
+from .conftest import SEARCH_PLUGINS
+
+pytestmark = [pytest.mark.usefixtures("with_plugins"), pytest.mark.ckan_config("ckan.plugins", SEARCH_PLUGINS)]
 
 
 def search(user: str | None = None, **params):

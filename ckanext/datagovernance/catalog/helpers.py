@@ -1,0 +1,88 @@
+"""Template helpers of the catalog (registered through ITemplateHelpers)."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+
+from . import access
+from . import vocab as v
+
+
+def _lang() -> str:
+    try:
+        lang = tk.h.lang() or "de"
+    except Exception:
+        lang = tk.config.get("ckan.locale_default") or "de"
+    return "de" if str(lang).startswith("de") else "en"
+
+
+def datagovernance_vocab_choices(field: dict[str, Any]) -> list[dict[str, Any]]:
+    """scheming ``choices_helper``: the choices of the field's vocabulary
+    (labels as {de, en} dicts; scheming picks the UI language)."""
+    return v.get_vocabulary(field["datagovernance_vocab"]).choices()
+
+
+def datagovernance_vocab_label(name: str, value: Any) -> str:
+    """Label of a vocabulary value in the UI language."""
+    return v.get_vocabulary(name).label(value, _lang())
+
+
+def datagovernance_vocabulary(name: str) -> v.Vocabulary:
+    return v.get_vocabulary(name)
+
+
+def datagovernance_domain_choices(field: dict[str, Any]) -> list[dict[str, Any]]:
+    """All active data domains (groups of type ``domain``), sub-domains
+    indented under their parent."""
+    groups = (
+        model.Session.query(model.Group)
+        .filter(model.Group.type == "domain", model.Group.state == "active",
+                model.Group.is_organization.is_(False))
+        .all()
+    )
+    children: dict[str | None, list[model.Group]] = {}
+    for group in groups:
+        children.setdefault((group.extras or {}).get("parent_domain") or None, []).append(group)
+    out: list[dict[str, Any]] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for group in sorted(children.get(parent, []), key=lambda g: g.title or g.name):
+            out.append({"value": group.name, "label": "— " * depth + (group.title or group.name)})
+            if depth < 10:
+                walk(group.name, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def datagovernance_user_display(user_id: str | None) -> str:
+    if not user_id:
+        return ""
+    user = model.User.get(user_id)
+    return user.display_name if user else user_id
+
+
+def datagovernance_license_title(license_id: str | None) -> str:
+    """Licence title in the UI language (the register itself is German)."""
+    for lic in v.get_licenses():
+        if lic["id"] == license_id:
+            return lic["title"] if _lang() == "de" else lic.get("title_en", lic["title"])
+    return license_id or ""
+
+
+def datagovernance_internal_fields() -> list[str]:
+    return sorted(access.internal_fields())
+
+
+def get_helpers() -> dict[str, Callable[..., Any]]:
+    return {
+        "datagovernance_vocab_choices": datagovernance_vocab_choices,
+        "datagovernance_vocab_label": datagovernance_vocab_label,
+        "datagovernance_vocabulary": datagovernance_vocabulary,
+        "datagovernance_domain_choices": datagovernance_domain_choices,
+        "datagovernance_user_display": datagovernance_user_display,
+        "datagovernance_license_title": datagovernance_license_title,
+        "datagovernance_internal_fields": datagovernance_internal_fields,
+    }
