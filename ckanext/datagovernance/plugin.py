@@ -1,6 +1,6 @@
 """datagovernance: the governance core. Thin: it only wires CKAN interfaces
 to the sub-packages (catalog: schemas, vocabularies, validation, internal
-fields, demo; later: roles, domains, workflow)."""
+fields, demo; roles: role model, rights, permission labels; later: workflow)."""
 from __future__ import annotations
 
 import logging
@@ -14,6 +14,11 @@ from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
+from .roles import cli as roles_cli
+from .roles import labels as roles_labels
+from .roles import logic as roles_logic
+from .roles import rights as roles_rights
+from .roles import views as roles_views
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +28,24 @@ schema.register_yaml_tag()
 
 REQUIRED_PLUGINS = ("scheming_datasets", "scheming_groups", "scheming_organizations")
 
+cli.datagovernance.add_command(roles_cli.role)
+
+
+def _validators() -> dict[str, Any]:
+    return {**validators.get_validators(), **roles_rights.get_validators()}
+
+
+def _actions() -> dict[str, Any]:
+    return {**logic.get_actions(), **roles_logic.get_actions(), **roles_rights.get_actions()}
+
+
+def _auth_functions() -> dict[str, Any]:
+    return {**logic.get_auth_functions(), **roles_logic.get_auth_functions(), **roles_rights.get_auth_functions()}
+
+
+def _helpers() -> dict[str, Any]:
+    return {**helpers.get_helpers(), **roles_views.get_helpers()}
+
 
 def _reset_license_register() -> None:
     if "_license_register" in vars(model.Package):
@@ -30,17 +53,19 @@ def _reset_license_register() -> None:
 
 
 @tk.blanket.config_declarations
-@tk.blanket.validators(validators.get_validators)
-@tk.blanket.helpers(helpers.get_helpers)
-@tk.blanket.actions(logic.get_actions)
-@tk.blanket.auth_functions(logic.get_auth_functions)
+@tk.blanket.validators(_validators)
+@tk.blanket.helpers(_helpers)
+@tk.blanket.actions(_actions)
+@tk.blanket.auth_functions(_auth_functions)
 @tk.blanket.cli(cli.get_commands)
+@tk.blanket.blueprints(roles_views.get_blueprints)
 class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.IConfigurable)
     p.implements(p.ITranslation)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IPluginObserver, inherit=True)
+    p.implements(p.IPermissionLabels)
 
     _own_licenses_url: str | None = None
 
@@ -68,8 +93,29 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
             DataGovernancePlugin._own_licenses_url = None
             _reset_license_register()
 
-    # IPackageController: internal fields never reach anonymous users.
+    # IPermissionLabels: read access follows the access class (roles/labels.py)
+    _labels = roles_labels.DataGovernanceLabels()
+
+    def get_dataset_labels(self, dataset_obj: model.Package) -> list[str]:
+        return self._labels.get_dataset_labels(dataset_obj)
+
+    def get_user_dataset_labels(self, user_obj: model.User) -> list[str]:
+        return self._labels.get_user_dataset_labels(user_obj)
+
+    # IPackageController: governance rules on every write
+    def create(self, entity: model.Package) -> None:
+        roles_rights.enforce_private(entity)
+
+    def edit(self, entity: model.Package) -> None:
+        roles_rights.enforce_private(entity)
+
+    def after_dataset_create(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        roles_rights.owner_from_create(context, pkg_dict)
+
+    # IPackageController: the owner comes from the role table; internal
+    # fields never reach anonymous users.
     def after_dataset_show(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        roles_rights.show_data_owner(pkg_dict)
         if access.anonymous_context(context):
             access.strip_internal(pkg_dict)
 

@@ -47,7 +47,7 @@ def test_package_show_anonymous(app, public_dataset, catalog):
     staff = app.get("/api/3/action/package_show", query_string={"id": public_dataset["id"]},
                     headers={"Authorization": catalog["owner"]["token"]})
     assert staff.json["result"]["source_system"] == "SAP RE-FX"
-    assert staff.json["result"]["data_owner"] == catalog["owner"]["id"]
+    assert staff.json["result"]["data_owner"] == catalog["owner"]["name"]
 
 
 def test_package_search_anonymous(app, public_dataset, catalog):

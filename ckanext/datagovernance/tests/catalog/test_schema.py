@@ -144,7 +144,7 @@ def test_license_from_dcat_ap_de_list(catalog):
 def test_domain_and_data_owner(catalog):
     dataset = create(catalog, domain=catalog["sub"]["id"], data_owner=catalog["owner"]["name"])
     assert dataset["domain"] == "gebaeudedaten-standorte"
-    assert dataset["data_owner"] == catalog["owner"]["id"]
+    assert dataset["data_owner"] == catalog["owner"]["name"]
     assert "domain" in create_error(catalog, domain="test-amt")  # an organisation
     assert "data_owner" in create_error(catalog, data_owner="nobody-here")
 

@@ -212,10 +212,11 @@ class TestPermissions:
         assert [d["name"] for d in found] == ["kita-plaetze"]
 
     def test_organization_and_group_counts(self, catalog):
-        org = call_action("organization_show", {"user": ""}, id="stadtplanung", include_datasets=True)
+        org = call_action("organization_show", {"user": "", "ignore_auth": False}, id="stadtplanung", include_datasets=True)
         assert org["package_count"] == 2
         editor_view = call_action(
-            "organization_show", {"user": catalog.editor["name"]}, id="stadtplanung", include_datasets=True
+            "organization_show", {"user": catalog.editor["name"], "ignore_auth": False}, id="stadtplanung",
+            include_datasets=True,
         )
         assert editor_view["package_count"] == 3
         groups = {g["name"]: g["package_count"] for g in call_action("group_list", {}, all_fields=True)}

@@ -1,0 +1,74 @@
+"""Permission labels: who may read a dataset, by its access class.
+
+CKAN stores a dataset's labels in the search index and compares them with the
+reading user's labels in package_search, package_show and everything built on
+them, so search results, counts, facets and pages agree.
+
+  public        everyone, once published (not `private`); before that like restricted
+  internal      every logged-in member of the administration
+  restricted    members of the owning organisation, the domain's stewards,
+                the owner and deputy, the data office, the governance officer
+  confidential  owner and deputy, the domain's stewards, the data office,
+                the governance officer
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.model as model
+from ckan.lib.plugins import DefaultPermissionLabels
+
+from . import service
+
+OFFICE = "dg-office"
+OFFICER = "dg-officer"
+INTERNAL = "dg-internal"
+ACCESS_CLASSES = ("public", "internal", "restricted", "confidential")
+
+
+def user_label(user_id: str) -> str:
+    return f"dg-user-{user_id}"
+
+
+def steward_label(domain_id: str) -> str:
+    return f"dg-steward-{domain_id}"
+
+
+def access_class(pkg: model.Package) -> str:
+    value = pkg.extras.get("access_class") or "internal"
+    return value if value in ACCESS_CLASSES else "confidential"
+
+
+class DataGovernanceLabels(DefaultPermissionLabels):
+    def get_dataset_labels(self, dataset_obj: model.Package) -> list[str]:
+        if "access_class" not in dataset_obj.extras:
+            # not governed by the suite's schemas (harvest sources, ...)
+            return super().get_dataset_labels(dataset_obj)
+        cls = access_class(dataset_obj)
+        if cls == "public" and not dataset_obj.private:
+            return ["public"]
+        labels = [OFFICE, OFFICER]
+        labels += [user_label(a.user_id) for a in service.dataset_owners(dataset_obj.id)]
+        labels += [steward_label(d) for d in service.domain_lineage(service.dataset_domain(dataset_obj))]
+        if cls in ("public", "restricted", "internal"):
+            # CKAN's own labels: organisation members, collaborators, creator
+            labels += [lb for lb in super().get_dataset_labels(dataset_obj) if lb != "public"]
+            if dataset_obj.owner_org:
+                labels.append(f"member-{dataset_obj.owner_org}")
+        if cls == "internal":
+            labels.append(INTERNAL)
+        return sorted(set(labels))
+
+    def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
+        labels = super().get_user_dataset_labels(user_obj)
+        if not user_obj or getattr(user_obj, "is_anonymous", False) or not getattr(user_obj, "id", None):
+            return labels
+        labels += [INTERNAL, user_label(user_obj.id)]
+        roles = service.site_roles(user_obj.id)
+        if "data_office" in roles:
+            labels.append(OFFICE)
+        if "governance_officer" in roles:
+            labels.append(OFFICER)
+        # a dataset carries its domain's lineage, so direct domains suffice
+        labels += [steward_label(a.scope_id) for a in service.assignments(user_id=user_obj.id, role="steward")]
+        return labels

@@ -1,0 +1,347 @@
+"""Role lookups and changes: the one place that reads and writes role rows.
+
+Actions, auth functions, permission labels and the schema's `data_owner`
+field all go through these functions, so API, UI and CLI share one rule set.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+
+import ckan.model as model
+from ckan.common import _
+
+from .definitions import DATASET, DOMAIN, ROLES, SITE
+from .model import RoleAssignment, RoleEvent
+
+DOMAIN_GROUP_TYPE = "domain"
+
+
+class RoleError(Exception):
+    """A refused role change; `field` names the offending input."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+# -- resolving references ----------------------------------------------------
+def get_user(ref: str | None) -> model.User | None:
+    if not ref:
+        return None
+    return model.User.get(ref)
+
+
+def get_domain(ref: str | None) -> model.Group | None:
+    if not ref:
+        return None
+    group = model.Group.get(ref)
+    if group is None or group.type != DOMAIN_GROUP_TYPE or group.state != "active":
+        return None
+    return group
+
+
+def get_dataset(ref: str | None) -> model.Package | None:
+    if not ref:
+        return None
+    pkg = model.Package.get(ref)
+    if pkg is None or pkg.state == "deleted":
+        return None
+    return pkg
+
+
+def dataset_domain(pkg: model.Package) -> model.Group | None:
+    """The primary domain of a dataset (schema field `domain`, name or id)."""
+    return get_domain(pkg.extras.get("domain"))
+
+
+def domain_parent(group: model.Group) -> model.Group | None:
+    return get_domain(group.extras.get("parent_domain"))
+
+
+def domain_lineage(group: model.Group | None) -> list[str]:
+    """The domain's id and those of its parents (cycle-safe)."""
+    ids: list[str] = []
+    while group is not None and group.id not in ids:
+        ids.append(group.id)
+        group = domain_parent(group)
+    return ids
+
+
+def domain_subtree(domain_ids: Iterable[str]) -> set[str]:
+    """Domains and all their sub-domains."""
+    all_domains = model.Session.scalars(
+        sa.select(model.Group).where(model.Group.type == DOMAIN_GROUP_TYPE, model.Group.state == "active")
+    ).all()
+    children: dict[str, list[str]] = {}
+    by_ref = {g.id: g.id for g in all_domains} | {g.name: g.id for g in all_domains}
+    for g in all_domains:
+        parent = by_ref.get(g.extras.get("parent_domain") or "")
+        if parent:
+            children.setdefault(parent, []).append(g.id)
+    result: set[str] = set()
+    stack = [d for d in domain_ids]
+    while stack:
+        d = stack.pop()
+        if d in result:
+            continue
+        result.add(d)
+        stack.extend(children.get(d, []))
+    return result
+
+
+# -- reading roles -----------------------------------------------------------
+def assignments(
+    user_id: str | None = None,
+    role: str | None = None,
+    scope_type: str | None = None,
+    scope_ids: Iterable[str] | None = None,
+) -> list[RoleAssignment]:
+    q = sa.select(RoleAssignment)
+    if user_id:
+        q = q.where(RoleAssignment.user_id == user_id)
+    if role:
+        q = q.where(RoleAssignment.role == role)
+    if scope_type:
+        q = q.where(RoleAssignment.scope_type == scope_type)
+    if scope_ids is not None:
+        q = q.where(RoleAssignment.scope_id.in_(list(scope_ids)))
+    q = q.order_by(RoleAssignment.role, RoleAssignment.scope_id, RoleAssignment.deputy, RoleAssignment.granted_at)
+    return list(model.Session.scalars(q))
+
+
+def site_roles(user_id: str) -> set[str]:
+    return {a.role for a in assignments(user_id=user_id, scope_type=SITE)}
+
+
+def has_site_role(user_id: str | None, *roles: str) -> bool:
+    return bool(user_id) and bool(site_roles(user_id) & set(roles))  # type: ignore[arg-type]
+
+
+def stewarded_domains(user_id: str) -> set[str]:
+    """Domains a user stewards (as steward or deputy), with their sub-domains."""
+    direct = {a.scope_id for a in assignments(user_id=user_id, role="steward")}
+    return domain_subtree(direct) if direct else set()
+
+
+def is_domain_steward(user_id: str | None, pkg: model.Package) -> bool:
+    if not user_id:
+        return False
+    lineage = domain_lineage(dataset_domain(pkg))
+    if not lineage:
+        return False
+    return bool(assignments(user_id=user_id, role="steward", scope_ids=lineage))
+
+
+def dataset_owners(pkg_id: str) -> list[RoleAssignment]:
+    return assignments(role="owner", scope_type=DATASET, scope_ids=[pkg_id])
+
+
+def owner_user_id(pkg_id: str) -> str | None:
+    for a in dataset_owners(pkg_id):
+        if not a.deputy:
+            return a.user_id
+    return None
+
+
+def is_dataset_owner(user_id: str | None, pkg_id: str) -> bool:
+    return bool(user_id) and any(a.user_id == user_id for a in dataset_owners(pkg_id))
+
+
+def domain_stewards(domain_id: str) -> list[RoleAssignment]:
+    return assignments(role="steward", scope_type=DOMAIN, scope_ids=[domain_id])
+
+
+# -- who may grant -----------------------------------------------------------
+def grant_refusal(actor: model.User | None, role: str, scope_id: str, target_user_id: str) -> str | None:
+    """Why `actor` may not grant/revoke `role` (None: allowed)."""
+    if actor is None:
+        return _("Only logged-in users can manage roles.")
+    if actor.id == target_user_id:
+        return _("Nobody can grant or revoke their own roles.")
+    if actor.sysadmin or has_site_role(actor.id, "governance_officer"):
+        return None
+    if role in ("steward", "owner") and has_site_role(actor.id, "data_office"):
+        return None
+    if role == "owner":
+        pkg = get_dataset(scope_id)
+        if pkg is not None and is_domain_steward(actor.id, pkg):
+            return None
+        return _("Only the data office, the governance officer or a steward of the dataset's domain can manage its owners.")
+    return _("Only the governance officer can manage this role; the data office manages stewards and owners.")
+
+
+# -- changing roles ----------------------------------------------------------
+def _scope(role: str, domain: str | None, dataset: str | None) -> tuple[str, str]:
+    definition = ROLES[role]
+    if definition.scope == DOMAIN:
+        group = get_domain(domain)
+        if group is None:
+            raise RoleError("domain", _("Unknown data domain: {0}").format(domain or ""))
+        return DOMAIN, group.id
+    if definition.scope == DATASET:
+        pkg = get_dataset(dataset)
+        if pkg is None:
+            raise RoleError("dataset", _("Unknown dataset: {0}").format(dataset or ""))
+        return DATASET, pkg.id
+    if domain or dataset:
+        raise RoleError("role", _("The role {0} is site-wide: give neither domain nor dataset.").format(role))
+    return SITE, ""
+
+
+def _record(action: str, a: RoleAssignment, actor_id: str | None, reason: str | None) -> RoleEvent:
+    event = RoleEvent(
+        action=action, user_id=a.user_id, role=a.role, scope_type=a.scope_type, scope_id=a.scope_id,
+        deputy=a.deputy, actor_id=actor_id, reason=reason, created=dt.datetime.now(dt.timezone.utc),
+    )
+    model.Session.add(event)
+    return event
+
+
+def validate_request(
+    role: str, user: str | None, domain: str | None = None, dataset: str | None = None, deputy: bool = False
+) -> tuple[model.User, str, str]:
+    if role not in ROLES:
+        raise RoleError(
+            "role",
+            _("Unknown role {0}. Allowed: {1}").format(role, ", ".join(ROLES)),
+        )
+    target = get_user(user)
+    if target is None or target.state == "deleted":
+        raise RoleError("user", _("Unknown user: {0}").format(user or ""))
+    if deputy and not ROLES[role].deputy:
+        raise RoleError("deputy", _("The role {0} has no deputies.").format(role))
+    scope_type, scope_id = _scope(role, domain, dataset)
+    return target, scope_type, scope_id
+
+
+def find(user_id: str, role: str, scope_type: str, scope_id: str, deputy: bool) -> RoleAssignment | None:
+    return model.Session.scalars(
+        sa.select(RoleAssignment).where(
+            RoleAssignment.user_id == user_id, RoleAssignment.role == role,
+            RoleAssignment.scope_type == scope_type, RoleAssignment.scope_id == scope_id,
+            RoleAssignment.deputy == deputy,
+        )
+    ).first()
+
+
+def grant(
+    actor_id: str | None, target: model.User, role: str, scope_type: str, scope_id: str,
+    deputy: bool = False, contact: str | None = None, reason: str | None = None,
+) -> RoleAssignment:
+    if find(target.id, role, scope_type, scope_id, deputy) is not None:
+        raise RoleError("user", _("{0} already holds this role.").format(target.name))
+    if role == "owner" and not deputy:
+        # one owner per dataset: granting hands the duty over
+        for previous in dataset_owners(scope_id):
+            if not previous.deputy:
+                _record("revoke", previous, actor_id, reason or "handed over")
+                model.Session.delete(previous)
+    a = RoleAssignment(
+        user_id=target.id, role=role, scope_type=scope_type, scope_id=scope_id, deputy=deputy,
+        contact=contact, granted_by=actor_id, granted_at=dt.datetime.now(dt.timezone.utc),
+    )
+    model.Session.add(a)
+    _record("grant", a, actor_id, reason)
+    model.Session.flush()
+    return a
+
+
+def revoke(actor_id: str | None, a: RoleAssignment, reason: str | None = None, action: str = "revoke") -> None:
+    _record(action, a, actor_id, reason)
+    model.Session.delete(a)
+    model.Session.flush()
+
+
+def history(
+    user_id: str | None = None, scope_type: str | None = None, scope_id: str | None = None, limit: int = 100
+) -> list[RoleEvent]:
+    q = sa.select(RoleEvent)
+    if user_id:
+        q = q.where(RoleEvent.user_id == user_id)
+    if scope_type:
+        q = q.where(RoleEvent.scope_type == scope_type)
+    if scope_id:
+        q = q.where(RoleEvent.scope_id == scope_id)
+    return list(model.Session.scalars(q.order_by(RoleEvent.created.desc()).limit(limit)))
+
+
+def dictize(a: RoleAssignment) -> dict[str, Any]:
+    user = model.User.get(a.user_id)
+    scope_name = None
+    if a.scope_type == DOMAIN:
+        g = model.Group.get(a.scope_id)
+        scope_name = g.name if g else None
+    elif a.scope_type == DATASET:
+        p = model.Package.get(a.scope_id)
+        scope_name = p.name if p else None
+    return {
+        "id": a.id, "user_id": a.user_id, "user_name": user.name if user else None,
+        "user_display_name": user.display_name if user else None,
+        "role": a.role, "scope_type": a.scope_type, "scope_id": a.scope_id or None,
+        "scope_name": scope_name, "deputy": a.deputy, "contact": a.contact,
+        "granted_by": a.granted_by, "granted_at": a.granted_at.isoformat() if a.granted_at else None,
+    }
+
+
+def dictize_event(e: RoleEvent) -> dict[str, Any]:
+    user = model.User.get(e.user_id)
+    actor = model.User.get(e.actor_id) if e.actor_id else None
+    return {
+        "id": e.id, "action": e.action, "user_id": e.user_id, "user_name": user.name if user else None,
+        "role": e.role, "scope_type": e.scope_type, "scope_id": e.scope_id or None, "deputy": e.deputy,
+        "actor_id": e.actor_id, "actor_name": actor.name if actor else None, "reason": e.reason,
+        "created": e.created.isoformat(),
+    }
+
+
+# -- users leaving -----------------------------------------------------------
+def hand_over_duties(user_id: str, actor_id: str | None, reason: str) -> list[dict[str, Any]]:
+    """A deleted/blocked user's owner and steward duties fall to the deputy;
+    without a deputy the scope becomes orphaned (visible to the office)."""
+    outcomes = []
+    for a in assignments(user_id=user_id):
+        if a.role in ("owner", "steward") and not a.deputy:
+            deputies = [d for d in assignments(role=a.role, scope_type=a.scope_type, scope_ids=[a.scope_id]) if d.deputy]
+            if not deputies:
+                _record("orphaned", a, actor_id, reason)
+            revoke(actor_id, a, reason, action="revoke")
+            if deputies:
+                successor = deputies[0]
+                revoke(actor_id, successor, reason, action="promote")
+                grant(actor_id, model.User.get(successor.user_id), a.role, a.scope_type, a.scope_id,
+                      reason=_("Deputy takes over: {0}").format(reason))
+                outcomes.append({"role": a.role, "scope_id": a.scope_id, "successor": successor.user_id})
+            else:
+                outcomes.append({"role": a.role, "scope_id": a.scope_id, "successor": None})
+        else:
+            revoke(actor_id, a, reason)
+    model.Session.flush()
+    return outcomes
+
+
+def orphaned_datasets(limit: int = 500) -> list[model.Package]:
+    """Active datasets nobody owns (the office's work list)."""
+    owned = sa.select(RoleAssignment.scope_id).where(
+        RoleAssignment.role == "owner", RoleAssignment.deputy.is_(False)
+    )
+    q = (
+        sa.select(model.Package)
+        .where(model.Package.state == "active", model.Package.type != "harvest", model.Package.id.not_in(owned))
+        .order_by(model.Package.metadata_modified.desc())
+        .limit(limit)
+    )
+    return list(model.Session.scalars(q))
+
+
+def orphaned_domains() -> list[model.Group]:
+    stewarded = sa.select(RoleAssignment.scope_id).where(
+        RoleAssignment.role == "steward", RoleAssignment.deputy.is_(False)
+    )
+    q = sa.select(model.Group).where(
+        model.Group.type == DOMAIN_GROUP_TYPE, model.Group.state == "active", model.Group.id.not_in(stewarded)
+    ).order_by(model.Group.title)
+    return list(model.Session.scalars(q))

@@ -1,0 +1,154 @@
+"""The "Rollen" page and the role snippets on user, dataset and domain pages.
+
+Views only call actions and render; every rule is in the actions/auth."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, request
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.common import _
+
+from . import service
+from .definitions import ROLES, role_label
+
+roles = Blueprint("datagovernance_roles", __name__, url_prefix="/rollen")
+
+
+def _ctx() -> dict[str, Any]:
+    return {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
+
+
+@roles.route("/")
+def index() -> str:
+    try:
+        assignments = tk.get_action("datagovernance_role_list")(_ctx(), {
+            "role": request.args.get("role") or None, "user": request.args.get("user") or None,
+        })
+    except tk.NotAuthorized:
+        return tk.abort(403, _("Only logged-in users can see roles."))
+    except tk.ValidationError as e:
+        return tk.abort(400, str(e.error_dict))
+    extra: dict[str, Any] = {"assignments": assignments, "roles": ROLES, "role_filter": request.args.get("role")}
+    try:
+        extra["orphaned"] = tk.get_action("datagovernance_role_orphaned")(_ctx(), {})
+        extra["history"] = tk.get_action("datagovernance_role_history")(_ctx(), {"limit": 30})
+    except tk.NotAuthorized:
+        extra["orphaned"] = extra["history"] = None
+    counts: dict[str, int] = {}
+    for a in assignments:
+        counts[a["role"]] = counts.get(a["role"], 0) + 1
+    extra["counts"] = counts
+    return tk.render("datagovernance/roles/index.html", extra_vars=extra)
+
+
+def _change(action: str) -> Any:
+    form = request.form
+    data = {k: (form.get(k) or None) for k in ("user", "role", "domain", "dataset", "contact", "reason")}
+    data["deputy"] = form.get("deputy") in ("on", "true", "1")
+    try:
+        tk.get_action(action)(_ctx(), data)
+        tk.h.flash_success(_("Role granted.") if action.endswith("grant") else _("Role revoked."))
+    except tk.NotAuthorized as e:
+        tk.h.flash_error(str(e) or _("Not allowed."))
+    except tk.ValidationError as e:
+        tk.h.flash_error("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in e.error_dict.items()))
+    return redirect(form.get("came_from") or tk.h.url_for("datagovernance_roles.index"))
+
+
+@roles.route("/grant", methods=["POST"])
+def grant() -> Any:
+    return _change("datagovernance_role_grant")
+
+
+@roles.route("/revoke", methods=["POST"])
+def revoke() -> Any:
+    return _change("datagovernance_role_revoke")
+
+
+def get_blueprints() -> list[Blueprint]:
+    return [roles]
+
+
+# -- template helpers ------------------------------------------------------------
+def datagovernance_role_label(name: str) -> str:
+    return role_label(name)
+
+
+def datagovernance_user_roles(user_id: str) -> list[dict[str, Any]]:
+    return [service.dictize(a) for a in service.assignments(user_id=user_id)]
+
+
+def datagovernance_dataset_roles(pkg_id: str) -> dict[str, Any]:
+    pkg = model.Package.get(pkg_id)
+    if pkg is None:
+        return {"owners": [], "stewards": []}
+    lineage = service.domain_lineage(service.dataset_domain(pkg))
+    return {
+        "owners": [service.dictize(a) for a in service.dataset_owners(pkg.id)],
+        "stewards": [service.dictize(a) for a in service.assignments(role="steward", scope_ids=lineage)],
+    }
+
+
+def datagovernance_domain_overview(group_id: str) -> dict[str, Any]:
+    """Stewards, sub-domains and counts a domain page shows (counts follow
+    what the current user may see)."""
+    group = service.get_domain(group_id)
+    if group is None:
+        return {}
+    subtree = service.domain_subtree([group.id])
+    names = [g.name for g in model.Session.query(model.Group).filter(model.Group.id.in_(subtree))]
+    fq = "domain:(" + " OR ".join(f'"{n}"' for n in names) + ")"
+    result = tk.get_action("package_search")(_ctx(), {
+        "fq": fq, "rows": 1000, "fl": "id", "include_private": True,
+        "facet.field": ["access_class", "workflow_state"], "facet.limit": -1,
+    })
+    ids = [r["id"] for r in result["results"]]
+    owned = {a.scope_id for a in service.assignments(role="owner", scope_ids=ids) if not a.deputy}
+    children = [g for g in model.Session.query(model.Group).filter(model.Group.id.in_(subtree - {group.id}))
+                if service.domain_parent(g) is not None and service.domain_parent(g).id == group.id]
+    return {
+        "stewards": [service.dictize(a) for a in service.domain_stewards(group.id)],
+        "sub_domains": [{"name": g.name, "title": g.title} for g in children],
+        "dataset_count": result["count"],
+        "without_owner": len([i for i in ids if i not in owned]),
+        "by_access_class": result["facets"].get("access_class", {}),
+        "by_workflow_state": result["facets"].get("workflow_state", {}),
+    }
+
+
+def _only_visible_packages(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """CKAN's home page lists featured groups' datasets with ignore_auth; show
+    only what the visitor may read (permission labels), counts included."""
+    for group in groups:
+        field = "owner_org" if group.get("is_organization") else "groups"
+        value = group["id"] if field == "owner_org" else group["name"]
+        visible = tk.get_action("package_search")(_ctx(), {
+            "fq": f'{field}:"{value}"', "rows": 2, "include_private": True,
+        })
+        group["packages"] = visible["results"]
+        group["package_count"] = visible["count"]
+    return groups
+
+
+@tk.chained_helper
+def get_featured_organizations(next_helper: Any, count: int = 1) -> list[dict[str, Any]]:
+    return _only_visible_packages(next_helper(count=count))
+
+
+@tk.chained_helper
+def get_featured_groups(next_helper: Any, count: int = 1) -> list[dict[str, Any]]:
+    return _only_visible_packages(next_helper(count=count))
+
+
+def get_helpers() -> dict[str, Any]:
+    return {
+        "get_featured_organizations": get_featured_organizations,
+        "get_featured_groups": get_featured_groups,
+        "datagovernance_role_label": datagovernance_role_label,
+        "datagovernance_user_roles": datagovernance_user_roles,
+        "datagovernance_dataset_roles": datagovernance_dataset_roles,
+        "datagovernance_domain_overview": datagovernance_domain_overview,
+    }

@@ -1,0 +1,164 @@
+"""Role actions, the data_owner field as the owner role, history, orphans,
+CLI and bad input. These tests write, so each gets a clean database."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.cli.cli import ckan as ckan_cli
+from ckan.tests import factories
+from ckan.tests.helpers import call_action
+
+from .conftest import build_city
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+
+
+def count(table: str) -> int:
+    return model.Session.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+@pytest.fixture
+def city():
+    return build_city()
+
+
+def roles_of(user: str) -> set[tuple]:
+    return {(r["role"], r["scope_name"], r["deputy"])
+            for r in call_action("datagovernance_role_list", {"user": "dg_office"}, user=user)}
+
+
+class TestOwnerField:
+    def test_field_and_role_are_one_fact(self, city):
+        ds = city.datasets["internal"]
+        assert call_action("package_show", {"user": "dg_office"}, id=ds["id"])["data_owner"] == "dg_owner"
+        # not stored as an extra: the role table is the only source
+        pkg = model.Package.get(ds["id"])
+        assert "data_owner" not in pkg.extras
+        # granting the role shows in the field
+        call_action("datagovernance_role_grant", {"user": "dg_office"}, user="dg_plain", role="owner", dataset=ds["id"])
+        assert call_action("package_show", {"user": "dg_office"}, id=ds["id"])["data_owner"] == "dg_plain"
+        assert ("owner", ds["name"], False) not in roles_of("dg_owner")
+        # setting the field grants the role
+        call_action("package_patch", {"user": "dg_office"}, id=ds["id"], data_owner="dg_owner")
+        assert ("owner", ds["name"], False) in roles_of("dg_owner")
+        assert ("owner", ds["name"], False) not in roles_of("dg_plain")
+
+    def test_setting_the_field_follows_grant_rules(self, city):
+        ds = city.datasets["internal"]
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("package_patch", {"user": "dg_org_editor", "ignore_auth": False}, id=ds["id"], data_owner="dg_plain")
+        assert "data_owner" in err.value.error_dict
+        assert call_action("package_show", {"user": "dg_office"}, id=ds["id"])["data_owner"] == "dg_owner"
+
+    def test_owner_label_follows_the_role(self, city):
+        ds = city.datasets["confidential"]
+        ctx = {"user": "dg_plain", "ignore_auth": False}
+        assert call_action("package_search", dict(ctx), q="*:*", include_private=True)["count"] == 2  # public, internal
+        call_action("datagovernance_role_grant", {"user": "dg_office"}, user="dg_plain", role="owner", dataset=ds["id"])
+        names = [r["name"] for r in call_action("package_search", dict(ctx), q="*:*", include_private=True)["results"]]
+        assert ds["name"] in names
+
+
+class TestGrantRevoke:
+    def test_grant_records_history(self, city):
+        call_action("datagovernance_role_grant", {"user": "dg_officer"}, user="dg_plain", role="multiplier",
+                    contact="Zimmer 101", reason="Datenlotse Hochbau")
+        history = call_action("datagovernance_role_history", {"user": "dg_office"}, user="dg_plain")
+        assert history[0]["action"] == "grant" and history[0]["actor_name"] == "dg_officer"
+        assert history[0]["reason"] == "Datenlotse Hochbau"
+        call_action("datagovernance_role_revoke", {"user": "dg_officer"}, user="dg_plain", role="multiplier", reason="Wechsel")
+        history = call_action("datagovernance_role_history", {"user": "dg_office"}, user="dg_plain")
+        assert [h["action"] for h in history[:2]] == ["revoke", "grant"]
+        assert history[0]["reason"] == "Wechsel"
+
+    def test_steward_grants_owners_in_own_domain_only(self, city):
+        ds = city.datasets["restricted"]
+        call_action("datagovernance_role_grant", {"user": "dg_steward", "ignore_auth": False},
+                    user="dg_plain", role="owner", dataset=ds["id"], deputy=True)
+        other = call_action("package_create", {"user": "dg_sysadmin"}, name="ampeln", owner_org=city.kaemmerei["id"],
+                            domain="verkehr", access_class="internal", personal_data="none")
+        with pytest.raises(tk.NotAuthorized):
+            call_action("datagovernance_role_grant", {"user": "dg_steward", "ignore_auth": False},
+                        user="dg_plain", role="owner", dataset=other["id"])
+
+    @pytest.mark.parametrize(
+        "params, field",
+        [
+            ({"user": "dg_plain", "role": "kaiser"}, "role"),
+            ({"user": "niemand", "role": "dpo"}, "user"),
+            ({"user": "dg_plain", "role": "steward", "domain": "atlantis"}, "domain"),
+            ({"user": "dg_plain", "role": "steward"}, "domain"),
+            ({"user": "dg_plain", "role": "owner", "dataset": "gibt-es-nicht"}, "dataset"),
+            ({"user": "dg_plain", "role": "dpo", "deputy": True}, "deputy"),
+            ({"user": "dg_dpo", "role": "dpo"}, "user"),  # duplicate grant
+        ],
+    )
+    def test_bad_grants_are_clear_errors_and_write_nothing(self, city, params, field):
+        before = (count("datagovernance_role"), count("datagovernance_role_event"))
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("datagovernance_role_grant", {"user": "dg_sysadmin"}, **params)
+        assert field in err.value.error_dict
+        model.Session.rollback()
+        assert (count("datagovernance_role"), count("datagovernance_role_event")) == before
+
+    def test_unknown_role_error_names_allowed_roles(self, city):
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("datagovernance_role_grant", {"user": "dg_sysadmin"}, user="dg_plain", role="kaiser")
+        assert "governance_officer" in err.value.error_dict["role"][0]
+
+    def test_revoke_of_role_not_held(self, city):
+        before = count("datagovernance_role_event")
+        with pytest.raises(tk.ValidationError):
+            call_action("datagovernance_role_revoke", {"user": "dg_sysadmin"}, user="dg_plain", role="dpo")
+        assert count("datagovernance_role_event") == before
+
+    def test_nobody_grants_to_themselves(self, city):
+        for actor in ("dg_sysadmin", "dg_officer"):
+            with pytest.raises(tk.NotAuthorized):
+                call_action("datagovernance_role_grant", {"user": actor, "ignore_auth": False}, user=actor, role="iso")
+        with pytest.raises(tk.NotAuthorized):
+            call_action("datagovernance_role_grant", {"user": "dg_steward", "ignore_auth": False}, user="dg_steward",
+                        role="owner", dataset=city.datasets["public"]["id"])
+
+
+class TestLeavingUsers:
+    def test_deleted_owner_hands_over_to_deputy_or_orphans(self, city):
+        ds = city.datasets["internal"]
+        call_action("user_delete", {"user": "dg_sysadmin"}, id="dg_owner")
+        # the deputy took over every dataset of the deleted owner
+        assert call_action("package_show", {"user": "dg_office"}, id=ds["id"])["data_owner"] == "dg_owner_deputy"
+        call_action("user_delete", {"user": "dg_sysadmin"}, id="dg_owner_deputy")
+        orphaned = call_action("datagovernance_role_orphaned", {"user": "dg_office", "ignore_auth": False})
+        assert ds["name"] in [d["name"] for d in orphaned["datasets"]]
+        history = call_action("datagovernance_role_history", {"user": "dg_office"}, dataset=ds["id"])
+        assert "orphaned" in [h["action"] for h in history]
+
+    def test_orphaned_list_is_for_the_office(self, city):
+        with pytest.raises(tk.NotAuthorized):
+            call_action("datagovernance_role_orphaned", {"user": "dg_plain", "ignore_auth": False})
+
+
+class TestCli:
+    def test_grant_list_revoke(self, city, cli):
+        result = cli.invoke(ckan_cli, ["datagovernance", "role", "grant", "dg_plain", "steward", "--domain", "verkehr",
+                                       "--reason", "Verkehrsdaten"])
+        assert result.exit_code == 0, result.output
+        result = cli.invoke(ckan_cli, ["datagovernance", "role", "list", "--role", "steward"])
+        assert "dg_plain\tsteward\tdomain:verkehr" in result.output
+        result = cli.invoke(ckan_cli, ["datagovernance", "role", "revoke", "dg_plain", "steward", "--domain", "verkehr"])
+        assert result.exit_code == 0
+        result = cli.invoke(ckan_cli, ["datagovernance", "role", "grant", "dg_plain", "steward", "--domain", "atlantis"])
+        assert result.exit_code == 1 and "domain" in result.output
+        result = cli.invoke(ckan_cli, ["datagovernance", "role", "grant", "dg_plain", "dpo", "--as", "dg_office"])
+        assert result.exit_code == 2
+        result = cli.invoke(ckan_cli, ["datagovernance", "role", "--help"])
+        assert "grant" in result.output and "revoke" in result.output
+
+
+def test_site_user_can_be_used_without_roles(city):
+    # a fresh user has no roles and sees only what anyone logged in sees
+    factories.User(name="neu")
+    assert call_action("datagovernance_role_list", {"user": "dg_office"}, user="neu") == []
