@@ -19,6 +19,9 @@ from .roles import labels as roles_labels
 from .roles import logic as roles_logic
 from .roles import rights as roles_rights
 from .roles import views as roles_views
+from .workflow import cli as workflow_cli
+from .workflow import logic as workflow_logic
+from .workflow import views as workflow_views
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,7 @@ schema.register_yaml_tag()
 REQUIRED_PLUGINS = ("scheming_datasets", "scheming_groups", "scheming_organizations")
 
 cli.datagovernance.add_command(roles_cli.role)
+cli.datagovernance.add_command(workflow_cli.workflow)
 
 
 def _validators() -> dict[str, Any]:
@@ -36,15 +40,17 @@ def _validators() -> dict[str, Any]:
 
 
 def _actions() -> dict[str, Any]:
-    return {**logic.get_actions(), **roles_logic.get_actions(), **roles_rights.get_actions()}
+    return {**logic.get_actions(), **roles_logic.get_actions(), **roles_rights.get_actions(),
+            **workflow_logic.get_actions()}
 
 
 def _auth_functions() -> dict[str, Any]:
-    return {**logic.get_auth_functions(), **roles_logic.get_auth_functions(), **roles_rights.get_auth_functions()}
+    return {**logic.get_auth_functions(), **roles_logic.get_auth_functions(), **roles_rights.get_auth_functions(),
+            **workflow_logic.get_auth_functions()}
 
 
 def _helpers() -> dict[str, Any]:
-    return {**helpers.get_helpers(), **roles_views.get_helpers()}
+    return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers()}
 
 
 def _reset_license_register() -> None:
@@ -58,7 +64,7 @@ def _reset_license_register() -> None:
 @tk.blanket.actions(_actions)
 @tk.blanket.auth_functions(_auth_functions)
 @tk.blanket.cli(cli.get_commands)
-@tk.blanket.blueprints(roles_views.get_blueprints)
+@tk.blanket.blueprints(lambda: roles_views.get_blueprints() + workflow_views.get_blueprints())
 class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.IConfigurable)
@@ -66,6 +72,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IPluginObserver, inherit=True)
     p.implements(p.IPermissionLabels)
+    p.implements(p.IFacets, inherit=True)
 
     _own_licenses_url: str | None = None
 
@@ -92,6 +99,12 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
                 tk.config["licenses_group_url"] = ""
             DataGovernancePlugin._own_licenses_url = None
             _reset_license_register()
+
+    # IFacets: workflow state and access class as search filters
+    def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        facets_dict["workflow_state"] = tk._("Workflow state")
+        facets_dict["access_class"] = tk._("Access class")
+        return facets_dict
 
     # IPermissionLabels: read access follows the access class (roles/labels.py)
     _labels = roles_labels.DataGovernanceLabels()

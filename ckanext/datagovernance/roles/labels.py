@@ -10,6 +10,9 @@ them, so search results, counts, facets and pages agree.
                 the owner and deputy, the data office, the governance officer
   confidential  owner and deputy, the domain's stewards, the data office,
                 the governance officer
+
+Datasets with personal data are also readable by the data protection officer,
+who signs off their publication.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from . import service
 
 OFFICE = "dg-office"
 OFFICER = "dg-officer"
+DPO = "dg-dpo"
 INTERNAL = "dg-internal"
 ACCESS_CLASSES = ("public", "internal", "restricted", "confidential")
 
@@ -48,6 +52,9 @@ class DataGovernanceLabels(DefaultPermissionLabels):
         if cls == "public" and not dataset_obj.private:
             return ["public"]
         labels = [OFFICE, OFFICER]
+        if dataset_obj.extras.get("personal_data") not in (None, "", "none"):
+            # the data protection officer reviews everything with personal data
+            labels.append(DPO)
         labels += [user_label(a.user_id) for a in service.dataset_owners(dataset_obj.id)]
         labels += [steward_label(d) for d in service.domain_lineage(service.dataset_domain(dataset_obj))]
         if cls in ("public", "restricted", "internal"):
@@ -69,6 +76,8 @@ class DataGovernanceLabels(DefaultPermissionLabels):
             labels.append(OFFICE)
         if "governance_officer" in roles:
             labels.append(OFFICER)
+        if "dpo" in roles:
+            labels.append(DPO)
         # a dataset carries its domain's lineage, so direct domains suffice
         labels += [steward_label(a.scope_id) for a in service.assignments(user_id=user_obj.id, role="steward")]
         return labels

@@ -226,11 +226,14 @@ def get_validators() -> dict[str, Any]:
 
 # -- package hooks (called by the core plugin) --------------------------------------
 def enforce_private(pkg: model.Package) -> None:
-    """Anything not public is private in CKAN: activity streams, package_list,
-    feeds and every other place that only checks `private` stay shut."""
+    """CKAN's `private` follows access class and workflow state, set by the
+    suite only: open data = public class and published. Anything else is
+    private, so activity streams, package_list, feeds and every other place
+    that only checks `private` stay shut."""
     cls = pkg.extras.get("access_class")
-    if cls is not None and cls != "public" and not pkg.private:
-        pkg.private = True
+    if cls is None:
+        return
+    pkg.private = not (cls == "public" and pkg.extras.get("workflow_state") == "published")
 
 
 # -- chained actions -------------------------------------------------------------
@@ -252,7 +255,7 @@ def user_delete(next_action: Any, context: Context, data_dict: DataDict) -> Any:
 
 
 def get_actions() -> dict[str, Any]:
-    return {"user_delete": user_delete, "package_update": package_update_with_owner}
+    return {"user_delete": user_delete}
 
 
 def owner_from_create(context: Context, pkg_dict: dict[str, Any]) -> None:
@@ -261,11 +264,11 @@ def owner_from_create(context: Context, pkg_dict: dict[str, Any]) -> None:
         sync_data_owner(context, pkg_dict["id"], pkg_dict.pop(CONTEXT_KEY))
 
 
-@tk.chained_action
-def package_update_with_owner(next_action: Any, context: Context, data_dict: DataDict) -> Any:
-    """An update that only changes `data_owner` changes no package row, and
-    CKAN then skips its hooks; so the owner is synced here. The grant rules
-    are checked before anything is written."""
+def update_with_owner(next_action: Any, context: Context, data_dict: DataDict) -> Any:
+    """Around package_update (the workflow's chained action calls this): an
+    update that only changes `data_owner` changes no package row, and CKAN
+    then skips its hooks; so the owner is synced here. The grant rules are
+    checked before anything is written."""
     if "data_owner" not in (data_dict or {}):
         return next_action(context, data_dict)
     pkg = _package(context, data_dict)

@@ -26,9 +26,15 @@ def public_dataset(catalog):
 
     p.load_all()
     try:
-        yield create(catalog, name="oeffentlich-mit-intern", access_class="public",
-                     personal_data="pseudonymised", data_owner=catalog["owner"]["name"],
-                     **INTERNAL)
+        dataset = create(catalog, name="oeffentlich-mit-intern", access_class="public",
+                         personal_data="pseudonymised", data_owner=catalog["owner"]["name"],
+                         **INTERNAL)
+        # only published public datasets are open (set directly here; the
+        # workflow's gates are tested in tests/workflow)
+        from ckan.tests.helpers import call_action
+
+        yield call_action("package_patch", {"user": catalog["sysadmin"]["name"], "datagovernance_workflow_transition": True},
+                          id=dataset["id"], workflow_state="published")
     finally:
         p.unload_all()
 

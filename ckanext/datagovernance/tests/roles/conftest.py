@@ -57,6 +57,9 @@ def build_city() -> SimpleNamespace:
             resources=[{"url": f"https://intern.example/{cls}.csv", "format": "CSV", "name": f"Liste {cls}"}],
         )
         grant("owner_deputy", "owner", dataset=datasets[cls]["id"], deputy=True)
+    # open data = public and published (the workflow's own tests cover the way there)
+    call_action("package_patch", dict(admin, datagovernance_workflow_transition=True),
+                id=datasets["public"]["id"], workflow_state="published")
     model.Session.commit()
     return SimpleNamespace(
         users=users, hochbau=hochbau, kaemmerei=kaemmerei, gebaeude=gebaeude, mietobjekte=mietobjekte,

@@ -1,0 +1,83 @@
+"""Workflow buttons and timeline on the dataset page, "Meine Aufgaben"."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, request
+
+import ckan.plugins.toolkit as tk
+from ckan.common import _
+
+workflow = Blueprint("datagovernance_workflow", __name__)
+
+
+def _ctx() -> dict[str, Any]:
+    return {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
+
+
+@workflow.route("/dataset/<id>/workflow", methods=["POST"])
+def transition(id: str) -> Any:
+    try:
+        tk.get_action("datagovernance_workflow_transition")(_ctx(), {
+            "id": id, "to": request.form.get("to"), "comment": request.form.get("comment"),
+            "expected_state": request.form.get("expected_state"),
+        })
+        tk.h.flash_success(_("Workflow state changed."))
+    except tk.NotAuthorized as e:
+        tk.h.flash_error(str(e) or _("Not allowed."))
+    except tk.ValidationError as e:
+        tk.h.flash_error("; ".join(" ".join(map(str, v)) for v in e.error_dict.values()))
+    return redirect(tk.h.url_for("dataset.read", id=id))
+
+
+@workflow.route("/dataset/<id>/signoff", methods=["POST"])
+def signoff(id: str) -> Any:
+    try:
+        tk.get_action("datagovernance_signoff")(_ctx(), {
+            "id": id, "decision": request.form.get("decision"), "reason": request.form.get("reason"),
+            "legal_basis": request.form.get("legal_basis"),
+        })
+        tk.h.flash_success(_("Sign-off recorded."))
+    except tk.NotAuthorized as e:
+        tk.h.flash_error(str(e) or _("Not allowed."))
+    except tk.ValidationError as e:
+        tk.h.flash_error("; ".join(" ".join(map(str, v)) for v in e.error_dict.values()))
+    return redirect(tk.h.url_for("dataset.read", id=id))
+
+
+@workflow.route("/aufgaben")
+def tasks() -> str:
+    try:
+        result = tk.get_action("datagovernance_task_list")(_ctx(), {})
+    except tk.NotAuthorized:
+        return tk.abort(403, _("Please log in."))
+    return tk.render("datagovernance/workflow/tasks.html", extra_vars=result)
+
+
+def get_blueprints() -> list[Blueprint]:
+    return [workflow]
+
+
+def datagovernance_workflow_panel(pkg_id: str) -> dict[str, Any]:
+    try:
+        options = tk.get_action("datagovernance_workflow_options")(_ctx(), {"id": pkg_id})
+        history = tk.get_action("datagovernance_workflow_history")(_ctx(), {"id": pkg_id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return {}
+    return dict(options, history=history)
+
+
+def datagovernance_task_count() -> int:
+    if not tk.current_user.is_authenticated:
+        return 0
+    try:
+        return tk.get_action("datagovernance_task_list")(_ctx(), {})["count"]
+    except tk.NotAuthorized:
+        return 0
+
+
+def get_helpers() -> dict[str, Any]:
+    return {
+        "datagovernance_workflow_panel": datagovernance_workflow_panel,
+        "datagovernance_task_count": datagovernance_task_count,
+    }
