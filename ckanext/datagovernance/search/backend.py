@@ -124,6 +124,7 @@ def build_row(doc: dict[str, Any]) -> dict[str, Any]:
         "entity_type": _first(doc.get("entity_type")),
         "dataset_type": _first(doc.get("dataset_type")),
         "permission_labels": labels,
+        **{f"f_{c}": fields.get(c, []) for c in lucene.FACET_COLUMN_FIELDS},
         "index_id": str(index_id),
         "id": str(doc["id"]),
         "site_id": str(doc.get("site_id") or config.get("ckan.site_id")),
@@ -153,9 +154,11 @@ _UPSERT = sa.text(
     f"""
     INSERT INTO {TABLE} (index_id, id, site_id, name, title, title_string,
         state, capacity, entity_type, dataset_type, permission_labels,
+        {", ".join(f"f_{c}" for c in lucene.FACET_COLUMN_FIELDS)},
         metadata_modified, metadata_created, fields, doc, tsv, title_tsv, indexed_at)
     VALUES (:index_id, :id, :site_id, :name, :title, :title_string,
         :state, :capacity, :entity_type, :dataset_type, CAST(:permission_labels AS text[]),
+        {", ".join(f"CAST(:f_{c} AS text[])" for c in lucene.FACET_COLUMN_FIELDS)},
         :metadata_modified, :metadata_created, CAST(:fields AS jsonb), CAST(:doc AS jsonb),
         {_vector("ta", "A")} || {_vector("tb", "B")} || {_vector("tc", "C")} || {_vector("td", "D")},
         to_tsvector(CAST(:cfg AS regconfig), coalesce(:title, '')) || to_tsvector('simple', coalesce(:title, '')),
@@ -165,6 +168,7 @@ _UPSERT = sa.text(
         title = EXCLUDED.title, title_string = EXCLUDED.title_string,
         state = EXCLUDED.state, capacity = EXCLUDED.capacity, entity_type = EXCLUDED.entity_type,
         dataset_type = EXCLUDED.dataset_type, permission_labels = EXCLUDED.permission_labels,
+        {", ".join(f"f_{c} = EXCLUDED.f_{c}" for c in lucene.FACET_COLUMN_FIELDS)},
         metadata_modified = EXCLUDED.metadata_modified,
         metadata_created = EXCLUDED.metadata_created, fields = EXCLUDED.fields,
         doc = EXCLUDED.doc, tsv = EXCLUDED.tsv, title_tsv = EXCLUDED.title_tsv,
@@ -334,6 +338,17 @@ class PostgresSolr:
     def _facets(
         self, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int
     ) -> dict[str, list[tuple[str, int]]]:
+        # One scan of the matching rows; each requested field becomes an array
+        # (native column for CKAN's standard facets, else from `fields`).
+        params = dict(bind, _fmin=mincount, _flimit=limit)
+        values = []
+        for i, name in enumerate(fields):
+            params[f"_fk{i}"] = name
+            if name in lucene.FACET_COLUMN_FIELDS:
+                values.append(f"(:_fk{i}, d.f_{name})")
+            else:
+                values.append(f"(:_fk{i}, ARRAY(SELECT jsonb_array_elements_text(d.fields -> :_fk{i})))")
+        columns = ", ".join(f"f_{c}" for c in lucene.FACET_COLUMN_FIELDS)
         rank_limit = "" if limit < 0 else "WHERE rn <= :_flimit"
         sql = f"""
             SELECT key, value, n FROM (
@@ -341,9 +356,9 @@ class PostgresSolr:
                        row_number() OVER (PARTITION BY key ORDER BY n DESC, value) AS rn
                 FROM (
                     SELECT f.key, v.value, count(*) AS n
-                    FROM (SELECT fields FROM {TABLE} WHERE {cond}) AS d
-                    CROSS JOIN unnest(CAST(:_ffields AS text[])) AS f(key)
-                    CROSS JOIN LATERAL jsonb_array_elements_text(d.fields -> f.key) AS v(value)
+                    FROM (SELECT fields, {columns} FROM {TABLE} WHERE {cond}) AS d
+                    CROSS JOIN LATERAL (VALUES {", ".join(values)}) AS f(key, vals)
+                    CROSS JOIN LATERAL unnest(f.vals) AS v(value)
                     GROUP BY f.key, v.value
                     HAVING count(*) >= :_fmin
                 ) AS g
@@ -351,10 +366,7 @@ class PostgresSolr:
             ORDER BY key, n DESC, value
         """
         out: dict[str, list[tuple[str, int]]] = {}
-        result = model.Session.execute(
-            sa.text(sql), dict(bind, _ffields=fields, _fmin=mincount, _flimit=limit)
-        )
-        for key, value, n in result:
+        for key, value, n in model.Session.execute(sa.text(sql), params):
             out.setdefault(key, []).append((value, int(n)))
         return out
 

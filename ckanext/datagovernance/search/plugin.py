@@ -1,8 +1,6 @@
 """datagovernance_search: CKAN's search served by PostgreSQL (no Solr)."""
 from __future__ import annotations
 
-from typing import Any
-
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
@@ -13,7 +11,6 @@ from . import seam
 @tk.blanket.config_declarations
 class DataGovernanceSearchPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
-    p.implements(p.IPluginObserver, inherit=True)
 
     # IConfigurer: runs before CKAN's start-up Solr schema check.
     def update_config(self, config: CKANConfig) -> None:
@@ -21,8 +18,3 @@ class DataGovernanceSearchPlugin(p.SingletonPlugin):
             seam.uninstall()
         else:
             seam.install()
-
-    # IPluginObserver: unloading this plugin gives CKAN its Solr client back.
-    def after_unload(self, service: Any) -> None:
-        if service is self:
-            seam.uninstall()

@@ -43,6 +43,8 @@ TIMESTAMP_FIELDS = frozenset({"metadata_modified", "metadata_created"})
 # Filters CKAN adds to every query, answered from plain columns.
 COLUMN_FIELDS = frozenset({"site_id", "state", "capacity", "entity_type", "dataset_type", "name", "id"})
 ARRAY_COLUMN_FIELDS = frozenset({"permission_labels"})
+# CKAN's standard facets, kept as native arrays in columns f_<field>.
+FACET_COLUMN_FIELDS = ("organization", "groups", "tags", "res_format", "license_id")
 # tsvector weights (see backend.build_row): C holds notes.
 WEIGHT_OF_FIELD = {"notes": "C"}
 
@@ -334,6 +336,8 @@ class QueryCompiler:
             return f"{fname} = {self.bind(raw if phrase else unescape(raw))}"
         if fname in ARRAY_COLUMN_FIELDS and not wildcard:
             return f"{fname} @> ARRAY[CAST({self.bind(raw if phrase else unescape(raw))} AS text)]"
+        if fname in FACET_COLUMN_FIELDS and not wildcard:
+            return f"f_{fname} @> ARRAY[CAST({self.bind(raw if phrase else unescape(raw))} AS text)]"
         if wildcard:
             pattern = _wildcard_to_like(raw)
             return (

@@ -139,28 +139,6 @@ def test_harvest_sources_listed_and_cleared_through_search(migrate_db_for, app):
 @SEARCH_ONLY
 @pytest.mark.usefixtures("with_plugins", "clean_db")
 class TestIndexLifecycle:
-    def test_cli_rebuild_check_show_clear(self, cli):
-        ds = factories.Dataset(name="bebauungsplaene", title="Bebauungspläne")
-        factories.Dataset(name="wahlergebnisse")
-        model.Session.execute(sa.text("TRUNCATE datagovernance_search_index"))
-        model.Session.commit()
-        result = cli.invoke(ckan_cli, ["search-index", "check"])
-        assert "Packages not indexed = 2 out of 2" in result.output
-        result = cli.invoke(ckan_cli, ["search-index", "rebuild"])
-        assert result.exit_code == 0, result.output
-        assert index_rows() == 2
-        result = cli.invoke(ckan_cli, ["search-index", "check"])
-        assert "Packages not indexed = 0 out of 2" in result.output
-        result = cli.invoke(ckan_cli, ["search-index", "show", "bebauungsplaene"])
-        assert result.exit_code == 0 and ds["id"] in result.output
-        result = cli.invoke(ckan_cli, ["search-index", "clear", "bebauungsplaene"])
-        assert result.exit_code == 0
-        model.Session.remove()
-        assert index_rows() == 1
-        result = cli.invoke(ckan_cli, ["search-index", "clear"])
-        model.Session.remove()
-        assert index_rows() == 0
-
     def test_failed_index_write_leaves_no_dataset(self, ckan_config, monkeypatch):
         monkeypatch.setitem(ckan_config, "ckanext.datagovernance.search.text_config", "no_such_config")
         with pytest.raises(search.SearchIndexError):
@@ -229,6 +207,33 @@ class TestIndexLifecycle:
         conn.delete(q='+tags:"weg" +site_id:"test.ckan.net"')
         conn.commit()
         assert index_rows(id=b["id"]) == 0 and index_rows(id=c["id"]) == 1
+
+
+# The CLI loads the plugins of test.ini (the whole suite), so this test runs
+# with them too.
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_cli_rebuild_check_show_clear(cli):
+    ds = factories.Dataset(name="bebauungsplaene", title="Bebauungspläne")
+    factories.Dataset(name="wahlergebnisse")
+    model.Session.execute(sa.text("TRUNCATE datagovernance_search_index"))
+    model.Session.commit()
+    result = cli.invoke(ckan_cli, ["search-index", "check"])
+    assert "Packages not indexed = 2 out of 2" in result.output
+    result = cli.invoke(ckan_cli, ["search-index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert index_rows() == 2
+    result = cli.invoke(ckan_cli, ["search-index", "check"])
+    assert "Packages not indexed = 0 out of 2" in result.output
+    result = cli.invoke(ckan_cli, ["search-index", "show", "bebauungsplaene"])
+    assert result.exit_code == 0 and ds["id"] in result.output
+    result = cli.invoke(ckan_cli, ["search-index", "clear", "bebauungsplaene"])
+    assert result.exit_code == 0
+    model.Session.remove()
+    assert index_rows() == 1
+    result = cli.invoke(ckan_cli, ["search-index", "clear"])
+    model.Session.remove()
+    assert index_rows() == 0
+
 
 
 @SEARCH_ONLY

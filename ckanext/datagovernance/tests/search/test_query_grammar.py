@@ -30,9 +30,14 @@ class TestCompiler:
         assert compile_("")[0] == "TRUE"
 
     def test_string_field_is_exact_containment(self):
-        sql, params = compile_('tags:"Öffentlicher Verkehr"')
+        sql, params = compile_('extras_x:"a" OR quelle:"Öffentlicher Verkehr"')
         assert "fields @>" in sql
-        assert list(params.values()) == ['{"tags": ["\\u00d6ffentlicher Verkehr"]}']
+        assert '{"quelle": ["\\u00d6ffentlicher Verkehr"]}' in params.values()
+
+    def test_standard_facets_use_native_columns(self):
+        sql, params = compile_('tags:"Öffentlicher Verkehr" organization:x')
+        assert "f_tags @> ARRAY" in sql and "f_organization @> ARRAY" in sql
+        assert "Öffentlicher Verkehr" in params.values()
 
     def test_values_are_bound_never_inlined(self):
         sql, params = compile_("name:\"x' OR 1=1 --\"")

@@ -1,0 +1,205 @@
+"""What the DCAT feeds contain.
+
+* ckanext-dcat's catalog endpoints (``/catalog.{rdf,ttl,jsonld,xml}``, the
+  ``dcat_catalog_show``/``dcat_catalog_search`` actions) are chained: while they run, every ``package_search`` gets filter
+  clauses that keep only public, published datasets (``before_dataset_search``
+  of the plugin), whatever ``q``/``fq`` the caller sent.
+* Our own feeds ``/catalog/govdata.*``, ``/catalog/hessen.*`` and
+  ``/catalog/hvd.*`` add the target's contributor ID, an optional selection
+  filter and Hydra paging with absolute, stable page URLs.
+"""
+from __future__ import annotations
+
+import contextvars
+import math
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.types import Context, DataDict
+from ckanext.dcat.processors import RDFSerializer
+from ckanext.dcat.utils import CONTENT_TYPES, catalog_uri
+from dateutil.parser import parse as parse_date
+from flask import Blueprint, make_response
+
+from . import profile
+
+PUBLIC_FILTERS = ("+access_class:public", "+workflow_state:published")
+FORMATS = ("rdf", "xml", "ttl", "jsonld", "n3")
+
+public_only: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "datagovernance_dcat_public_only", default=False
+)
+
+
+def restrict_search(search_params: dict[str, Any]) -> dict[str, Any]:
+    """Add the public/published clauses while a DCAT feed is being built."""
+    if public_only.get():
+        fq_list = list(search_params.get("fq_list") or [])
+        for clause in PUBLIC_FILTERS:
+            if clause not in fq_list:
+                fq_list.append(clause)
+        search_params["fq_list"] = fq_list
+        search_params["include_private"] = False
+        search_params["include_drafts"] = False
+    return search_params
+
+
+def _public_only(next_action: Any, context: Context, data_dict: DataDict) -> Any:
+    token = public_only.set(True)
+    try:
+        return next_action(context, data_dict)
+    finally:
+        public_only.reset(token)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def dcat_catalog_show(next_action: Any, context: Context, data_dict: DataDict) -> Any:
+    return _public_only(next_action, context, data_dict)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def dcat_catalog_search(next_action: Any, context: Context, data_dict: DataDict) -> Any:
+    return _public_only(next_action, context, data_dict)
+
+
+# ---------------------------------------------------------------- own feeds
+TARGETS = ("govdata", "hessen", "hvd")
+
+
+def target_settings(target: str) -> dict[str, Any]:
+    cfg = tk.config
+    if target not in TARGETS:
+        raise tk.ObjectNotFound(f"Unknown feed: {target}")
+    selection = cfg.get("ckanext.datagovernance.dcat.govdata.fq") or ""
+    if target == "govdata":
+        if cfg.get("ckanext.datagovernance.dcat.delivery_mode") != "direct":
+            raise tk.ObjectNotFound(
+                "The GovData feed is off: delivery mode is 'state_portal' "
+                "(GovData receives the data through /catalog/hessen)."
+            )
+        return {"fq": selection, "contributor": None}
+    if target == "hessen":
+        return {"fq": selection,
+                "contributor": cfg.get("ckanext.datagovernance.dcat.hessen.contributor_id")}
+    return {"fq": "hvd_category:*", "contributor": None}
+
+
+def page_size() -> int:
+    return int(tk.config.get("ckanext.datagovernance.dcat.feed_page_size") or 100)
+
+
+def feed_url(target: str, fmt: str, page: int, modified_since: str | None) -> str:
+    base = catalog_uri().rstrip("/")
+    url = f"{base}/catalog/{target}.{fmt}?"
+    if modified_since:
+        from urllib.parse import quote
+
+        url += f"modified_since={quote(modified_since)}&"
+    return f"{url}page={page}"
+
+
+def search_feed(target: str, page: int = 1, modified_since: str | None = None,
+                rows: int | None = None) -> dict[str, Any]:
+    """The datasets of one feed page (package_search result)."""
+    settings = target_settings(target)
+    rows = rows or page_size()
+    fq_list = ["-dataset_type:harvest", "-dataset_type:showcase"]
+    if settings["fq"]:
+        fq_list.append(settings["fq"])
+    if modified_since:
+        try:
+            since = parse_date(modified_since).replace(tzinfo=None).isoformat()
+        except (ValueError, OverflowError):
+            raise tk.ValidationError(
+                {"modified_since": ["Wrong date format, use ISO 8601 (e.g. 2026-01-31)"]}
+            ) from None
+        fq_list.append(f"metadata_modified:[{since}Z TO NOW]")
+    token = public_only.set(True)
+    try:
+        return tk.get_action("package_search")(
+            {"ignore_auth": False, "user": ""},
+            {"q": "*:*", "fq_list": fq_list, "rows": rows, "start": rows * (page - 1),
+             "sort": "metadata_modified desc, name asc"},
+        )
+    finally:
+        public_only.reset(token)
+
+
+def pagination(target: str, fmt: str, page: int, count: int, returned: int,
+               modified_since: str | None) -> dict[str, Any]:
+    if count == 0:
+        return {"count": 0, "items_per_page": page_size(),
+                "current": feed_url(target, fmt, 1, modified_since),
+                "first": feed_url(target, fmt, 1, modified_since),
+                "last": feed_url(target, fmt, 1, modified_since)}
+    size = page_size()
+    last = max(1, math.ceil(count / size))
+    info = {
+        "count": count,
+        "items_per_page": size,
+        "current": feed_url(target, fmt, page, modified_since),
+        "first": feed_url(target, fmt, 1, modified_since),
+        "last": feed_url(target, fmt, last, modified_since),
+    }
+    if page > 1:
+        info["previous"] = feed_url(target, fmt, min(page - 1, last), modified_since)
+    if page < last:
+        info["next"] = feed_url(target, fmt, page + 1, modified_since)
+    return info
+
+
+def serialize_feed(target: str, fmt: str = "ttl", page: int = 1,
+                   modified_since: str | None = None) -> str:
+    if fmt not in FORMATS:
+        raise tk.ValidationError({"format": [f"Unknown format {fmt}: use {', '.join(FORMATS)}"]})
+    if page < 1:
+        raise tk.ValidationError({"page": ["Page must be a positive integer"]})
+    settings = target_settings(target)
+    query = search_feed(target, page, modified_since)
+    info = pagination(target, fmt, page, query["count"], len(query["results"]), modified_since)
+    token = profile.target_contributor.set(settings["contributor"])
+    hvd_token = profile.hvd_feed.set(target == "hvd")
+    try:
+        serializer = RDFSerializer()
+        return serializer.serialize_catalog({}, query["results"], _format=fmt,
+                                            pagination_info=info)
+    finally:
+        profile.hvd_feed.reset(hvd_token)
+        profile.target_contributor.reset(token)
+
+
+# ---------------------------------------------------------------- blueprint
+blueprint = Blueprint("datagovernance_dcat", __name__)
+
+
+def _feed(target: str, _format: str) -> Any:
+    args = tk.request.args
+    try:
+        page = int(args.get("page") or 1)
+    except ValueError:
+        return tk.abort(409, "Page must be a positive integer")
+    try:
+        body = serialize_feed(target, _format, page, args.get("modified_since"))
+    except tk.ObjectNotFound as e:
+        return tk.abort(404, str(e))
+    except tk.ValidationError as e:
+        return tk.abort(409, "; ".join(str(m) for msgs in e.error_dict.values() for m in msgs))
+    response = make_response(body)
+    response.headers["Content-Type"] = CONTENT_TYPES.get(_format, "text/turtle")
+    return response
+
+
+blueprint.add_url_rule("/catalog/<any(govdata,hessen,hvd):target>.<_format>", view_func=_feed)
+
+
+def get_blueprints() -> list[Blueprint]:
+    return [blueprint]
+
+
+def get_actions() -> dict[str, Any]:
+    return {
+        "dcat_catalog_show": dcat_catalog_show,
+        "dcat_catalog_search": dcat_catalog_search,
+    }

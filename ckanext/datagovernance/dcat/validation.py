@@ -1,0 +1,228 @@
+"""SHACL validation of our own DCAT-AP.de / HVD output (pySHACL).
+
+The shapes in ``shapes/`` are our own, derived from the DCAT-AP.de 3.0 and
+DCAT-AP HVD 3.0.0 specifications. A dataset is serialised with the configured
+profiles (the same graph the feeds publish) and validated; results carry the
+message in German and English.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+import click
+from ckan.types import Context, DataDict
+from ckanext.dcat.processors import RDFSerializer
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+SHAPES_DIR = Path(__file__).with_name("shapes")
+SHAPE_FILES = ("dcat-ap-de.ttl", "hvd.ttl")
+RDF_FORMATS = {"ttl": "turtle", "turtle": "turtle", "rdf": "xml", "xml": "xml",
+               "jsonld": "json-ld", "json-ld": "json-ld", "nt": "nt", "n3": "n3"}
+SEVERITIES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+
+
+@functools.lru_cache(maxsize=1)
+def shapes_graph() -> Graph:
+    graph = Graph()
+    for name in SHAPE_FILES:
+        graph.parse(SHAPES_DIR / name, format="turtle")
+    return graph
+
+
+@functools.lru_cache(maxsize=1)
+def _prefixes() -> Graph:
+    graph = Graph(bind_namespaces="core")
+    for prefix, iri in (("dct", "http://purl.org/dc/terms/"), ("dcat", "http://www.w3.org/ns/dcat#"),
+                        ("dcatde", "http://dcat-ap.de/def/dcatde/"),
+                        ("dcatap", "http://data.europa.eu/r5r/"),
+                        ("foaf", "http://xmlns.com/foaf/0.1/"),
+                        ("vcard", "http://www.w3.org/2006/vcard/ns#")):
+        graph.bind(prefix, iri, override=True, replace=True)
+    return graph
+
+
+def _short(node: Any, graph: Graph | None = None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        try:
+            short = _prefixes().namespace_manager.normalizeUri(node)
+        except Exception:
+            return str(node)
+        return str(node) if short.startswith("<") else short
+    return str(node)
+
+
+def validate_graph(data: Graph) -> dict[str, Any]:
+    """Validate an RDF graph; returns {conforms, violations, warnings, infos}."""
+    from pyshacl import validate
+
+    _conforms, report, _text = validate(
+        data, shacl_graph=shapes_graph(), inference="none", advanced=False,
+        allow_warnings=True,
+    )
+    out: dict[str, Any] = {"violations": [], "warnings": [], "infos": []}
+    seen = set()
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        severity = SEVERITIES.get(report.value(result, SH.resultSeverity), "violation")
+        messages = {m.language or "en": str(m) for m in report.objects(result, SH.resultMessage)
+                    if isinstance(m, Literal)}
+        path = report.value(result, SH.resultPath)
+        item = {
+            "severity": severity,
+            "focus": str(report.value(result, SH.focusNode)),
+            "path": _short(path, data) if isinstance(path, URIRef) else None,
+            "value": _short(report.value(result, SH.value), data),
+            "message_de": messages.get("de") or messages.get("en") or "",
+            "message_en": messages.get("en") or messages.get("de") or "",
+        }
+        key = tuple(item.values())
+        if key in seen:
+            continue
+        seen.add(key)
+        out[{"violation": "violations", "warning": "warnings"}.get(severity, "infos")].append(item)
+    for items in out.values():
+        items.sort(key=lambda i: (i["focus"], i["path"] or "", i["message_en"]))
+    out["conforms"] = not out["violations"]
+    return out
+
+
+def dataset_graph(pkg_dict: dict[str, Any]) -> Graph:
+    serializer = RDFSerializer()
+    serializer.graph_from_dataset(pkg_dict)
+    graph = Graph()
+    for triple in serializer.g:
+        graph.add(triple)
+    for prefix, ns in serializer.g.namespaces():
+        graph.bind(prefix, ns, override=False)
+    return graph
+
+
+def validate_dataset_dict(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    return validate_graph(dataset_graph(pkg_dict))
+
+
+def parse_rdf(text: str, fmt: str = "ttl") -> Graph:
+    """Parse RDF text; a clear ValidationError naming the field when it fails."""
+    rdflib_format = RDF_FORMATS.get((fmt or "ttl").lower())
+    if rdflib_format is None:
+        raise tk.ValidationError({"format": [
+            f'Unbekanntes RDF-Format "{fmt}" / unknown RDF format "{fmt}" '
+            f"({', '.join(sorted(RDF_FORMATS))})"]})
+    graph = Graph()
+    try:
+        graph.parse(data=text, format=rdflib_format)
+    except Exception as e:  # rdflib raises many types
+        raise tk.ValidationError({"rdf": [
+            f"RDF nicht lesbar ({rdflib_format}) / unparsable RDF ({rdflib_format}): {e}"]}
+        ) from e
+    return graph
+
+
+def publication_gate(pkg_dict: dict[str, Any]) -> list[str]:
+    """Unmet conditions for publishing ``pkg_dict`` (empty list: fine).
+
+    Only public datasets go into the DCAT feeds, so only they are checked
+    against the shapes; each message is "German / English".
+    """
+    if pkg_dict.get("access_class") != "public":
+        return []
+    report = validate_dataset_dict(pkg_dict)
+    return [
+        f"{item['path'] or item['focus']}: {item['message_de']} / {item['message_en']}"
+        for item in report["violations"]
+    ]
+
+
+# ------------------------------------------------------------------ action
+@tk.side_effect_free
+def datagovernance_dataset_validate(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Validate one dataset's DCAT-AP.de / HVD output against our SHACL shapes.
+
+    :param id: id or name of the dataset, or
+    :param rdf: RDF text to validate instead (with ``format``: ttl, rdf, jsonld)
+    :returns: ``conforms``, ``violations``, ``warnings``, ``infos``; each item
+        has ``severity``, ``focus``, ``path``, ``value``, ``message_de``,
+        ``message_en``
+    """
+    if data_dict.get("rdf"):
+        tk.check_access("datagovernance_dataset_validate", context, data_dict)
+        return validate_graph(parse_rdf(data_dict["rdf"], data_dict.get("format") or "ttl"))
+    if not data_dict.get("id"):
+        raise tk.ValidationError({"id": ["Pflichtangabe / Missing value"]})
+    tk.check_access("datagovernance_dataset_validate", context, data_dict)
+    pkg = tk.get_action("package_show")(
+        {"user": context.get("user"), "ignore_auth": context.get("ignore_auth", False)},
+        {"id": data_dict["id"]})
+    report = validate_dataset_dict(pkg)
+    report["id"] = pkg["id"]
+    report["name"] = pkg["name"]
+    return report
+
+
+@tk.auth_allow_anonymous_access
+def datagovernance_dataset_validate_auth(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    if data_dict.get("id"):
+        return {"success": tk.check_access("package_show", context, {"id": data_dict["id"]})}
+    return {"success": True}
+
+
+# --------------------------------------------------------------------- CLI
+@click.command(name="validate")
+@click.option("--dataset", "datasets", multiple=True, help="Only these datasets (id or name).")
+@click.option("--all-public", is_flag=True,
+              help="All public datasets, not only published ones (check before publishing).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de")
+def validate_command(datasets: tuple[str, ...], all_public: bool, as_json: bool,
+                     lang: str) -> None:
+    """Validate the DCAT-AP.de / HVD output of the catalog (exit 1 on violations)."""
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    context = {"user": site_user["name"], "ignore_auth": True}
+    if datasets:
+        pkgs = [tk.get_action("package_show")(dict(context), {"id": d}) for d in datasets]
+    else:
+        fq = "+access_class:public" + ("" if all_public else " +workflow_state:published")
+        pkgs, start = [], 0
+        while True:
+            page = tk.get_action("package_search")(dict(context), {
+                "q": "*:*", "fq": fq, "rows": 500, "start": start, "include_private": True,
+                "sort": "name asc"})
+            pkgs.extend(page["results"])
+            start += 500
+            if start >= page["count"]:
+                break
+    reports = []
+    for pkg in pkgs:
+        report = validate_dataset_dict(pkg)
+        report["name"] = pkg["name"]
+        reports.append(report)
+    violations = sum(len(r["violations"]) for r in reports)
+    warnings = sum(len(r["warnings"]) for r in reports)
+    if as_json:
+        click.echo(json.dumps({"datasets": reports, "violations": violations,
+                               "warnings": warnings}, ensure_ascii=False, indent=1))
+    else:
+        for report in reports:
+            status = "OK" if report["conforms"] else "FEHLER" if lang == "de" else "FAILED"
+            click.echo(f"{report['name']}: {status}")
+            for item in report["violations"] + report["warnings"]:
+                click.echo(f"  {item['severity']}: {item['path'] or '-'}: "
+                           f"{item['message_' + lang]}" + (
+                               f" [{item['value']}]" if item["value"] else ""))
+        click.echo(f"datasets: {len(reports)}, violations: {violations}, warnings: {warnings}")
+    if violations:
+        raise SystemExit(1)
+
+
+def get_actions() -> dict[str, Any]:
+    return {"datagovernance_dataset_validate": datagovernance_dataset_validate}
+
+
+def get_auth_functions() -> dict[str, Any]:
+    return {"datagovernance_dataset_validate": datagovernance_dataset_validate_auth}

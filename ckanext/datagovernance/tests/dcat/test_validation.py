@@ -1,0 +1,105 @@
+"""SHACL validation: action, publication gate, CLI, bad input."""
+from __future__ import annotations
+
+import json
+
+import ckan.plugins.toolkit as tk
+import pytest
+from ckan.tests.helpers import call_action
+
+from ckanext.datagovernance.catalog import cli as catalog_cli
+from ckanext.datagovernance.dcat import validation
+
+from .conftest import MARKS, dataset_fields, publish
+
+pytestmark = MARKS
+
+
+def test_action_conforming_dataset(dcat_catalog):
+    report = call_action("datagovernance_dataset_validate", id=dcat_catalog["hvd"]["name"])
+    assert report["conforms"] is True and report["violations"] == []
+    assert report["name"] == "hvd-gebaeude"
+
+
+def test_action_reports_violations_in_german_and_english(dcat_catalog):
+    pkg = call_action("package_show", id=dcat_catalog["public"]["id"])
+    pkg["license_id"] = None
+    for res in pkg["resources"]:
+        res["license"] = None
+    report = validation.validate_dataset_dict(pkg)
+    assert not report["conforms"]
+    [item] = [i for i in report["violations"] if i["path"] == "dct:license"]
+    assert "Lizenz" in item["message_de"] and "licence" in item["message_en"]
+    gate = validation.publication_gate(pkg)
+    assert gate and "dct:license" in gate[0]
+    # not public: not checked against the DCAT shapes
+    assert validation.publication_gate({**pkg, "access_class": "internal"}) == []
+    assert validation.publication_gate(call_action("package_show",
+                                                   id=dcat_catalog["hvd"]["id"])) == []
+
+
+def test_hvd_without_api_violates(dcat_catalog):
+    pkg = call_action("package_show", id=dcat_catalog["hvd"]["id"])
+    for res in pkg["resources"]:
+        res.pop("access_services", None)
+    report = validation.validate_dataset_dict(pkg)
+    assert any("API" in i["message_en"] for i in report["violations"])
+
+
+def test_action_validates_rdf_text_and_rejects_unparsable_rdf(dcat_catalog):
+    with pytest.raises(tk.ValidationError) as exc:
+        call_action("datagovernance_dataset_validate", rdf="<<< das ist kein RDF", format="ttl")
+    assert "rdf" in exc.value.error_dict
+    assert "unparsable RDF" in exc.value.error_dict["rdf"][0]
+    with pytest.raises(tk.ValidationError) as exc:
+        call_action("datagovernance_dataset_validate", rdf="x", format="docx")
+    assert "format" in exc.value.error_dict
+    report = call_action("datagovernance_dataset_validate", format="ttl", rdf="""
+        @prefix dcat: <http://www.w3.org/ns/dcat#> .
+        <https://example.org/ds/1> a dcat:Dataset .""")
+    paths = {i["path"] for i in report["violations"]}
+    assert {"dct:title", "dct:description", "dct:publisher"} <= paths
+
+
+def test_action_needs_id_and_read_access(dcat_catalog, app):
+    with pytest.raises(tk.ValidationError):
+        call_action("datagovernance_dataset_validate")
+    app.get("/api/3/action/datagovernance_dataset_validate",
+            query_string={"id": dcat_catalog["internal"]["id"]}, status=403)
+    ok = app.get("/api/3/action/datagovernance_dataset_validate",
+                 query_string={"id": dcat_catalog["public"]["id"]})
+    assert ok.json["result"]["conforms"] is True
+
+
+def test_bad_input_names_the_field(dcat_catalog):
+    ctx = {"user": dcat_catalog["sysadmin"]["name"]}
+    org = dcat_catalog["org"]
+    with pytest.raises(tk.ValidationError) as exc:
+        call_action("package_create", ctx, **dataset_fields(
+            org, "falsche-hvd", hvd_category=["http://data.europa.eu/bna/c_nonsense"]))
+    assert "hvd_category" in exc.value.error_dict
+    with pytest.raises(tk.ValidationError) as exc:
+        call_action("package_create", ctx, **dataset_fields(org, "falsche-lizenz",
+                                                            license_id="meine-lizenz"))
+    assert "license_id" in exc.value.error_dict
+    with pytest.raises(tk.ObjectNotFound):
+        call_action("package_show", id="falsche-lizenz")
+
+
+def test_cli_registered_and_exit_codes(dcat_catalog, cli):
+    assert "validate" in catalog_cli.datagovernance.commands
+    ok = cli.invoke(catalog_cli.datagovernance, ["validate"])
+    assert ok.exit_code == 0, ok.output
+    assert "violations: 0" in ok.output
+    one = cli.invoke(catalog_cli.datagovernance,
+                     ["validate", "--dataset", "hvd-gebaeude", "--json"])
+    assert one.exit_code == 0 and json.loads(one.output)["violations"] == 0
+
+    ctx = {"user": dcat_catalog["sysadmin"]["name"]}
+    bad = publish(dcat_catalog["sysadmin"], call_action(
+        "package_create", ctx, **dataset_fields(dcat_catalog["org"], "ohne-lizenz",
+                                                license_id="")))
+    failed = cli.invoke(catalog_cli.datagovernance, ["validate", "--lang", "en"])
+    assert failed.exit_code == 1
+    assert "ohne-lizenz: FAILED" in failed.output and "licence" in failed.output
+    call_action("package_delete", ctx, id=bad["id"])
