@@ -301,6 +301,10 @@ class PostgresSolr:
 
     # -- helpers ------------------------------------------------------------
     def _set_timeout(self) -> str | None:
+        # PostgreSQL estimates 100 rows per set-returning function, so facet
+        # statements look huge and trigger JIT compilation (~1 s); search
+        # statements are short, JIT never pays off here.
+        model.Session.execute(sa.text("SELECT set_config('jit', 'off', true)"))
         timeout = _statement_timeout()
         if timeout <= 0:
             return None

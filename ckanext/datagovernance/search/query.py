@@ -385,6 +385,13 @@ class QueryCompiler:
         )
         return f"(to_tsvector(CAST({cfg} AS regconfig), {value}) || to_tsvector('simple', {value})) @@ {tsq}"
 
+    def _timestamp(self, value: str) -> str:
+        # a bare NOW stays SQL's now(): the statement (and its cache key)
+        # then does not change every second
+        if value.strip().upper() == "NOW":
+            return "now()"
+        return self.bind(parse_solr_date(value))
+
     def _range(self, fname: str | None, low: str, high: str, inc_low: bool, inc_high: bool) -> str:
         fname = fname or self.default_field
         lo = None if low == "*" else unescape(low)
@@ -392,9 +399,9 @@ class QueryCompiler:
         if fname in TIMESTAMP_FIELDS:
             conds = []
             if lo is not None:
-                conds.append(f"{fname} {'>=' if inc_low else '>'} {self.bind(parse_solr_date(lo))}")
+                conds.append(f"{fname} {'>=' if inc_low else '>'} {self._timestamp(lo)}")
             if hi is not None:
-                conds.append(f"{fname} {'<=' if inc_high else '<'} {self.bind(parse_solr_date(hi))}")
+                conds.append(f"{fname} {'<=' if inc_high else '<'} {self._timestamp(hi)}")
             return self._and(conds) if conds else f"{fname} IS NOT NULL"
         f = self.bind(fname)
         numeric = all(b is None or _NUMBER_RE.match(b) for b in (lo, hi)) and (lo or hi) is not None

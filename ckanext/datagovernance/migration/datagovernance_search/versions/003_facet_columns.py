@@ -29,7 +29,13 @@ def upgrade() -> None:
     )
     for c in ARRAYS:
         op.execute(f"CREATE INDEX {T}_f_{c}_idx ON {T} USING gin (f_{c})")
+    # CKAN's always-present filters answered by an index-only scan
+    op.execute(
+        f"CREATE INDEX {T}_visible_idx ON {T} (site_id, state, capacity, metadata_modified) "
+        "INCLUDE (dataset_type, permission_labels)"
+    )
 
 
 def downgrade() -> None:
+    op.execute(f"DROP INDEX IF EXISTS {T}_visible_idx")
     op.execute(f"ALTER TABLE {T} " + ", ".join(f"DROP COLUMN f_{c}" for c in ARRAYS))
