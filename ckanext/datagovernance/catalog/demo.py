@@ -231,6 +231,32 @@ def _datasets(data: dict[str, Any], report: DemoReport, refresh: bool) -> None:
                 report, refresh, context=_context(datagovernance_workflow_transition=True))
 
 
+# demo user name prefix -> site-wide governance role
+_SITE_ROLES = {
+    "dgo-": "governance_officer", "dmb-": "data_office", "dsb-": "dpo", "isb-": "iso",
+    "infra-": "infrastructure_lead", "it-": "it_support", "lotse-": "multiplier", "trainer-": "literacy_trainer",
+}
+
+
+def _roles(data: dict[str, Any]) -> None:
+    """The strategy's role model as real roles (stewards per domain; owners
+    come with the datasets' data_owner field). Idempotent."""
+    def grant(user: str, role: str, **scope: Any) -> None:
+        try:
+            tk.get_action("datagovernance_role_grant")(
+                _context(), dict(user=user, role=role, reason="Demo Offenbach am Main", **scope))
+        except tk.ValidationError:
+            pass  # already granted
+
+    for user in data["users"]:
+        for prefix, role in _SITE_ROLES.items():
+            if user["name"].startswith(prefix):
+                grant(user["name"], role)
+        if user["name"].startswith("steward-"):
+            for domain in user.get("domains", []):
+                grant(user["name"], "steward", domain=domain)
+
+
 def seed(password: str, refresh: bool = False,
          echo: Callable[[str], None] = log.info) -> DemoReport:
     """Create (or complete) the demo municipality."""
@@ -243,6 +269,8 @@ def seed(password: str, refresh: bool = False,
     echo("Datendomänen ...")
     _domains(data, report, refresh)
     _memberships(data)
+    echo("Rollen ...")
+    _roles(data)
     echo("Datensätze ...")
     _datasets(data, report, refresh)
     return report

@@ -87,7 +87,7 @@ def _ckan_may_edit(user: model.User, pkg: model.Package) -> bool:
 
 
 def four_eyes_enabled() -> bool:
-    return tk.asbool(tk.config.get("ckanext.datagovernance.workflow.four_eyes", True))
+    return bool(tk.config.get("ckanext.datagovernance.workflow.four_eyes"))
 
 
 def allowed_targets(user: model.User | None, pkg: model.Package) -> list[str]:

@@ -56,3 +56,11 @@ def test_demo_twice_creates_everything_once(cli):
     # the public, published ones are visible to everybody; the rest stays private
     public = [d for d in datasets if not d["private"]]
     assert public and all(d["access_class"] == "public" for d in public)
+    # the strategy's role model as real roles, granted once even on a re-run
+    roles = call_action("datagovernance_role_list", {"user": "dgo-schaefer"})
+    held = {(r["user_name"], r["role"], r["scope_name"]) for r in roles}
+    assert ("dgo-schaefer", "governance_officer", None) in held
+    assert ("dsb-richter", "dpo", None) in held
+    assert ("steward-becker", "steward", "gebaeudedaten") in held
+    assert any(r["role"] == "owner" for r in roles)
+    assert len(roles) == len(held)
