@@ -6,8 +6,8 @@ listing them in :data:`SUBCOMMANDS`) instead of registering groups of their own.
 """
 from __future__ import annotations
 
-import click
 import ckan.plugins.toolkit as tk
+import click
 
 
 @click.group(name="datagovernance", short_help="Data governance: demo data and tools")

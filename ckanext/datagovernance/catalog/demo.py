@@ -8,9 +8,10 @@ creates nothing and duplicates nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import ckan.plugins.toolkit as tk
 import yaml

@@ -1,7 +1,8 @@
 """Template helpers of the catalog (registered through ITemplateHelpers)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan import model

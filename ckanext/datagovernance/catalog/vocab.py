@@ -142,7 +142,7 @@ _CLASSES: dict[str, type[Vocabulary]] = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def get_vocabulary(name: str) -> Vocabulary:
     if name not in VOCABULARIES:
         raise KeyError(f"unknown vocabulary: {name}")

@@ -4,10 +4,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-import click
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import click
 
 from .definitions import ROLES
 

@@ -33,7 +33,7 @@ def _request(data_dict: DataDict) -> tuple[model.User, str, str, bool]:
             data_dict.get("dataset"), _bool(data_dict.get("deputy")),
         )
     except service.RoleError as e:
-        raise tk.ValidationError({e.field: [e.message]})
+        raise tk.ValidationError({e.field: [e.message]}) from e
     return target, scope_type, scope_id, _bool(data_dict.get("deputy"))
 
 
@@ -64,7 +64,7 @@ def datagovernance_role_grant(context: Context, data_dict: DataDict) -> dict[str
             deputy=deputy, contact=data_dict.get("contact"), reason=data_dict.get("reason"),
         )
     except service.RoleError as e:
-        raise tk.ValidationError({e.field: [e.message]})
+        raise tk.ValidationError({e.field: [e.message]}) from e
     _reindex(scope_type, scope_id)
     if not context.get("defer_commit"):
         model.repo.commit()
@@ -138,8 +138,8 @@ def datagovernance_role_history(context: Context, data_dict: DataDict) -> list[d
         scope_type, scope_id = DATASET, pkg.id
     try:
         limit = int(data_dict.get("limit", 100))
-    except (TypeError, ValueError):
-        raise tk.ValidationError({"limit": [_("Must be an integer")]})
+    except (TypeError, ValueError) as e:
+        raise tk.ValidationError({"limit": [_("Must be an integer")]}) from e
     return [service.dictize_event(e) for e in service.history(user_id, scope_type, scope_id, limit)]
 
 

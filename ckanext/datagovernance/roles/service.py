@@ -6,11 +6,11 @@ field all go through these functions, so API, UI and CLI share one rule set.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
-
-import sqlalchemy as sa
+from collections.abc import Iterable
+from typing import Any
 
 import ckan.model as model
+import sqlalchemy as sa
 from ckan.common import _
 
 from .definitions import DATASET, DOMAIN, ROLES, SITE

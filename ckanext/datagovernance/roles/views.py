@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, request
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import _
+from flask import Blueprint, redirect, request
 
 from . import service
 from .definitions import ROLES, role_label

@@ -12,14 +12,13 @@ import datetime as dt
 import json
 import logging
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
+import ckan.model as model
 import click
 import pysolr
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
-
-import ckan.model as model
 from ckan.common import config
 from ckan.lib.search.common import (
     SearchError,
@@ -27,6 +26,7 @@ from ckan.lib.search.common import (
     SearchQueryError,
     solr_datetime_decoder,
 )
+from sqlalchemy import exc as sa_exc
 
 from . import cache
 from . import query as lucene

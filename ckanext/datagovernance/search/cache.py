@@ -17,11 +17,10 @@ import json
 import logging
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
 import ckan.model as model
 from ckan.common import config
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 _PREFIX = "datagovernance:search"

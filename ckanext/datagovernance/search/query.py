@@ -23,14 +23,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from dateutil.parser import ParserError
-from dateutil.parser import isoparse
+from ckan.lib.search.common import SearchQueryError
+from dateutil.parser import ParserError, isoparse
 from dateutil.relativedelta import relativedelta
 from luqum import tree
 from luqum.exceptions import ParseError
 from luqum.parser import parser as _lucene_parser
-
-from ckan.lib.search.common import SearchQueryError
 
 # Free-text fields as CKAN's Solr schema tokenises them. `text` is the catch-all
 # copy field; title/notes have their own weights in the tsvector.

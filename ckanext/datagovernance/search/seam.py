@@ -8,7 +8,8 @@ modules. This is the only place in the suite that touches ``ckan.lib.search``;
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ckan.lib.search as search
 import ckan.lib.search.common as common

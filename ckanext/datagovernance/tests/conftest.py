@@ -10,10 +10,9 @@ SUITE_MIGRATIONS = ("activity", "datagovernance_search", "datagovernance")
 
 def reset_and_migrate() -> None:
     """Drop every table, run CKAN's and the suite's migrations."""
-    import sqlalchemy as sa
-
     import ckan.model as model
     import ckan.tests.helpers as test_helpers
+    import sqlalchemy as sa
     from ckan.cli.db import _run_migrations
     from ckan.tests import factories
 

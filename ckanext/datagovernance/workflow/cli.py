@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import sys
 
-import click
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import click
 
 from . import states
 

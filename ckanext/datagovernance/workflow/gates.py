@@ -7,7 +7,8 @@ validation), so publishing stays one rule set for API, UI and CLI.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ckan.model as model
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan.common import _
 from ckan.types import Context, DataDict
 
@@ -51,7 +50,7 @@ def datagovernance_workflow_transition(context: Context, data_dict: DataDict) ->
         )
     except service.TransitionError as e:
         model.Session.rollback()
-        raise tk.ValidationError(e.errors)
+        raise tk.ValidationError(e.errors) from e
     except (tk.NotAuthorized, tk.ObjectNotFound):
         model.Session.rollback()
         raise
@@ -101,7 +100,7 @@ def datagovernance_signoff(context: Context, data_dict: DataDict) -> dict[str, A
                             data_dict.get("reason"), data_dict.get("legal_basis"))
     except service.TransitionError as e:
         model.Session.rollback()
-        raise tk.ValidationError(e.errors)
+        raise tk.ValidationError(e.errors) from e
     if not context.get("defer_commit"):
         model.repo.commit()
     return {"id": s.id, "package_id": s.package_id, "decision": s.decision, "reason": s.reason,

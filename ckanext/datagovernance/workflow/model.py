@@ -2,22 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
+import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped
 
-import ckan.plugins.toolkit as tk
-
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+from ..model_base import new_id as _uuid
+from ..model_base import utcnow as _now
 
 
 class WorkflowEvent(tk.BaseModel):  # type: ignore[misc,valid-type]

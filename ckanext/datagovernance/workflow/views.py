@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, request
-
 import ckan.plugins.toolkit as tk
 from ckan.common import _
+from flask import Blueprint, redirect, request
 
 workflow = Blueprint("datagovernance_workflow", __name__)
 
@@ -15,34 +14,26 @@ def _ctx() -> dict[str, Any]:
     return {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
 
 
-@workflow.route("/dataset/<id>/workflow", methods=["POST"])
-def transition(id: str) -> Any:
+def _post(id: str, action: str, fields: tuple[str, ...], done: str) -> Any:
     try:
-        tk.get_action("datagovernance_workflow_transition")(_ctx(), {
-            "id": id, "to": request.form.get("to"), "comment": request.form.get("comment"),
-            "expected_state": request.form.get("expected_state"),
-        })
-        tk.h.flash_success(_("Workflow state changed."))
+        tk.get_action(action)(_ctx(), dict({f: request.form.get(f) for f in fields}, id=id))
+        tk.h.flash_success(done)
     except tk.NotAuthorized as e:
         tk.h.flash_error(str(e) or _("Not allowed."))
     except tk.ValidationError as e:
         tk.h.flash_error("; ".join(" ".join(map(str, v)) for v in e.error_dict.values()))
     return redirect(tk.h.url_for("dataset.read", id=id))
+
+
+@workflow.route("/dataset/<id>/workflow", methods=["POST"])
+def transition(id: str) -> Any:
+    return _post(id, "datagovernance_workflow_transition", ("to", "comment", "expected_state"),
+                 _("Workflow state changed."))
 
 
 @workflow.route("/dataset/<id>/signoff", methods=["POST"])
 def signoff(id: str) -> Any:
-    try:
-        tk.get_action("datagovernance_signoff")(_ctx(), {
-            "id": id, "decision": request.form.get("decision"), "reason": request.form.get("reason"),
-            "legal_basis": request.form.get("legal_basis"),
-        })
-        tk.h.flash_success(_("Sign-off recorded."))
-    except tk.NotAuthorized as e:
-        tk.h.flash_error(str(e) or _("Not allowed."))
-    except tk.ValidationError as e:
-        tk.h.flash_error("; ".join(" ".join(map(str, v)) for v in e.error_dict.values()))
-    return redirect(tk.h.url_for("dataset.read", id=id))
+    return _post(id, "datagovernance_signoff", ("decision", "reason", "legal_basis"), _("Sign-off recorded."))
 
 
 @workflow.route("/aufgaben")

@@ -1,8 +1,8 @@
 """Schema validation: good and bad values for every vocabulary field."""
 from __future__ import annotations
 
-import pytest
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests.helpers import call_action
 
 from ckanext.datagovernance.catalog import vocab as v

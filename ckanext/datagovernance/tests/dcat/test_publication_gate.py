@@ -1,9 +1,8 @@
 """DCAT-AP.de validation is a publication gate of the workflow."""
 from __future__ import annotations
 
-import pytest
-
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 

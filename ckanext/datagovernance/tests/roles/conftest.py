@@ -4,10 +4,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
-
 import ckan.model as model
 import ckan.plugins as plugins
+import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 

@@ -4,7 +4,6 @@ and find nothing, not even counts."""
 from __future__ import annotations
 
 import pytest
-
 from ckan.tests.helpers import call_action
 
 pytestmark = [

@@ -1,11 +1,10 @@
 """Authorization matrix: every governance role x every relevant action."""
 from __future__ import annotations
 
-import pytest
-
 import ckan.logic as logic
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests.helpers import call_action, call_auth
 
 pytestmark = [

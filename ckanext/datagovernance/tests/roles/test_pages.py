@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
-
 from ckan.tests.helpers import call_action
 
 pytestmark = pytest.mark.usefixtures("with_plugins")

@@ -2,11 +2,10 @@
 CLI and bad input. These tests write, so each gets a clean database."""
 from __future__ import annotations
 
-import pytest
-import sqlalchemy as sa
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import pytest
+import sqlalchemy as sa
 from ckan.cli.cli import ckan as ckan_cli
 from ckan.tests import factories
 from ckan.tests.helpers import call_action

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-import rdflib
-import sqlalchemy as sa
-
 import ckan.lib.search as search
 import ckan.lib.search.common as search_common
 import ckan.model as model
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
+import pytest
+import rdflib
+import sqlalchemy as sa
 from ckan.cli.cli import ckan as ckan_cli
 from ckan.tests import factories
 from ckan.tests.helpers import call_action

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 import ckan.logic as logic
 import ckan.model as model
+import pytest
 from ckan.lib.search.common import SearchError, SearchQueryError
 from ckan.tests.helpers import call_action
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ckanext.datagovernance.search import query as lucene
 from ckanext.datagovernance.search.backend import PostgresSolr

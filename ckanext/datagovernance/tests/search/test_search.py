@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 import ckan.logic as logic
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.lib.search.common import SearchQueryError
 from ckan.tests.helpers import call_action
 

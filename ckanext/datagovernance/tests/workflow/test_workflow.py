@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-import sqlalchemy as sa
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import pytest
+import sqlalchemy as sa
 from ckan.cli.cli import ckan as ckan_cli
 from ckan.tests.helpers import call_action
 
