@@ -48,6 +48,10 @@ NOT_TEXT = frozenset(
     }
 )
 MAX_KEYWORD_LENGTH = 256
+# sort columns with an index (see the migrations) and the result size from
+# which the page is read along that index
+INDEXED_SORTS = ("metadata_modified", "title_string")
+INDEX_WALK_MIN = 2000
 _SORT_FIELD_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _RANK_WEIGHTS = "{0.25, 0.25, 0.5, 1.0}"  # D, C, B, A ~ qf "name^4 title^4 tags^2 groups^2 text"
 
@@ -280,7 +284,16 @@ class PostgresSolr:
                     cache.put(cache_key, {"total": total, "facets": facets})
                 docs: list[dict[str, Any]] = []
                 if rows > 0 and total > start:
+                    walk = total > INDEX_WALK_MIN and order_by.split(" ", 1)[0] in INDEXED_SORTS
+                    if walk:
+                        # Many matches, sorted on an indexed column: walking the
+                        # index and stopping after one page beats sorting them
+                        # all, but the planner cannot see that (jsonb/array
+                        # selectivity estimates are poor), so sorting is ruled out.
+                        model.Session.execute(sa.text("SELECT set_config('enable_sort', 'off', true)"))
                     docs = self._fetch(cond, bind, fl, rank_sql, order_by, rows, start)
+                    if walk:
+                        model.Session.execute(sa.text("SELECT set_config('enable_sort', 'on', true)"))
                 if restore is not None:
                     model.Session.execute(
                         sa.text("SELECT set_config('statement_timeout', :t, true)"), {"t": restore}

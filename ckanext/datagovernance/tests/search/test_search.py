@@ -135,6 +135,14 @@ class TestResultShape:
         r = search(q="*:*", rows=10, start=50)
         assert r["count"] == 4 and r["results"] == []
 
+    def test_index_walk_for_large_results_keeps_the_order(self, catalog, monkeypatch):
+        from ckanext.datagovernance.search import backend
+
+        expected = names(search(q="*:*", sort="metadata_modified desc"))
+        monkeypatch.setattr(backend, "INDEX_WALK_MIN", 0)
+        assert names(search(q="*:*", sort="metadata_modified desc")) == expected
+        assert search(q="*:*")["count"] == 4  # the setting is back: later statements may sort
+
     @pytest.mark.parametrize(
         "sort, first",
         [
