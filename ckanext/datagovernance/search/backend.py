@@ -435,7 +435,10 @@ def _rank_sql(compiler: lucene.QueryCompiler) -> str:
         return "1.0"
     cfg = compiler.bind(_text_config())
     queries = []
-    for term in compiler.rank_terms[:32]:
+    for _column, term in compiler.rank_terms[:32]:
         p = compiler.bind(term)
         queries.append(f"to_tsquery(CAST({cfg} AS regconfig), {p}) || to_tsquery('simple', {p})")
+    if all(column == "title_tsv" for column, _term in compiler.rank_terms):
+        # title-only queries (autocomplete) rank on the short title vector
+        return f"ts_rank(title_tsv, {' || '.join(queries)})"
     return f"ts_rank('{_RANK_WEIGHTS}', tsv, {' || '.join(queries)})"

@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import re
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from ckan.lib.search.common import SearchQueryError
@@ -161,16 +160,6 @@ def normalise_date_string(value: Any) -> str | None:
     return d.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass
-class Compiled:
-    """A SQL boolean expression plus its parameters and the free-text terms
-    that count for relevance ranking."""
-
-    sql: str
-    params: dict[str, Any]
-    rank_terms: list[str] = field(default_factory=list)
-
-
 class QueryCompiler:
     """Compiles one or more Lucene strings into SQL; parameters are numbered
     across all of them so they can be combined into one statement."""
@@ -180,7 +169,8 @@ class QueryCompiler:
         self.default_and = default_operator.upper() != "OR"
         self.default_field = default_field
         self.params: dict[str, Any] = {}
-        self.rank_terms: list[str] = []
+        # (tsvector column, tsquery text) of the free-text terms that rank
+        self.rank_terms: list[tuple[str, str]] = []
         self._clauses = 0
 
     # -- public -----------------------------------------------------------
@@ -366,10 +356,10 @@ class QueryCompiler:
         p = self.bind(text)
         tsq = f"(to_tsquery(CAST({cfg} AS regconfig), {p}) || to_tsquery('simple', {p}))"
         if fname == "text":
-            self.rank_terms.append(text)
+            self.rank_terms.append(("tsv", text))
             return f"tsv @@ {tsq}"
         if fname == "title":
-            self.rank_terms.append(text)
+            self.rank_terms.append(("title_tsv", text))
             return f"title_tsv @@ {tsq}"
         if fname in WEIGHT_OF_FIELD:
             w = WEIGHT_OF_FIELD[fname]
