@@ -14,6 +14,8 @@ from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
+from .hvd import report as hvd_report
+from .hvd import views as hvd_views
 from .roles import cli as roles_cli
 from .roles import labels as roles_labels
 from .roles import logic as roles_logic
@@ -41,12 +43,12 @@ def _validators() -> dict[str, Any]:
 
 def _actions() -> dict[str, Any]:
     return {**logic.get_actions(), **roles_logic.get_actions(), **roles_rights.get_actions(),
-            **workflow_logic.get_actions()}
+            **workflow_logic.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report}
 
 
 def _auth_functions() -> dict[str, Any]:
     return {**logic.get_auth_functions(), **roles_logic.get_auth_functions(), **roles_rights.get_auth_functions(),
-            **workflow_logic.get_auth_functions()}
+            **workflow_logic.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth}
 
 
 def _helpers() -> dict[str, Any]:
@@ -64,7 +66,9 @@ def _reset_license_register() -> None:
 @tk.blanket.actions(_actions)
 @tk.blanket.auth_functions(_auth_functions)
 @tk.blanket.cli(cli.get_commands)
-@tk.blanket.blueprints(lambda: roles_views.get_blueprints() + workflow_views.get_blueprints())
+@tk.blanket.blueprints(
+    lambda: roles_views.get_blueprints() + workflow_views.get_blueprints() + hvd_views.get_blueprints()
+)
 class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.IConfigurable)

@@ -14,9 +14,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 import ckan.model as model
+import pytest
 from ckan.common import config
 from ckan.tests.helpers import call_action
 

@@ -1,0 +1,41 @@
+"""The HVD page for the data office, with CSV download."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.common import _
+from flask import Blueprint, Response, request
+
+from . import report
+
+hvd = Blueprint("datagovernance_hvd", __name__)
+
+
+def _report() -> dict[str, Any]:
+    user = tk.current_user.name if tk.current_user.is_authenticated else ""
+    return tk.get_action("datagovernance_hvd_report")({"user": user}, {
+        "organization": request.args.get("organization"), "domain": request.args.get("domain"),
+    })
+
+
+@hvd.route("/hvd")
+def index() -> Any:
+    try:
+        return tk.render("datagovernance/hvd/index.html", extra_vars={"report": _report()})
+    except tk.NotAuthorized:
+        return tk.abort(403, _("Only the data office and stewards see the HVD report."))
+
+
+@hvd.route("/hvd.csv")
+def download() -> Any:
+    try:
+        body = report.to_csv(_report())
+    except tk.NotAuthorized:
+        return tk.abort(403, _("Only the data office and stewards see the HVD report."))
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=hvd-report.csv"})
+
+
+def get_blueprints() -> list[Blueprint]:
+    return [hvd]
