@@ -12,10 +12,7 @@ from ckan.types import Action, AuthFunction, AuthResult, Context, DataDict
 from . import service
 from .definitions import DATASET, DOMAIN, ROLES
 
-
-def _actor(context: Context) -> model.User | None:
-    user = context.get("auth_user_obj") or model.User.get(context.get("user") or "")
-    return user if isinstance(user, model.User) else None
+_actor = service.context_user
 
 
 def _is_office(user: model.User | None) -> bool:
@@ -35,6 +32,19 @@ def _request(data_dict: DataDict) -> tuple[model.User, str, str, bool]:
     except service.RoleError as e:
         raise tk.ValidationError({e.field: [e.message]}) from e
     return target, scope_type, scope_id, _bool(data_dict.get("deputy"))
+
+
+def _existing(kind: str, ref: str) -> Any:
+    """The user, domain or dataset a filter names; unknown is a field error."""
+    getter, message = {
+        "user": (service.get_user, _("Unknown user: {0}")),
+        "domain": (service.get_domain, _("Unknown data domain: {0}")),
+        "dataset": (service.get_dataset, _("Unknown dataset: {0}")),
+    }[kind]
+    found = getter(ref)
+    if found is None:
+        raise tk.ValidationError({kind: [message.format(ref)]})
+    return found
 
 
 def _reindex(scope_type: str, scope_id: str) -> None:
@@ -94,22 +104,14 @@ def datagovernance_role_list(context: Context, data_dict: DataDict) -> list[dict
     user_id = scope_type = None
     scope_ids = None
     if data_dict.get("user"):
-        user = service.get_user(data_dict["user"])
-        if user is None:
-            raise tk.ValidationError({"user": [_("Unknown user: {0}").format(data_dict["user"])]})
-        user_id = user.id
+        user_id = _existing("user", data_dict["user"]).id
     role = data_dict.get("role")
     if role and role not in ROLES:
         raise tk.ValidationError({"role": [_("Unknown role {0}. Allowed: {1}").format(role, ", ".join(ROLES))]})
     if data_dict.get("domain"):
-        group = service.get_domain(data_dict["domain"])
-        if group is None:
-            raise tk.ValidationError({"domain": [_("Unknown data domain: {0}").format(data_dict["domain"])]})
-        scope_type, scope_ids = DOMAIN, [group.id]
+        scope_type, scope_ids = DOMAIN, [_existing("domain", data_dict["domain"]).id]
     if data_dict.get("dataset"):
-        pkg = service.get_dataset(data_dict["dataset"])
-        if pkg is None:
-            raise tk.ValidationError({"dataset": [_("Unknown dataset: {0}").format(data_dict["dataset"])]})
+        pkg = _existing("dataset", data_dict["dataset"])
         tk.check_access("package_show", context, {"id": pkg.id})
         scope_type, scope_ids = DATASET, [pkg.id]
     rows = service.assignments(user_id=user_id, role=role, scope_type=scope_type, scope_ids=scope_ids)
@@ -122,20 +124,11 @@ def datagovernance_role_history(context: Context, data_dict: DataDict) -> list[d
     tk.check_access("datagovernance_role_history", context, data_dict)
     user_id = scope_type = scope_id = None
     if data_dict.get("user"):
-        user = service.get_user(data_dict["user"])
-        if user is None:
-            raise tk.ValidationError({"user": [_("Unknown user: {0}").format(data_dict["user"])]})
-        user_id = user.id
+        user_id = _existing("user", data_dict["user"]).id
     if data_dict.get("domain"):
-        group = service.get_domain(data_dict["domain"])
-        if group is None:
-            raise tk.ValidationError({"domain": [_("Unknown data domain: {0}").format(data_dict["domain"])]})
-        scope_type, scope_id = DOMAIN, group.id
+        scope_type, scope_id = DOMAIN, _existing("domain", data_dict["domain"]).id
     if data_dict.get("dataset"):
-        pkg = service.get_dataset(data_dict["dataset"])
-        if pkg is None:
-            raise tk.ValidationError({"dataset": [_("Unknown dataset: {0}").format(data_dict["dataset"])]})
-        scope_type, scope_id = DATASET, pkg.id
+        scope_type, scope_id = DATASET, _existing("dataset", data_dict["dataset"]).id
     try:
         limit = int(data_dict.get("limit", 100))
     except (TypeError, ValueError) as e:

@@ -26,9 +26,7 @@ from .definitions import DATASET
 CONTEXT_KEY = "datagovernance_data_owner"
 
 
-def _user(context: Context) -> model.User | None:
-    user = context.get("auth_user_obj") or model.User.get(context.get("user") or "")
-    return user if isinstance(user, model.User) else None
+_user = service.context_user
 
 
 def is_governance_admin(user: model.User | None) -> bool:

@@ -29,6 +29,12 @@ class RoleError(Exception):
 
 
 # -- resolving references ----------------------------------------------------
+def context_user(context: Any) -> model.User | None:
+    """The user an action runs for (auth_user_obj when CKAN set it)."""
+    user = context.get("auth_user_obj") or model.User.get(context.get("user") or "")
+    return user if isinstance(user, model.User) else None
+
+
 def get_user(ref: str | None) -> model.User | None:
     if not ref:
         return None

@@ -317,12 +317,16 @@ class PostgresSolr:
         # PostgreSQL estimates 100 rows per set-returning function, so facet
         # statements look huge and trigger JIT compilation (~1 s); search
         # statements are short, JIT never pays off here.
-        model.Session.execute(sa.text("SELECT set_config('jit', 'off', true)"))
         timeout = _statement_timeout()
         if timeout <= 0:
+            model.Session.execute(sa.text("SELECT set_config('jit', 'off', true)"))
             return None
+        # one round trip on this hot path: JIT off, timeout on, old timeout back
         return model.Session.execute(
-            sa.text("SELECT current_setting('statement_timeout'), set_config('statement_timeout', :t, true)"),
+            sa.text(
+                "SELECT current_setting('statement_timeout'), set_config('jit', 'off', true), "
+                "set_config('statement_timeout', :t, true)"
+            ),
             {"t": f"{timeout}ms"},
         ).first()[0]
 

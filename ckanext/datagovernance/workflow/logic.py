@@ -19,8 +19,7 @@ from .model import WorkflowEvent
 GOVERNANCE_FIELDS = ("access_class", "personal_data", "license_id", "hvd_category")
 
 
-def _user(context: Context) -> model.User | None:
-    return model.User.get(context.get("user") or "")
+_user = roles.context_user
 
 
 def _event_dict(e: WorkflowEvent) -> dict[str, Any]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
-
 import ckan.plugins.toolkit as tk
+import pytest
 from ckan.tests.helpers import call_action
 
 from .test_workflow import city, new_dataset  # noqa: F401  (fixture)
