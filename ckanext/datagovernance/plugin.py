@@ -34,6 +34,7 @@ schema.register_yaml_tag()
 REQUIRED_PLUGINS = ("scheming_datasets", "scheming_groups", "scheming_organizations")
 
 cli.datagovernance.add_command(roles_cli.role)
+cli.datagovernance.add_command(roles_cli.user)
 cli.datagovernance.add_command(workflow_cli.workflow)
 
 
@@ -132,9 +133,10 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     # IPackageController: the owner comes from the role table; internal
     # fields never reach anonymous users.
     def after_dataset_show(self, context: Context, pkg_dict: dict[str, Any]) -> None:
-        roles_rights.show_data_owner(pkg_dict)
         if access.anonymous_context(context):
-            access.strip_internal(pkg_dict)
+            access.strip_internal(pkg_dict)  # data_owner is internal: no look-up needed
+        else:
+            roles_rights.show_data_owner(pkg_dict)
 
     def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:
         if access.anonymous_request():

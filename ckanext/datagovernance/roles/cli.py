@@ -1,4 +1,4 @@
-"""`ckan datagovernance role grant|revoke|list|history|orphaned`."""
+"""`ckan datagovernance role grant|revoke|list|history|orphaned` and `user block|unblock`."""
 from __future__ import annotations
 
 import sys
@@ -131,3 +131,38 @@ def orphaned() -> None:
     for d in result["domains"]:
         click.echo(f"domain\t{d['name']}\t{d['title']}")
     sys.exit(1 if result["datasets"] or result["domains"] else 0)
+
+
+@click.group(name="user", short_help="Block and unblock user accounts (duties are handed over).")
+def user() -> None:
+    """User accounts: a blocked user cannot log in; their duties fall to the deputy or become orphaned."""
+
+
+@user.command("block")
+@click.argument("name")
+@click.option("--reason", required=True, help="why (recorded in the role history)")
+@click.option("--as", "actor", help="act as this user (default: the site user)")
+def block(name: str, reason: str, actor: str | None) -> None:
+    """Block user NAME and hand over their owner/steward duties."""
+    try:
+        result = tk.get_action("datagovernance_user_block")(_context(actor), {"id": name, "reason": reason})
+    except (tk.ValidationError, tk.NotAuthorized) as e:
+        _fail(e)
+        return
+    for d in result["duties"]:
+        to = f"deputy {model.User.get(d['successor']).name}" if d["successor"] else "nobody: orphaned"
+        click.echo(f"{d['role']}\t{d['scope_id']}\t-> {to}")
+    click.secho(f"Blocked {result['user']} ({len(result['duties'])} duties handed over)", fg="green")
+
+
+@user.command("unblock")
+@click.argument("name")
+@click.option("--as", "actor", help="act as this user (default: the site user)")
+def unblock(name: str, actor: str | None) -> None:
+    """Let user NAME log in again (handed-over duties stay with their successors)."""
+    try:
+        result = tk.get_action("datagovernance_user_unblock")(_context(actor), {"id": name})
+    except (tk.ValidationError, tk.NotAuthorized) as e:
+        _fail(e)
+        return
+    click.secho(f"Unblocked {result['user']}", fg="green")

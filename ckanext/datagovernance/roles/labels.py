@@ -55,8 +55,9 @@ class DataGovernanceLabels(DefaultPermissionLabels):
         if dataset_obj.extras.get("personal_data") not in (None, "", "none"):
             # the data protection officer reviews everything with personal data
             labels.append(DPO)
-        labels += [user_label(a.user_id) for a in service.dataset_owners(dataset_obj.id)]
-        labels += [steward_label(d) for d in service.domain_lineage(service.dataset_domain(dataset_obj))]
+        owners, lineage = service.label_facts(dataset_obj)
+        labels += [user_label(u) for u in owners]
+        labels += [steward_label(d) for d in lineage]
         if cls in ("public", "restricted", "internal"):
             # CKAN's own labels: organisation members, collaborators, creator
             labels += [lb for lb in super().get_dataset_labels(dataset_obj) if lb != "public"]

@@ -146,8 +146,62 @@ def datagovernance_role_orphaned(context: Context, data_dict: DataDict) -> dict[
     }
 
 
+def _account(data_dict: DataDict) -> model.User:
+    ref = str(data_dict.get("id") or data_dict.get("user") or "")
+    user = service.get_user(ref) if ref else None
+    if user is None or user.state == "deleted":
+        raise tk.ValidationError({"id": [_("Unknown user: {0}").format(ref)]})
+    return user
+
+
+def datagovernance_user_block(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Block a user account (state `blocked`): they are logged out and cannot
+    log in or use API tokens; their owner/steward duties fall to the deputy
+    or appear in the orphaned list, both recorded in the role history.
+
+    :param id: user name or id
+    :param reason: why (required, recorded)
+    :returns: the user name and one entry per handed-over duty
+        (`role`, `scope_id`, `successor` or null)
+    """
+    tk.check_access("datagovernance_user_block", context, data_dict)
+    user = _account(data_dict)
+    reason = str(data_dict.get("reason") or "").strip()
+    if not reason:
+        raise tk.ValidationError({"reason": [_("Missing value: a reason is required.")]})
+    if user.state == service.BLOCKED:
+        raise tk.ValidationError({"id": [_("User {0} is already blocked.").format(user.name)]})
+    actor = _actor(context)
+    outcomes = service.hand_over_duties(user.id, actor.id if actor else None,
+                                        _("user blocked: {0}").format(reason))
+    user.state = service.BLOCKED
+    for o in outcomes:
+        _reindex(DATASET if o["role"] == "owner" else DOMAIN, o["scope_id"])
+    if not context.get("defer_commit"):
+        model.repo.commit()
+    return {"user": user.name, "duties": outcomes}
+
+
+def datagovernance_user_unblock(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Let a blocked user log in again. Handed-over duties stay with their
+    successors; grant them back explicitly if wanted.
+
+    :param id: user name or id
+    """
+    tk.check_access("datagovernance_user_unblock", context, data_dict)
+    user = _account(data_dict)
+    if user.state != service.BLOCKED:
+        raise tk.ValidationError({"id": [_("User {0} is not blocked.").format(user.name)]})
+    user.state = "active"
+    if not context.get("defer_commit"):
+        model.repo.commit()
+    return {"user": user.name, "state": user.state}
+
+
 def get_actions() -> dict[str, Action]:
     return {
+        "datagovernance_user_block": datagovernance_user_block,
+        "datagovernance_user_unblock": datagovernance_user_unblock,
         "datagovernance_role_grant": datagovernance_role_grant,
         "datagovernance_role_revoke": datagovernance_role_revoke,
         "datagovernance_role_list": datagovernance_role_list,
@@ -188,8 +242,19 @@ def role_orphaned_auth(context: Context, data_dict: DataDict) -> AuthResult:
     return {"success": _is_office(_actor(context)), "msg": _("Only the data office sees orphaned duties.")}
 
 
+def user_block_auth(context: Context, data_dict: DataDict) -> AuthResult:
+    # blocking an account is for the sysadmins and the governance officer; never oneself
+    actor = _actor(context)
+    allowed = bool(actor) and (actor.sysadmin or service.has_site_role(actor.id, "governance_officer"))
+    if allowed and str(data_dict.get("id") or data_dict.get("user") or "") in (actor.id, actor.name):
+        return {"success": False, "msg": _("Nobody can block or unblock themselves.")}
+    return {"success": allowed, "msg": _("Only sysadmins and the governance officer can block users.")}
+
+
 def get_auth_functions() -> dict[str, AuthFunction]:
     return {
+        "datagovernance_user_block": user_block_auth,
+        "datagovernance_user_unblock": user_block_auth,
         "datagovernance_role_grant": role_grant_auth,
         "datagovernance_role_revoke": role_grant_auth,
         "datagovernance_role_list": role_list_auth,

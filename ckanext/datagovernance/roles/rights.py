@@ -313,6 +313,4 @@ def sync_data_owner(context: Context, pkg_id: str, wanted: str) -> None:
 
 
 def show_data_owner(pkg_dict: dict[str, Any]) -> None:
-    owner = service.owner_user_id(pkg_dict["id"]) if pkg_dict.get("id") else None
-    user = model.User.get(owner) if owner else None
-    pkg_dict["data_owner"] = user.name if user else ""
+    pkg_dict["data_owner"] = service.owner_name(pkg_dict["id"]) if pkg_dict.get("id") else ""

@@ -17,6 +17,11 @@ from .definitions import DATASET, DOMAIN, ROLES, SITE
 from .model import RoleAssignment, RoleEvent
 
 DOMAIN_GROUP_TYPE = "domain"
+# CKAN 2.12 knows active/pending/deleted users; a blocked account is one more
+# non-active state: CKAN logs it out and refuses login and API tokens, and
+# unlike "pending" a password reset does not activate it.
+BLOCKED = "blocked"
+MAX_DOMAIN_DEPTH = 20  # guards the recursive look-up against a cycle of parents
 
 
 class RoleError(Exception):
@@ -144,6 +149,50 @@ def is_domain_steward(user_id: str | None, pkg: model.Package) -> bool:
 
 def dataset_owners(pkg_id: str) -> list[RoleAssignment]:
     return assignments(role="owner", scope_type=DATASET, scope_ids=[pkg_id])
+
+
+def label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
+    """Owner/deputy user ids and the primary domain's lineage (own id first).
+
+    Permission labels are computed on every package_show and index write, so
+    this is one statement (a recursive CTE up the domain tree plus the owner
+    rows) instead of a look-up per owner and per domain level.
+    """
+    owners = sa.select(sa.literal("owner").label("kind"), RoleAssignment.user_id.label("ref"),
+                       sa.literal(0).label("depth")).where(
+        RoleAssignment.role == "owner", RoleAssignment.scope_type == DATASET, RoleAssignment.scope_id == pkg.id)
+    ref = pkg.extras.get("domain")
+    stmt: Any = owners
+    if ref:
+        g = model.group_table
+        domain = sa.and_(g.c.type == DOMAIN_GROUP_TYPE, g.c.state == "active")
+        lineage = sa.select(g.c.id, g.c.extras["parent_domain"].astext.label("parent"),
+                            sa.literal(0).label("depth")).where(
+            domain, sa.or_(g.c.id == ref, g.c.name == ref)).cte("lineage", recursive=True)
+        up = g.alias("up")
+        lineage = lineage.union_all(
+            sa.select(up.c.id, up.c.extras["parent_domain"].astext, lineage.c.depth + 1)
+            .join(lineage, sa.or_(up.c.id == lineage.c.parent, up.c.name == lineage.c.parent))
+            .where(up.c.type == DOMAIN_GROUP_TYPE, up.c.state == "active", lineage.c.depth < MAX_DOMAIN_DEPTH))
+        stmt = sa.union_all(owners, sa.select(sa.literal("domain"), lineage.c.id, lineage.c.depth))
+    owner_ids: list[str] = []
+    domain_ids: list[str] = []
+    for kind, value, _depth in sorted(model.Session.execute(stmt).all(), key=lambda r: r[2]):
+        target = owner_ids if kind == "owner" else domain_ids
+        if value not in target:  # a cycle in the tree stops at MAX_DOMAIN_DEPTH
+            target.append(value)
+    return owner_ids, domain_ids
+
+
+def owner_name(pkg_id: str) -> str:
+    """User name of the dataset's (non-deputy) owner, or ""."""
+    row = model.Session.execute(
+        sa.select(model.User.name).join(RoleAssignment, RoleAssignment.user_id == model.User.id).where(
+            RoleAssignment.role == "owner", RoleAssignment.scope_type == DATASET,
+            RoleAssignment.scope_id == pkg_id, RoleAssignment.deputy.is_(False))
+        .order_by(RoleAssignment.granted_at).limit(1)
+    ).first()
+    return row[0] if row else ""
 
 
 def owner_user_id(pkg_id: str) -> str | None:
@@ -330,9 +379,10 @@ def hand_over_duties(user_id: str, actor_id: str | None, reason: str) -> list[di
 
 
 def orphaned_datasets(limit: int = 500) -> list[model.Package]:
-    """Active datasets nobody owns (the office's work list)."""
-    owned = sa.select(RoleAssignment.scope_id).where(
-        RoleAssignment.role == "owner", RoleAssignment.deputy.is_(False)
+    """Active datasets without an active owner (the office's work list); an
+    owner account blocked or deactivated by any path counts as missing."""
+    owned = sa.select(RoleAssignment.scope_id).join(model.User, model.User.id == RoleAssignment.user_id).where(
+        RoleAssignment.role == "owner", RoleAssignment.deputy.is_(False), model.User.state == "active"
     )
     q = (
         sa.select(model.Package)
@@ -344,8 +394,8 @@ def orphaned_datasets(limit: int = 500) -> list[model.Package]:
 
 
 def orphaned_domains() -> list[model.Group]:
-    stewarded = sa.select(RoleAssignment.scope_id).where(
-        RoleAssignment.role == "steward", RoleAssignment.deputy.is_(False)
+    stewarded = sa.select(RoleAssignment.scope_id).join(model.User, model.User.id == RoleAssignment.user_id).where(
+        RoleAssignment.role == "steward", RoleAssignment.deputy.is_(False), model.User.state == "active"
     )
     q = sa.select(model.Group).where(
         model.Group.type == DOMAIN_GROUP_TYPE, model.Group.state == "active", model.Group.id.not_in(stewarded)

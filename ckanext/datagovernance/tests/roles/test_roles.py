@@ -135,6 +135,62 @@ class TestLeavingUsers:
         history = call_action("datagovernance_role_history", {"user": "dg_office"}, dataset=ds["id"])
         assert "orphaned" in [h["action"] for h in history]
 
+    def test_blocked_owner_hands_over_cannot_log_in_and_can_be_unblocked(self, city, app):
+        ds = city.datasets["confidential"]
+        token = call_action("api_token_create", {"user": "dg_owner"}, user="dg_owner", name="t")["token"]
+        auth = {"Authorization": token}
+        assert app.get(f"/api/3/action/package_show?id={ds['id']}", headers=auth).status_code == 200
+        result = call_action("datagovernance_user_block", {"user": "dg_officer", "ignore_auth": False},
+                             id="dg_owner", reason="Dienststelle gewechselt")
+        assert {"role": "owner", "scope_id": ds["id"], "successor": city.users["owner_deputy"]["id"]} in result["duties"]
+        assert model.User.get("dg_owner").state == "blocked"
+        # the deputy owns the dataset now, and the blocked user reads nothing any more
+        assert call_action("package_show", {"user": "dg_office"}, id=ds["id"])["data_owner"] == "dg_owner_deputy"
+        assert app.get(f"/api/3/action/package_show?id={ds['id']}", headers=auth).status_code == 403
+        history = call_action("datagovernance_role_history", {"user": "dg_office"}, user="dg_owner")
+        assert history[0]["action"] == "revoke" and "Dienststelle gewechselt" in history[0]["reason"]
+        # a second block is a clear error; unblock restores the login, not the duties
+        with pytest.raises(tk.ValidationError) as err:
+            call_action("datagovernance_user_block", {"user": "dg_officer"}, id="dg_owner", reason="x")
+        assert "id" in err.value.error_dict
+        call_action("datagovernance_user_unblock", {"user": "dg_sysadmin", "ignore_auth": False}, id="dg_owner")
+        assert model.User.get("dg_owner").state == "active"
+        assert call_action("package_show", {"user": "dg_office"}, id=ds["id"])["data_owner"] == "dg_owner_deputy"
+
+    @pytest.mark.parametrize("actor, data, error", [
+        ("dg_office", {"id": "dg_owner", "reason": "x"}, tk.NotAuthorized),
+        ("dg_officer", {"id": "dg_officer", "reason": "x"}, tk.NotAuthorized),
+        ("dg_officer", {"id": "dg_owner"}, "reason"),
+        ("dg_officer", {"id": "niemand", "reason": "x"}, "id"),
+    ])
+    def test_bad_blocks_write_nothing(self, city, actor, data, error):
+        events = count("datagovernance_role_event")
+        with pytest.raises(tk.NotAuthorized if error is tk.NotAuthorized else tk.ValidationError) as err:
+            call_action("datagovernance_user_block", {"user": actor, "ignore_auth": False}, **data)
+        if error is not tk.NotAuthorized:
+            assert error in err.value.error_dict
+        model.Session.rollback()
+        assert model.User.get("dg_owner").state == "active"
+        assert count("datagovernance_role_event") == events
+
+    def test_account_deactivated_elsewhere_shows_as_orphaned(self, city):
+        # e.g. an SSO extension or `ckan user` sets the state directly
+        model.User.get("dg_owner").state = "pending"
+        model.Session.commit()
+        orphaned = call_action("datagovernance_role_orphaned", {"user": "dg_office"})
+        assert city.datasets["internal"]["name"] in [d["name"] for d in orphaned["datasets"]]
+
+    def test_block_cli(self, city, cli):
+        result = cli.invoke(ckan_cli, ["datagovernance", "user", "block", "dg_other_steward", "--reason", "Ruhestand"])
+        assert result.exit_code == 0, result.output
+        assert "steward" in result.output and "orphaned" in result.output
+        orphaned = call_action("datagovernance_role_orphaned", {"user": "dg_office"})
+        assert "verkehr" in [d["name"] for d in orphaned["domains"]]
+        result = cli.invoke(ckan_cli, ["datagovernance", "user", "block", "dg_plain", "--reason", "x", "--as", "dg_plain"])
+        assert result.exit_code == 2
+        result = cli.invoke(ckan_cli, ["datagovernance", "user", "unblock", "dg_other_steward"])
+        assert result.exit_code == 0 and model.User.get("dg_other_steward").state == "active"
+
     def test_orphaned_list_is_for_the_office(self, city):
         with pytest.raises(tk.NotAuthorized):
             call_action("datagovernance_role_orphaned", {"user": "dg_plain", "ignore_auth": False})
@@ -161,3 +217,16 @@ def test_site_user_can_be_used_without_roles(city):
     # a fresh user has no roles and sees only what anyone logged in sees
     factories.User(name="neu")
     assert call_action("datagovernance_role_list", {"user": "dg_office"}, user="neu") == []
+
+
+def test_domain_cycle_does_not_hang_the_labels(city):
+    # a parent cycle written behind the validators' back (direct DB edit)
+    g = model.Group.get("gebaeude")
+    g.extras = dict(g.extras, parent_domain="mietobjekte")
+    model.Session.commit()
+    ds = city.datasets["confidential"]
+    call_action("package_patch", {"user": "dg_sysadmin"}, id=ds["id"], notes="neu indexiert")
+    shown = call_action("package_show", {"user": "dg_steward", "ignore_auth": False}, id=ds["id"])
+    assert shown["data_owner"] == "dg_owner"
+    assert call_action("package_search", {"user": "dg_steward", "ignore_auth": False}, q="name:" + ds["name"],
+                       include_private=True)["count"] == 1
