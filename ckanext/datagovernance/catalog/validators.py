@@ -374,8 +374,11 @@ def datagovernance_media_type(
     value = data.get(key, missing)
     if _empty(value):
         concept = v.get_vocabulary("file-type").get(data.get(key[:-1] + ("format",)))
-        if concept and concept.get("media_types"):
-            data[key] = concept["media_types"][0]
+        # the EU list has parameters on some (PDF: "application/pdf;type=pdf1x"),
+        # which are no IANA media type: keep type/subtype only
+        plain = [m.split(";")[0].strip() for m in (concept or {}).get("media_types") or []]
+        if plain:
+            data[key] = plain[0]
         else:
             data.pop(key, None)
             raise tk.StopOnError

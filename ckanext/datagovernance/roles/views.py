@@ -67,6 +67,28 @@ def revoke() -> Any:
     return _change("datagovernance_role_revoke")
 
 
+@roles.route("/sperren", methods=["POST"])
+def block() -> Any:
+    return _account("datagovernance_user_block", _("User blocked; duties handed over: {0}"))
+
+
+@roles.route("/entsperren", methods=["POST"])
+def unblock() -> Any:
+    return _account("datagovernance_user_unblock", _("User unblocked."))
+
+
+def _account(action: str, done: str) -> Any:
+    form = request.form
+    try:
+        result = tk.get_action(action)(_ctx(), {"id": form.get("id"), "reason": form.get("reason")})
+        tk.h.flash_success(done.format(len(result.get("duties", []))))
+    except tk.NotAuthorized as e:
+        tk.h.flash_error(str(e) or _("Not allowed."))
+    except tk.ValidationError as e:
+        tk.h.flash_error("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in e.error_dict.items()))
+    return redirect(form.get("came_from") or tk.h.url_for("datagovernance_roles.index"))
+
+
 def get_blueprints() -> list[Blueprint]:
     return [roles]
 

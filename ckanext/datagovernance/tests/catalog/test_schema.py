@@ -172,8 +172,10 @@ def test_resource_fields(catalog):
                               "documentation": "https://x.example/doc"}]},
         {"url": "https://x.example/wms", "format": "WMS_SRVC", "mimetype": "application/xml",
          "license": "dl-zero-de/2.0"},
+        {"url": "https://x.example/b.pdf", "format": "PDF"},
     ])
-    csv, wms = dataset["resources"]
+    csv, wms, pdf = dataset["resources"]
+    assert pdf["mimetype"] == "application/pdf"  # the EU list says "application/pdf;type=pdf1x"
     assert (csv["format"], csv["mimetype"], csv["size"]) == ("CSV", "text/csv", 1024)
     assert csv["access_services"][0]["endpoint_url"] == ["https://x.example/api"]
     assert (wms["format"], wms["license"]) == ("WMS_SRVC", "dl-zero-de/2.0")

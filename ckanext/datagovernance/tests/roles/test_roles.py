@@ -191,6 +191,24 @@ class TestLeavingUsers:
         result = cli.invoke(ckan_cli, ["datagovernance", "user", "unblock", "dg_other_steward"])
         assert result.exit_code == 0 and model.User.get("dg_other_steward").state == "active"
 
+    def test_block_from_the_user_page(self, city, app):
+        from bs4 import BeautifulSoup
+
+        def headers(user: str) -> dict[str, str]:
+            return {"Authorization": call_action("api_token_create", {"user": user}, user=user, name="p")["token"]}
+
+        officer, office = headers("dg_officer"), headers("dg_office")
+        page = BeautifulSoup(app.get("/user/dg_other_steward", headers=officer).body, "html.parser")
+        assert page.select_one("form.datagovernance-block")
+        page = BeautifulSoup(app.get("/user/dg_other_steward", headers=office).body, "html.parser")
+        assert page.select_one("form.datagovernance-block") is None  # the office may not block
+        app.post("/rollen/sperren", headers=officer, data={"id": "dg_other_steward", "reason": "Ruhestand"})
+        assert model.User.get("dg_other_steward").state == "blocked"
+        page = BeautifulSoup(app.get("/user/dg_other_steward", headers=officer).body, "html.parser")
+        assert page.select_one(".datagovernance-blocked")
+        app.post("/rollen/entsperren", headers=officer, data={"id": "dg_other_steward"})
+        assert model.User.get("dg_other_steward").state == "active"
+
     def test_orphaned_list_is_for_the_office(self, city):
         with pytest.raises(tk.NotAuthorized):
             call_action("datagovernance_role_orphaned", {"user": "dg_plain", "ignore_auth": False})
