@@ -28,7 +28,7 @@ from ckan.lib.search.common import (
 )
 from sqlalchemy import exc as sa_exc
 
-from . import cache
+from . import cache, stats
 from . import query as lucene
 
 log = logging.getLogger(__name__)
@@ -202,6 +202,7 @@ class PostgresSolr:
         except sa_exc.DBAPIError as e:
             raise SearchIndexError(f"Could not write the search index: {e.orig}") from e
         cache.index_changed()
+        stats.written(len(rows))
         return ""
 
     def delete(

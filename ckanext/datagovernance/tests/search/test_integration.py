@@ -193,6 +193,25 @@ class TestIndexLifecycle:
         model.Session.rollback()
         assert tags() == {"wahl": 2}
 
+    @pytest.mark.ckan_config("ckanext.datagovernance.search.analyze_every", 3)
+    def test_statistics_refreshed_after_every_n_committed_writes(self, monkeypatch):
+        from ckanext.datagovernance.search import stats
+
+        monkeypatch.setattr(stats, "_committed", 0)
+
+        def analyzed() -> int:
+            model.Session.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
+            return model.Session.execute(sa.text(
+                "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'datagovernance_search_index'"
+            )).scalar_one()
+
+        before = analyzed()
+        factories.Dataset(name="eins")
+        factories.Dataset(name="zwei")
+        assert analyzed() == before
+        factories.Dataset(name="drei")
+        assert analyzed() == before + 1
+
     def test_delete_by_id_and_by_query(self):
         a = factories.Dataset(name="a-daten", tags=[{"name": "weg"}])
         b = factories.Dataset(name="b-daten", tags=[{"name": "weg"}])
