@@ -348,7 +348,8 @@ def report(n: int, setup: dict[str, Any], suite: dict[str, Any], plain: dict[str
         f"### Governance suite overhead at N = {n:,} datasets\n",
         f"Catalog: {n:,} datasets via package_create with the full suite ({setup['create_rate']:.1f}/s), "
         f"{setup['published']:,} public ones published; {os.cpu_count()} cores; {runs} timed runs after "
-        f"{warmup} warm-up per cell; load average suite {suite['loadavg']:.1f}, plain {plain['loadavg']:.1f} "
+        f"{warmup} warm-up per cell in each of {suite['rounds']} alternating suite/plain rounds (figures: the "
+        f"median over the rounds); load average suite {suite['loadavg']:.1f}, plain {plain['loadavg']:.1f} "
         f"(other processes share the machine: differences of a few % are noise). Search cache_ttl "
         f"{setup.get('cache_ttl')}. `found` differs between modes for logged-in users: plain CKAN "
         f"does not know the suite's permission labels.\n",
@@ -373,9 +374,25 @@ def report(n: int, setup: dict[str, Any], suite: dict[str, Any], plain: dict[str
     return "\n".join(lines), fails
 
 
+def combine(n: int, mode: str) -> dict[str, Any]:
+    """One result per mode: every cell's median (and p95) is the median over the rounds."""
+    rounds = [json.loads(f.read_text()) for f in sorted(RESULTS.glob(f"governance-{n}-{mode}-*.json"))]
+    if not rounds:
+        raise SystemExit(f"no {mode} results for N = {n}: run --mode {mode} first")
+    cells = []
+    for i, cell in enumerate(rounds[0]["cells"]):
+        same = [r["cells"][i] for r in rounds]
+        cells.append(dict(cell, median=statistics.median(c["median"] for c in same),
+                          p95=statistics.median(c["p95"] for c in same),
+                          errors=sum(c["errors"] for c in same), runs=sum(c["runs"] for c in same)))
+    return {"mode": mode, "cells": cells, "rounds": len(rounds),
+            "loadavg": statistics.mean(r["loadavg"] for r in rounds)}
+
+
 def child(mode: str, args: argparse.Namespace) -> None:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--mode", mode, "--n", str(args.n),
-           "--runs", str(args.runs), "--warmup", str(args.warmup), "--ini", str(args.ini)]
+           "--runs", str(args.runs), "--warmup", str(args.warmup), "--ini", str(args.ini),
+           "--round", str(args.round)]
     if args.profile:
         cmd.append("--profile")
     print(f"\n$ {' '.join(cmd)}", flush=True)
@@ -393,6 +410,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20, help="untimed runs per cell first (default 20)")
     parser.add_argument("--profile", action="store_true",
                         help="also cProfile every cell; top functions go to governance-<N>-<mode>-profile.txt")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="with --mode all: alternate suite and plain this often; the report takes "
+                             "each cell's median over the rounds (the machine is shared: one round is noisy)")
+    parser.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--ini", type=Path, default=HERE / "governance.ini")
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
@@ -401,12 +422,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "all":
         if not (args.keep and (RESULTS / f"governance-{n}-setup.json").exists()):
             child("setup", args)
-        child("suite", args)
-        child("plain", args)
+        for stale in RESULTS.glob(f"governance-{n}-*-[0-9]*.json"):
+            stale.unlink()
+        for k in range(args.rounds):
+            args.round = k
+            child("suite", args)
+            child("plain", args)
         args.mode = "report"
     if args.mode == "report":
         load = lambda m: json.loads((RESULTS / f"governance-{n}-{m}.json").read_text())  # noqa: E731
-        table, fails = report(n, load("setup"), load("suite"), load("plain"), args.runs, args.warmup)
+        table, fails = report(n, load("setup"), combine(n, "suite"), combine(n, "plain"), args.runs, args.warmup)
         print("\n" + table)
         (RESULTS / f"governance-{n}.md").write_text(table, encoding="utf-8")
         print(f"written to {RESULTS / f'governance-{n}.md'}")
@@ -438,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     result = measure(args.mode, n, args.runs, args.warmup, args.profile)
     profiles = result.pop("profiles")
-    (RESULTS / f"governance-{n}-{args.mode}.json").write_text(json.dumps(result), encoding="utf-8")
+    (RESULTS / f"governance-{n}-{args.mode}-{args.round}.json").write_text(json.dumps(result), encoding="utf-8")
     if profiles:
         (RESULTS / f"governance-{n}-{args.mode}-profile.txt").write_text(
             "\n\n".join(f"## {k}\n{v}" for k, v in profiles.items()), encoding="utf-8")

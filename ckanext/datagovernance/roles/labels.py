@@ -72,8 +72,8 @@ class DataGovernanceLabels(DefaultPermissionLabels):
         if not user_obj or getattr(user_obj, "is_anonymous", False) or not getattr(user_obj, "id", None):
             return labels
         labels += [INTERNAL, user_label(user_obj.id)]
-        held = service.assignments(user_id=user_obj.id)  # one query for all of the user's roles
-        roles = {a.role for a in held if a.scope_type == "site"}
+        held = service.user_roles(user_obj.id)  # one query for all of the user's roles
+        roles = {role for role, scope_type, _scope in held if scope_type == "site"}
         if "data_office" in roles:
             labels.append(OFFICE)
         if "governance_officer" in roles:
@@ -81,5 +81,5 @@ class DataGovernanceLabels(DefaultPermissionLabels):
         if "dpo" in roles:
             labels.append(DPO)
         # a dataset carries its domain's lineage, so direct domains suffice
-        labels += [steward_label(a.scope_id) for a in held if a.role == "steward"]
+        labels += [steward_label(scope) for role, _type, scope in held if role == "steward"]
         return labels

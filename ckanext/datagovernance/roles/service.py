@@ -175,6 +175,14 @@ _OWNER_NAME = sa.text("""
 """).bindparams(dataset=DATASET)
 
 
+_USER_ROLES = sa.text("SELECT role, scope_type, scope_id FROM datagovernance_role WHERE user_id = :user")
+
+
+def user_roles(user_id: str) -> list[tuple[str, str, str]]:
+    """(role, scope_type, scope_id) of every role a user holds (read per request for the user's labels)."""
+    return [tuple(r) for r in model.Session.execute(_USER_ROLES, {"user": user_id})]  # type: ignore[misc]
+
+
 def label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
     """Owner/deputy user ids and the primary domain's lineage (own id first),
     in one round trip: a recursive CTE up the domain tree plus the owner rows."""
