@@ -7,14 +7,14 @@ import ckan.plugins.toolkit as tk
 from ckan.common import _
 from flask import Blueprint, Response, request
 
+from ..views import context
 from . import report
 
 hvd = Blueprint("datagovernance_hvd", __name__)
 
 
 def _report() -> dict[str, Any]:
-    user = tk.current_user.name if tk.current_user.is_authenticated else ""
-    return tk.get_action("datagovernance_hvd_report")({"user": user}, {
+    return tk.get_action("datagovernance_hvd_report")(context(), {
         "organization": request.args.get("organization"), "domain": request.args.get("domain"),
     })
 

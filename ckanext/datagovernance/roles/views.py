@@ -8,16 +8,14 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import _
-from flask import Blueprint, redirect, request
+from flask import Blueprint, request
 
+from ..views import context as _ctx
+from ..views import run_and_flash
 from . import service
 from .definitions import ROLES, role_label
 
 roles = Blueprint("datagovernance_roles", __name__, url_prefix="/rollen")
-
-
-def _ctx() -> dict[str, Any]:
-    return {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
 
 
 @roles.route("/")
@@ -47,14 +45,8 @@ def _change(action: str) -> Any:
     form = request.form
     data = {k: (form.get(k) or None) for k in ("user", "role", "domain", "dataset", "contact", "reason")}
     data["deputy"] = form.get("deputy") in ("on", "true", "1")
-    try:
-        tk.get_action(action)(_ctx(), data)
-        tk.h.flash_success(_("Role granted.") if action.endswith("grant") else _("Role revoked."))
-    except tk.NotAuthorized as e:
-        tk.h.flash_error(str(e) or _("Not allowed."))
-    except tk.ValidationError as e:
-        tk.h.flash_error("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in e.error_dict.items()))
-    return redirect(form.get("came_from") or tk.h.url_for("datagovernance_roles.index"))
+    done = _("Role granted.") if action.endswith("grant") else _("Role revoked.")
+    return run_and_flash(action, data, done, form.get("came_from") or tk.h.url_for("datagovernance_roles.index"))
 
 
 @roles.route("/grant", methods=["POST"])
@@ -79,14 +71,9 @@ def unblock() -> Any:
 
 def _account(action: str, done: str) -> Any:
     form = request.form
-    try:
-        result = tk.get_action(action)(_ctx(), {"id": form.get("id"), "reason": form.get("reason")})
-        tk.h.flash_success(done.format(len(result.get("duties", []))))
-    except tk.NotAuthorized as e:
-        tk.h.flash_error(str(e) or _("Not allowed."))
-    except tk.ValidationError as e:
-        tk.h.flash_error("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in e.error_dict.items()))
-    return redirect(form.get("came_from") or tk.h.url_for("datagovernance_roles.index"))
+    return run_and_flash(action, {"id": form.get("id"), "reason": form.get("reason")},
+                         lambda result: done.format(len(result.get("duties", []))),
+                         form.get("came_from") or tk.h.url_for("datagovernance_roles.index"))
 
 
 def get_blueprints() -> list[Blueprint]:

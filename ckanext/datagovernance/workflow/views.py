@@ -5,24 +5,17 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan.common import _
-from flask import Blueprint, redirect, request
+from flask import Blueprint, request
+
+from ..views import context as _ctx
+from ..views import run_and_flash
 
 workflow = Blueprint("datagovernance_workflow", __name__)
 
 
-def _ctx() -> dict[str, Any]:
-    return {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
-
-
 def _post(id: str, action: str, fields: tuple[str, ...], done: str) -> Any:
-    try:
-        tk.get_action(action)(_ctx(), dict({f: request.form.get(f) for f in fields}, id=id))
-        tk.h.flash_success(done)
-    except tk.NotAuthorized as e:
-        tk.h.flash_error(str(e) or _("Not allowed."))
-    except tk.ValidationError as e:
-        tk.h.flash_error("; ".join(" ".join(map(str, v)) for v in e.error_dict.values()))
-    return redirect(tk.h.url_for("dataset.read", id=id))
+    return run_and_flash(action, dict({f: request.form.get(f) for f in fields}, id=id), done,
+                         tk.h.url_for("dataset.read", id=id))
 
 
 @workflow.route("/dataset/<id>/workflow", methods=["POST"])

@@ -1,0 +1,27 @@
+"""What the suite's form views share: the acting user and "run an action,
+flash the outcome, redirect". Rules stay in the actions."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.common import _
+from flask import redirect
+
+
+def context() -> dict[str, Any]:
+    """Action context of the current web user ("" when anonymous)."""
+    return {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
+
+
+def run_and_flash(action: str, data: dict[str, Any], done: str | Any, to: str) -> Any:
+    """Call `action`; flash `done` (a string, or a function of the result) or
+    the refusal/field errors; redirect to `to`."""
+    try:
+        result = tk.get_action(action)(context(), data)
+        tk.h.flash_success(done(result) if callable(done) else done)
+    except tk.NotAuthorized as e:
+        tk.h.flash_error(str(e) or _("Not allowed."))
+    except tk.ValidationError as e:
+        tk.h.flash_error("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in e.error_dict.items()))
+    return redirect(to)
