@@ -16,12 +16,13 @@ ADMIN   ?= admin
 ADMIN_PASSWORD ?= Admin-Datenkatalog-1
 PYTEST_ARGS ?=
 
-.PHONY: help run setup test services venv db migrate i18n lint bench clean
+.PHONY: help run setup test services venv db migrate i18n lint bench bench-dcat clean
 
 help:
 	@echo "make run    install everything, set up the database and serve CKAN on http://127.0.0.1:5000"
 	@echo "make test   the same set-up with its own test database, then the whole test suite"
 	@echo "make bench  search benchmark (bench/search.py, see README)"
+	@echo "make bench-dcat  DCAT feed benchmark (bench/dcat.py, see README)"
 
 services:
 	@bin/ensure-services.sh
@@ -91,6 +92,10 @@ lint: venv
 bench: venv
 	@bin/ensure-db.sh datagovernance_bench
 	@$(PY) bench/search.py $(BENCH_ARGS)
+
+bench-dcat: venv
+	@bin/ensure-db.sh datagovernance_bench_dcat
+	@$(PY) bench/dcat.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(STAMPS) build dist *.egg-info

@@ -173,3 +173,22 @@ def test_round_trip_creates_dataset_in_our_schema(dcat_catalog):
                           access_class="public", personal_data="none", **data)
     assert created["theme"] == pkg["theme"] and created["license_id"] == "dl-by-de/2.0"
     assert created["resources"][0]["format"] == "CSV"
+
+
+def test_feed_chain_skips_the_parent_pass_and_keeps_the_input(dcat_catalog):
+    """Feeds run `dcat_ap_de` alone (it builds on euro_dcat_ap_3 itself): the
+    same graph as the configured chain, and the caller's dict unchanged."""
+    import copy
+
+    from rdflib.compare import isomorphic
+
+    from ckanext.datagovernance.dcat.feeds import catalog_profiles
+
+    assert catalog_profiles() == ["dcat_ap_de"]
+    pkg = call_action("package_show", id=dcat_catalog["hvd"]["id"])
+    before = copy.deepcopy(pkg)
+    alone = RDFSerializer(profiles=catalog_profiles()).serialize_dataset(pkg, _format="ttl")
+    diff = {k: (before.get(k), pkg.get(k)) for k in set(pkg) | set(before) if pkg.get(k) != before.get(k)}
+    assert pkg == before, diff
+    chain = RDFSerializer(profiles=["euro_dcat_ap_3", "dcat_ap_de"]).serialize_dataset(pkg, _format="ttl")
+    assert isomorphic(Graph().parse(data=chain, format="turtle"), Graph().parse(data=alone, format="turtle"))
