@@ -53,6 +53,16 @@ def _reindex(scope_type: str, scope_id: str) -> None:
         ckan_logic.index_update_package({"ignore_auth": True}, scope_id, defer_commit=True)
 
 
+def hand_over_duties(user: model.User, actor: model.User | None, reason: str) -> list[dict[str, Any]]:
+    """service.hand_over_duties, then re-index every dataset where the user held
+    an owner or deputy role: both are in the dataset's permission labels."""
+    datasets = {a.scope_id for a in service.assignments(user_id=user.id, scope_type=DATASET)}
+    outcomes = service.hand_over_duties(user.id, actor.id if actor else None, reason)
+    for pkg_id in datasets:
+        _reindex(DATASET, pkg_id)
+    return outcomes
+
+
 # -- actions -----------------------------------------------------------------
 def datagovernance_role_grant(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Grant a governance role.
@@ -172,11 +182,8 @@ def datagovernance_user_block(context: Context, data_dict: DataDict) -> dict[str
     if user.state == service.BLOCKED:
         raise tk.ValidationError({"id": [_("User {0} is already blocked.").format(user.name)]})
     actor = _actor(context)
-    outcomes = service.hand_over_duties(user.id, actor.id if actor else None,
-                                        _("user blocked: {0}").format(reason))
+    outcomes = hand_over_duties(user, actor, _("user blocked: {0}").format(reason))
     user.state = service.BLOCKED
-    for o in outcomes:
-        _reindex(DATASET if o["role"] == "owner" else DOMAIN, o["scope_id"])
     if not context.get("defer_commit"):
         model.repo.commit()
     return {"user": user.name, "duties": outcomes}

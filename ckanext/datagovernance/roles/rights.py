@@ -20,7 +20,7 @@ import ckan.plugins.toolkit as tk
 from ckan.common import _
 from ckan.types import AuthFunction, AuthResult, Context, DataDict
 
-from . import service
+from . import logic, service
 from .definitions import DATASET
 
 CONTEXT_KEY = "datagovernance_data_owner"
@@ -242,13 +242,7 @@ def user_delete(next_action: Any, context: Context, data_dict: DataDict) -> Any:
     tk.check_access("user_delete", context, data_dict)
     user = service.get_user(data_dict.get("id"))
     if user is not None:
-        actor = _user(context)
-        outcomes = service.hand_over_duties(user.id, actor.id if actor else None, _("user deleted"))
-        for o in outcomes:
-            if o["role"] == "owner":
-                from ckan import logic as ckan_logic
-
-                ckan_logic.index_update_package({"ignore_auth": True}, o["scope_id"], defer_commit=True)
+        logic.hand_over_duties(user, _user(context), _("user deleted"))
     return next_action(context, data_dict)
 
 

@@ -157,6 +157,20 @@ class TestLeavingUsers:
         assert model.User.get("dg_owner").state == "active"
         assert call_action("package_show", {"user": "dg_office"}, id=ds["id"])["data_owner"] == "dg_owner_deputy"
 
+    def test_revoked_deputy_roles_leave_no_search_label(self, city):
+        # a blocked deputy loses the deputy role; after unblocking, search
+        # must agree with package_show (the index is refreshed too)
+        ds = city.datasets["confidential"]
+        ctx = {"user": "dg_owner_deputy", "ignore_auth": False}
+        assert ds["name"] in [r["name"] for r in call_action("package_search", dict(ctx), q="*:*",
+                                                              include_private=True)["results"]]
+        call_action("datagovernance_user_block", {"user": "dg_officer"}, id="dg_owner_deputy", reason="Elternzeit")
+        call_action("datagovernance_user_unblock", {"user": "dg_officer"}, id="dg_owner_deputy")
+        with pytest.raises(tk.NotAuthorized):
+            call_action("package_show", dict(ctx), id=ds["id"])
+        assert ds["name"] not in [r["name"] for r in call_action("package_search", dict(ctx), q="*:*",
+                                                                  include_private=True)["results"]]
+
     @pytest.mark.parametrize("actor, data, error", [
         ("dg_office", {"id": "dg_owner", "reason": "x"}, tk.NotAuthorized),
         ("dg_officer", {"id": "dg_officer", "reason": "x"}, tk.NotAuthorized),
