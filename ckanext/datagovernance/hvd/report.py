@@ -11,8 +11,7 @@ import ckan.plugins.toolkit as tk
 from ckan.common import _
 from ckan.types import Context, DataDict
 
-from ..roles import rights
-from ..roles import service as roles
+from ..roles import policy
 from ..workflow import gates
 
 # EU data themes whose datasets often fall under an HVD category
@@ -75,7 +74,7 @@ def datagovernance_hvd_report(context: Context, data_dict: DataDict) -> dict[str
 
 def report_auth(context: Context, data_dict: DataDict) -> dict[str, Any]:
     user = model.User.get(context.get("user") or "")
-    allowed = rights.is_governance_admin(user) or bool(user and roles.assignments(user_id=user.id, role="steward"))
+    allowed = policy.is_governance_admin(user) or policy.is_steward(user)
     return {"success": allowed, "msg": _("Only the data office and stewards see the HVD report.")}
 
 

@@ -9,14 +9,13 @@ import ckan.plugins.toolkit as tk
 from ckan.common import _
 from ckan.types import Action, AuthFunction, AuthResult, Context, DataDict
 
-from . import service
+from . import policy, service
 from .definitions import DATASET, DOMAIN, ROLES
 
 _actor = service.context_user
 
 
-def _is_office(user: model.User | None) -> bool:
-    return bool(user) and (user.sysadmin or service.has_site_role(user.id, "data_office", "governance_officer"))
+_is_office = policy.is_governance_admin
 
 
 def _bool(value: Any) -> bool:
@@ -228,7 +227,7 @@ def role_grant_auth(context: Context, data_dict: DataDict) -> AuthResult:
         )
     except service.RoleError as e:
         return {"success": False, "msg": e.message}
-    refusal = service.grant_refusal(_actor(context), data_dict["role"], scope_id, target.id)
+    refusal = policy.grant_refusal(_actor(context), data_dict["role"], scope_id, target.id)
     return {"success": refusal is None, "msg": refusal or ""}
 
 
@@ -252,7 +251,7 @@ def role_orphaned_auth(context: Context, data_dict: DataDict) -> AuthResult:
 def user_block_auth(context: Context, data_dict: DataDict) -> AuthResult:
     # blocking an account is for the sysadmins and the governance officer; never oneself
     actor = _actor(context)
-    allowed = bool(actor) and (actor.sysadmin or service.has_site_role(actor.id, "governance_officer"))
+    allowed = policy.may_block_users(actor)
     if allowed and str(data_dict.get("id") or data_dict.get("user") or "") in (actor.id, actor.name):
         return {"success": False, "msg": _("Nobody can block or unblock themselves.")}
     return {"success": allowed, "msg": _("Only sysadmins and the governance officer can block users.")}

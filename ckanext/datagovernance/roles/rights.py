@@ -14,44 +14,26 @@ from __future__ import annotations
 
 from typing import Any
 
-import ckan.authz as authz
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import _
 from ckan.types import AuthFunction, AuthResult, Context, DataDict
 
-from . import logic, service
+from . import logic, policy, service
 from .definitions import DATASET
+from .policy import (
+    is_governance_admin,
+    may_classify,
+    may_delete,
+    may_edit_domain,
+    may_maintain,
+    may_read,
+)
 
 CONTEXT_KEY = "datagovernance_data_owner"
 
 
 _user = service.context_user
-
-
-def is_governance_admin(user: model.User | None) -> bool:
-    """Sysadmin, data office or governance officer."""
-    return bool(user) and (user.sysadmin or service.has_site_role(user.id, "data_office", "governance_officer"))
-
-
-def may_maintain(user: model.User | None, pkg: model.Package) -> bool:
-    """Suite-granted write access (on top of CKAN's organisation roles)."""
-    if user is None:
-        return False
-    return (
-        is_governance_admin(user)
-        or service.is_dataset_owner(user.id, pkg.id)
-        or service.is_domain_steward(user.id, pkg)
-    )
-
-
-def may_classify(user: model.User | None, pkg: model.Package | None) -> bool:
-    """May change the access class: steward of the domain, office, officer."""
-    if user is None:
-        return False
-    if is_governance_admin(user):
-        return True
-    return pkg is not None and service.is_domain_steward(user.id, pkg)
 
 
 def _package(context: Context, data_dict: DataDict) -> model.Package | None:
@@ -60,13 +42,6 @@ def _package(context: Context, data_dict: DataDict) -> model.Package | None:
 
 
 # -- chained auth --------------------------------------------------------------
-def may_read(user: model.User | None, pkg: model.Package) -> bool:
-    from ckan.lib.plugins import get_permission_labels
-
-    labels = get_permission_labels()
-    return bool(set(labels.get_dataset_labels(pkg)) & set(labels.get_user_dataset_labels(user)))
-
-
 @tk.chained_auth_function
 def package_update(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
     pkg = _package(context, data_dict)
@@ -86,16 +61,7 @@ def package_delete(next_auth: AuthFunction, context: Context, data_dict: DataDic
     pkg = _package(context, data_dict)
     if pkg is None or "access_class" not in pkg.extras:
         return next_auth(context, data_dict)
-    user = _user(context)
-    if user is not None and (is_governance_admin(user) or service.is_domain_steward(user.id, pkg)):
-        return {"success": True}
-    # CKAN's organisation editors and admins, within the access class; a data
-    # owner maintains the dataset but does not delete it
-    if (
-        user is not None and pkg.owner_org
-        and authz.has_user_permission_for_group_or_org(pkg.owner_org, user.name, "delete_dataset")
-        and may_read(user, pkg)
-    ):
+    if may_delete(_user(context), pkg):
         return {"success": True}
     return {"success": False, "msg": _("Only the data office, the domain's stewards and the organisation's editors delete datasets.")}
 
@@ -150,11 +116,7 @@ def group_update(next_auth: AuthFunction, context: Context, data_dict: DataDict)
     group = _domain_group(data_dict)
     if group is None:
         return next_auth(context, data_dict)
-    user = _user(context)
-    if is_governance_admin(user):
-        return {"success": True}
-    lineage = service.domain_lineage(group)
-    if user is not None and service.assignments(user_id=user.id, role="steward", scope_ids=lineage):
+    if may_edit_domain(_user(context), group):
         return {"success": True}
     return {"success": False, "msg": _("Only the domain's stewards and the data office edit a data domain.")}
 
@@ -271,7 +233,7 @@ def update_with_owner(next_action: Any, context: Context, data_dict: DataDict) -
     wanted = user.id if user else ""
     changed = (wanted or None) != service.owner_user_id(pkg.id)
     if changed and not context.get("ignore_auth"):
-        refusal = service.grant_refusal(_user(context), "owner", pkg.id, wanted or service.owner_user_id(pkg.id) or "")
+        refusal = policy.grant_refusal(_user(context), "owner", pkg.id, wanted or service.owner_user_id(pkg.id) or "")
         if refusal:
             raise tk.ValidationError({"data_owner": [refusal]})
     result = next_action(context, data_dict)
@@ -294,7 +256,7 @@ def sync_data_owner(context: Context, pkg_id: str, wanted: str) -> None:
     actor = _user(context)
     if not context.get("ignore_auth"):
         target_id = wanted or current or ""
-        refusal = service.grant_refusal(actor, "owner", pkg_id, target_id)
+        refusal = policy.grant_refusal(actor, "owner", pkg_id, target_id)
         if refusal:
             raise tk.ValidationError({"data_owner": [refusal]})
     actor_id = actor.id if actor else None

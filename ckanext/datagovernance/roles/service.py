@@ -216,25 +216,6 @@ def domain_stewards(domain_id: str) -> list[RoleAssignment]:
     return assignments(role="steward", scope_type=DOMAIN, scope_ids=[domain_id])
 
 
-# -- who may grant -----------------------------------------------------------
-def grant_refusal(actor: model.User | None, role: str, scope_id: str, target_user_id: str) -> str | None:
-    """Why `actor` may not grant/revoke `role` (None: allowed)."""
-    if actor is None:
-        return _("Only logged-in users can manage roles.")
-    if actor.id == target_user_id:
-        return _("Nobody can grant or revoke their own roles.")
-    if actor.sysadmin or has_site_role(actor.id, "governance_officer"):
-        return None
-    if role in ("steward", "owner") and has_site_role(actor.id, "data_office"):
-        return None
-    if role == "owner":
-        pkg = get_dataset(scope_id)
-        if pkg is not None and is_domain_steward(actor.id, pkg):
-            return None
-        return _("Only the data office, the governance officer or a steward of the dataset's domain can manage its owners.")
-    return _("Only the governance officer can manage this role; the data office manages stewards and owners.")
-
-
 # -- changing roles ----------------------------------------------------------
 def _scope(role: str, domain: str | None, dataset: str | None) -> tuple[str, str]:
     definition = ROLES[role]

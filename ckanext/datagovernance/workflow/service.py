@@ -9,7 +9,7 @@ import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan.common import _
 
-from ..roles import rights as roles_rights
+from ..roles import policy as roles_policy
 from ..roles import service as roles
 from . import gates, notify, states
 from .model import Signoff, WorkflowEvent
@@ -70,9 +70,9 @@ def may(user: model.User | None, pkg: model.Package, group: str) -> bool:
     if user is None:
         return False
     if group == states.OFFICE:
-        return roles_rights.is_governance_admin(user)
+        return roles_policy.is_governance_admin(user)
     if group == states.DECIDE:
-        return roles_rights.is_governance_admin(user) or roles.is_domain_steward(user.id, pkg)
+        return roles_policy.is_governance_admin(user) or roles.is_domain_steward(user.id, pkg)
     # maintainers: owner, deputy, editors (CKAN or collaborators), reviewers;
     # the suite's chained package_update auth already asks may_maintain first
     return _may_edit(user, pkg)

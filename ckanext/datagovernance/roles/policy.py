@@ -1,0 +1,110 @@
+"""Who may do what with datasets, domains and roles: the one home of each rule.
+
+Every auth function, view, template helper, CLI command and the other
+sub-packages ask these functions; nothing else decides. Each function is named
+after the question it answers and takes the acting user (``None`` when
+anonymous) and the object. They read facts through ``service`` and never write.
+
+- ``may_read``      who may read this dataset? (the permission labels decide)
+- ``may_maintain``  who may edit it, on top of CKAN's organisation roles?
+- ``may_classify``  who may change its access class?
+- ``may_delete``    who may delete it?
+- ``grant_refusal`` who may grant or revoke a governance role? (None = allowed)
+- ``is_governance_admin`` sysadmin, data office or governance officer
+"""
+from __future__ import annotations
+
+import ckan.authz as authz
+import ckan.model as model
+from ckan.common import _
+
+from . import service
+
+
+def is_governance_admin(user: model.User | None) -> bool:
+    """Sysadmin, data office or governance officer."""
+    return bool(user) and (user.sysadmin or service.has_site_role(user.id, "data_office", "governance_officer"))
+
+
+def is_steward(user: model.User | None) -> bool:
+    """Steward or deputy steward of at least one domain."""
+    return bool(user) and bool(service.assignments(user_id=user.id, role="steward"))
+
+
+def may_read(user: model.User | None, pkg: model.Package | None) -> bool:
+    """May `user` read `pkg` now? Compares the dataset's current permission
+    labels with the user's, exactly as search does; a dataset that is not
+    active (CKAN draft or deleted) is never public."""
+    if pkg is None or (pkg.state == "deleted" and not (user and user.sysadmin)):
+        return False
+    if user is not None and user.sysadmin:
+        return True
+    from ckan.lib.plugins import get_permission_labels
+
+    labels = get_permission_labels()
+    return bool(set(labels.get_dataset_labels(pkg)) & set(labels.get_user_dataset_labels(user)))
+
+
+def may_maintain(user: model.User | None, pkg: model.Package) -> bool:
+    """Suite-granted write access (on top of CKAN's organisation roles)."""
+    if user is None:
+        return False
+    return (
+        is_governance_admin(user)
+        or service.is_dataset_owner(user.id, pkg.id)
+        or service.is_domain_steward(user.id, pkg)
+    )
+
+
+def may_classify(user: model.User | None, pkg: model.Package | None) -> bool:
+    """May change the access class: steward of the domain, office, officer."""
+    if user is None:
+        return False
+    if is_governance_admin(user):
+        return True
+    return pkg is not None and service.is_domain_steward(user.id, pkg)
+
+
+def may_delete(user: model.User | None, pkg: model.Package) -> bool:
+    """Office, officer, the domain's stewards, and CKAN organisation editors
+    within the access class; a data owner maintains but does not delete."""
+    if user is None:
+        return False
+    if is_governance_admin(user) or service.is_domain_steward(user.id, pkg):
+        return True
+    return bool(
+        pkg.owner_org
+        and authz.has_user_permission_for_group_or_org(pkg.owner_org, user.name, "delete_dataset")
+        and may_read(user, pkg)
+    )
+
+
+def may_edit_domain(user: model.User | None, group: model.Group) -> bool:
+    """The domain's stewards (and those of its parents) and the office."""
+    if is_governance_admin(user):
+        return True
+    lineage = service.domain_lineage(group)
+    return user is not None and bool(service.assignments(user_id=user.id, role="steward", scope_ids=lineage))
+
+
+def grant_refusal(actor: model.User | None, role: str, scope_id: str, target_user_id: str) -> str | None:
+    """Why `actor` may not grant/revoke `role` (None: allowed)."""
+    if actor is None:
+        return _("Only logged-in users can manage roles.")
+    if actor.id == target_user_id:
+        return _("Nobody can grant or revoke their own roles.")
+    if actor.sysadmin or service.has_site_role(actor.id, "governance_officer"):
+        return None
+    if role in ("steward", "owner") and service.has_site_role(actor.id, "data_office"):
+        return None
+    if role == "owner":
+        pkg = service.get_dataset(scope_id)
+        if pkg is not None and service.is_domain_steward(actor.id, pkg):
+            return None
+        return _("Only the data office, the governance officer or a steward of the dataset's domain can manage its owners.")
+    return _("Only the governance officer can manage this role; the data office manages stewards and owners.")
+
+
+def may_block_users(user: model.User | None) -> bool:
+    """Blocking accounts: sysadmins and the governance officer."""
+    return bool(user) and (user.sysadmin or service.has_site_role(user.id, "governance_officer"))
