@@ -1,0 +1,33 @@
+"""Refuse hidden datasets exactly like missing ones.
+
+A caller who may not read a dataset must not learn that it exists: the
+answer is the same ``ObjectNotFound`` with the same text as for a name that
+was never used, never a 403 carrying the dataset's id. Every action and view
+that takes a dataset reference resolves it here.
+"""
+from __future__ import annotations
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.common import _
+from ckan.types import Context
+
+from . import policy, service
+
+
+def not_found() -> tk.ObjectNotFound:
+    return tk.ObjectNotFound(_("Dataset not found"))
+
+
+def readable_dataset(context: Context, ref: str | None) -> model.Package:
+    """The active or draft dataset `ref` (name or id) if the context's user
+    may read it; otherwise ``ObjectNotFound``, the same as for an unknown name.
+    `ignore_auth` contexts (jobs, CLI as site user) read everything."""
+    pkg = service.get_dataset(str(ref or "")) if ref else None
+    if pkg is None:
+        raise not_found()
+    if context.get("ignore_auth"):
+        return pkg
+    if not policy.may_read(service.context_user(context), pkg):
+        raise not_found()
+    return pkg
