@@ -13,6 +13,7 @@ from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
+from . import visibility
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
 from .hvd import report as hvd_report
 from .hvd import views as hvd_views
@@ -44,7 +45,8 @@ def _validators() -> dict[str, Any]:
 
 def _actions() -> dict[str, Any]:
     return {**logic.get_actions(), **roles_logic.get_actions(), **roles_rights.get_actions(),
-            **workflow_logic.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report}
+            **workflow_logic.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report,
+            **visibility.get_actions()}
 
 
 def _auth_functions() -> dict[str, Any]:
@@ -141,7 +143,23 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:
         if access.anonymous_request():
             access.check_search_params(search_params)
-        return search_params
+        return access.search_audience(search_params)
+
+    # IPackageController: internal text kept apart in the index; activities
+    # follow the dataset's current visibility (visibility/activity.py)
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        visibility.follow_dataset(pkg_dict["id"])
+        return access.index_marker(pkg_dict)
+
+    def after_dataset_update(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        pkg = model.Package.get(str(pkg_dict.get("id") or ""))
+        if pkg is not None and pkg.state == "deleted":  # deleted rows leave the index unseen
+            visibility.hide_dataset(pkg.id)
+
+    def after_dataset_delete(self, context: Context, data_dict: dict[str, Any]) -> None:
+        pkg = model.Package.get(str(data_dict.get("id") or ""))
+        if pkg is not None:
+            visibility.hide_dataset(pkg.id)
 
     def after_dataset_search(self, search_results: dict[str, Any],
                              search_params: dict[str, Any]) -> dict[str, Any]:

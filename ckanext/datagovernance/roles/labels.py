@@ -4,7 +4,8 @@ CKAN stores a dataset's labels in the search index and compares them with the
 reading user's labels in package_search, package_show and everything built on
 them, so search results, counts, facets and pages agree.
 
-  public        everyone, once published (not `private`); before that like restricted
+  public        everyone, once published (not `private`) and active in CKAN;
+                before that (and as a CKAN draft) like restricted
   internal      every logged-in member of the administration
   restricted    members of the owning organisation, the domain's stewards,
                 the owner and deputy, the data office, the governance officer
@@ -12,7 +13,9 @@ them, so search results, counts, facets and pages agree.
                 the governance officer
 
 Datasets with personal data are also readable by the data protection officer,
-who signs off their publication.
+who signs off their publication. A deleted dataset has no labels: only
+sysadmins read it (as ``policy.may_read`` says), in search and in the activity
+streams, whose rows carry the labels too (``visibility.activity``).
 """
 from __future__ import annotations
 
@@ -48,8 +51,10 @@ class DataGovernanceLabels(DefaultPermissionLabels):
         if "access_class" not in dataset_obj.extras:
             # not governed by the suite's schemas (harvest sources, ...)
             return super().get_dataset_labels(dataset_obj)
+        if dataset_obj.state == "deleted":
+            return []
         cls = access_class(dataset_obj)
-        if cls == "public" and not dataset_obj.private:
+        if cls == "public" and not dataset_obj.private and dataset_obj.state == "active":
             return ["public"]
         labels = [OFFICE, OFFICER]
         if dataset_obj.extras.get("personal_data") not in (None, "", "none"):

@@ -26,6 +26,7 @@ from ckan.lib.search.common import (
     SearchQueryError,
     solr_datetime_decoder,
 )
+from flask import has_request_context
 from sqlalchemy import exc as sa_exc
 
 from . import cache, stats
@@ -38,13 +39,17 @@ TABLE = "datagovernance_search_index"
 STORED_ONLY = frozenset({"data_dict", "validated_data_dict"})
 # Which tsvector weight a field's words get; everything else textual is D.
 WEIGHTS = {"name": "A", "title": "A", "tags": "B", "groups": "B", "notes": "C"}
+# Document key naming the document's internal fields (set by the core
+# plugin's before_dataset_index): their text goes to `tsv_internal`, which
+# only the staff text field searches, never into the public `tsv`.
+INTERNAL_KEY = "datagovernance_internal_fields"
 # Fields that never contribute to free text (ids, flags, bookkeeping).
 NOT_TEXT = frozenset(
     {
         "id", "index_id", "site_id", "entity_type", "dataset_type", "type", "state",
         "capacity", "permission_labels", "private", "owner_org", "creator_user_id",
         "metadata_created", "metadata_modified", "num_resources", "num_tags",
-        "title_string", "isopen", "license_url", "indexed_ts",
+        "title_string", "isopen", "license_url", "indexed_ts", INTERNAL_KEY,
     }
 )
 MAX_KEYWORD_LENGTH = 256
@@ -99,7 +104,8 @@ def _parse_timestamp(value: Any) -> dt.datetime | None:
 def build_row(doc: dict[str, Any]) -> dict[str, Any]:
     """One Solr document -> the column values of its index row."""
     fields: dict[str, list[str]] = {}
-    text: dict[str, list[str]] = {"A": [], "B": [], "C": [], "D": []}
+    text: dict[str, list[str]] = {"A": [], "B": [], "C": [], "D": [], "I": []}
+    internal = {str(k) for k in _as_list(doc.get(INTERNAL_KEY))}
     for key, value in doc.items():
         if key in STORED_ONLY:
             continue
@@ -107,7 +113,9 @@ def build_row(doc: dict[str, Any]) -> dict[str, Any]:
         values = list(dict.fromkeys(s for s in (_as_string(key, v) for v in _as_list(value)) if s is not None))
         if not values:
             continue
-        if key not in NOT_TEXT and not key.endswith("_date"):
+        if key in internal:
+            text["I"].extend(values)
+        elif key not in NOT_TEXT and not key.endswith("_date"):
             text[WEIGHTS.get(key, "D")].extend(values)
         # `fields` holds keyword values (filters, facets, ranges) and stays
         # small enough to live in the row; free text is in the tsvectors and
@@ -143,6 +151,7 @@ def build_row(doc: dict[str, Any]) -> dict[str, Any]:
         "tb": " ".join(text["B"]),
         "tc": " ".join(text["C"]),
         "td": " ".join(text["D"]),
+        "ti": " ".join(text["I"]),
         "cfg": _text_config(),
     }
 
@@ -159,12 +168,13 @@ _UPSERT = sa.text(
     INSERT INTO {TABLE} (index_id, id, site_id, name, title, title_string,
         state, capacity, entity_type, dataset_type, permission_labels,
         {", ".join(f"f_{c}" for c in lucene.FACET_COLUMN_FIELDS)},
-        metadata_modified, metadata_created, fields, doc, tsv, title_tsv, indexed_at)
+        metadata_modified, metadata_created, fields, doc, tsv, tsv_internal, title_tsv, indexed_at)
     VALUES (:index_id, :id, :site_id, :name, :title, :title_string,
         :state, :capacity, :entity_type, :dataset_type, CAST(:permission_labels AS text[]),
         {", ".join(f"CAST(:f_{c} AS text[])" for c in lucene.FACET_COLUMN_FIELDS)},
         :metadata_modified, :metadata_created, CAST(:fields AS jsonb), CAST(:doc AS jsonb),
         {_vector("ta", "A")} || {_vector("tb", "B")} || {_vector("tc", "C")} || {_vector("td", "D")},
+        {_vector("ti", "D")},
         to_tsvector(CAST(:cfg AS regconfig), coalesce(:title, '')) || to_tsvector('simple', coalesce(:title, '')),
         now())
     ON CONFLICT (index_id) DO UPDATE SET
@@ -175,7 +185,8 @@ _UPSERT = sa.text(
         {", ".join(f"f_{c} = EXCLUDED.f_{c}" for c in lucene.FACET_COLUMN_FIELDS)},
         metadata_modified = EXCLUDED.metadata_modified,
         metadata_created = EXCLUDED.metadata_created, fields = EXCLUDED.fields,
-        doc = EXCLUDED.doc, tsv = EXCLUDED.tsv, title_tsv = EXCLUDED.title_tsv,
+        doc = EXCLUDED.doc, tsv = EXCLUDED.tsv, tsv_internal = EXCLUDED.tsv_internal,
+        title_tsv = EXCLUDED.title_tsv,
         indexed_at = EXCLUDED.indexed_at
     """
 )
@@ -225,8 +236,15 @@ class PostgresSolr:
         return ""
 
     def commit(self, **kwargs: Any) -> str:
-        # An explicit Solr commit makes index changes durable.
-        model.Session.commit()
+        # The index rows are written in the caller's transaction and become
+        # durable with it, so a Solr-style commit has nothing of its own to
+        # commit. Committing the session here would commit the caller's
+        # unrelated pending work (and release its row locks) midway. Only a
+        # bare CLI call (`ckan search-index ...`, `ckan harvester reindex`),
+        # where the command's own index writes are all that is pending, is
+        # committed here.
+        if _in_cli() and not has_request_context():
+            model.Session.commit()
         return ""
 
     def optimize(self, **kwargs: Any) -> str:

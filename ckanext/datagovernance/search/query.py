@@ -31,8 +31,12 @@ from luqum.parser import parser as _lucene_parser
 
 # Free-text fields as CKAN's Solr schema tokenises them. `text` is the catch-all
 # copy field; title/notes have their own weights in the tsvector.
+# `text` is the public text: internal values (see backend.INTERNAL_KEY) are
+# in a vector of their own, matched only through STAFF_TEXT_FIELD, which the
+# suite sets as the default field for logged-in users.
+STAFF_TEXT_FIELD = "text_with_internal"
 TEXT_FIELDS = frozenset(
-    {"text", "title", "notes", "author", "maintainer", "res_name", "res_description", "urls"}
+    {"text", STAFF_TEXT_FIELD, "title", "notes", "author", "maintainer", "res_name", "res_description", "urls"}
 )
 TEXT_PREFIXES = ("extras_", "res_extras_")
 NGRAM_FIELDS = {"name_ngram": "name", "title_ngram": "title"}
@@ -310,7 +314,7 @@ class QueryCompiler:
             return f"{fname} IS NOT NULL"
         if fname in ARRAY_COLUMN_FIELDS:
             return f"cardinality({fname}) > 0"
-        if fname == "text":
+        if fname in ("text", STAFF_TEXT_FIELD):
             return "TRUE"
         if is_text_field(fname):
             return f"doc ? {self.bind(fname)}"
@@ -358,6 +362,11 @@ class QueryCompiler:
         if fname == "text":
             self.rank_terms.append(("tsv", text))
             return f"tsv @@ {tsq}"
+        if fname == STAFF_TEXT_FIELD:
+            # both vectors have a GIN index: a bitmap OR, and ranking stays
+            # on the public text
+            self.rank_terms.append(("tsv", text))
+            return f"(tsv @@ {tsq} OR tsv_internal @@ {tsq})"
         if fname == "title":
             self.rank_terms.append(("title_tsv", text))
             return f"title_tsv @@ {tsq}"
