@@ -13,17 +13,17 @@ from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
-from . import visibility
+from . import visibility, workflow
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
 from .hvd import report as hvd_report
 from .hvd import views as hvd_views
 from .roles import cli as roles_cli
 from .roles import labels as roles_labels
 from .roles import logic as roles_logic
+from .roles import owner as roles_owner
 from .roles import rights as roles_rights
 from .roles import views as roles_views
 from .workflow import cli as workflow_cli
-from .workflow import logic as workflow_logic
 from .workflow import views as workflow_views
 
 log = logging.getLogger(__name__)
@@ -40,18 +40,19 @@ cli.datagovernance.add_command(workflow_cli.workflow)
 
 
 def _validators() -> dict[str, Any]:
-    return {**validators.get_validators(), **roles_rights.get_validators()}
+    return {**validators.get_validators(), **roles_rights.get_validators(), **roles_owner.get_validators(),
+            **workflow.get_validators()}
 
 
 def _actions() -> dict[str, Any]:
     return {**logic.get_actions(), **roles_logic.get_actions(), **roles_rights.get_actions(),
-            **workflow_logic.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report,
+            **workflow.get_actions(), **roles_owner.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report,
             **visibility.get_actions()}
 
 
 def _auth_functions() -> dict[str, Any]:
     return {**logic.get_auth_functions(), **roles_logic.get_auth_functions(), **roles_rights.get_auth_functions(),
-            **workflow_logic.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth}
+            **workflow.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth}
 
 
 def _helpers() -> dict[str, Any]:
@@ -130,7 +131,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
         roles_rights.enforce_private(entity)
 
     def after_dataset_create(self, context: Context, pkg_dict: dict[str, Any]) -> None:
-        roles_rights.owner_from_create(context, pkg_dict)
+        roles_owner.owner_from_create(context, pkg_dict)
 
     # IPackageController: the owner comes from the role table; internal
     # fields never reach anonymous users.
@@ -138,7 +139,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
         if access.anonymous_context(context):
             access.strip_internal(pkg_dict)  # data_owner is internal: no look-up needed
         else:
-            roles_rights.show_data_owner(pkg_dict)
+            roles_owner.show_data_owner(pkg_dict)
 
     def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:
         if access.anonymous_request():
@@ -152,6 +153,8 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
         return access.index_marker(pkg_dict)
 
     def after_dataset_update(self, context: Context, pkg_dict: dict[str, Any]) -> None:
+        roles_owner.owner_from_update(context, pkg_dict)
+        workflow.after_dataset_update(context, pkg_dict)  # the reopen's event and mail
         pkg = model.Package.get(str(pkg_dict.get("id") or ""))
         if pkg is not None and pkg.state == "deleted":  # deleted rows leave the index unseen
             visibility.hide_dataset(pkg.id)

@@ -63,7 +63,7 @@ def needs_dpo_signoff(pkg: dict[str, Any]) -> bool:
 
 
 def dpo_signoff(pkg: dict[str, Any]) -> list[str]:
-    from . import service
+    from . import service  # the store imports gates for the recipients
 
     if needs_dpo_signoff(pkg) and not service.has_valid_signoff(pkg["id"]):
         return [
@@ -99,11 +99,12 @@ for _name, _gate in (("open_access", open_access), ("personal_data", personal_da
     register(_name, _gate)
 
 
+def run(pkg: dict[str, Any]) -> dict[str, list[str]]:
+    """Every gate's unmet conditions, passing gates included (empty list):
+    what the transition stores on its event."""
+    return {name: gate(pkg) for name, gate in _GATES.items()}
+
+
 def check(pkg: dict[str, Any]) -> dict[str, list[str]]:
-    """Every gate's unmet conditions (only failing gates are listed)."""
-    results = {}
-    for name, gate in _GATES.items():
-        problems = gate(pkg)
-        if problems:
-            results[name] = problems
-    return results
+    """Only the failing gates and their unmet conditions."""
+    return {name: problems for name, problems in run(pkg).items() if problems}

@@ -1,44 +1,39 @@
-"""Workflow transitions: the only way a dataset's `workflow_state` moves."""
+"""The workflow's store: the dataset's state, its events and sign-offs.
+
+Writes here never commit: the action that calls them owns the transaction.
+Who may do what is decided in ``policy.py``, not here.
+"""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
 import ckan.model as model
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
-from ckan.common import _
 
-from ..roles import policy as roles_policy
 from ..roles import service as roles
-from . import gates, notify, states
+from . import states
 from .model import Signoff, WorkflowEvent
 
+# context flag of the only writers allowed to set `workflow_state` (the
+# transition, the demo loader, test fixtures); the catalog's validator reads it
 FLAG = "datagovernance_workflow_transition"
-
-
-class TransitionError(Exception):
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def current_state(pkg: model.Package) -> str:
     return pkg.extras.get("workflow_state") or states.DRAFT
 
 
-def lock(pkg_id: str) -> model.Package | None:
+def lock(pkg_id: str) -> model.Package:
     """Row lock on the dataset: concurrent transitions run one after the
-    other, and the second sees the state the first left."""
-    row = model.Session.execute(
-        sa.text("SELECT id FROM package WHERE (id = :ref OR name = :ref) AND state <> 'deleted' FOR UPDATE"),
-        {"ref": pkg_id},
-    ).first()
-    if row is None:
-        return None
-    pkg = model.Package.get(row[0])
-    model.Session.refresh(pkg)  # extras live in the row: re-read after the lock
-    return pkg
+    other, and the second sees the state the first left. Called only after
+    the caller was found to be allowed to read the dataset."""
+    model.Session.execute(sa.text("SELECT 1 FROM package WHERE id = :id FOR UPDATE"), {"id": pkg_id})
+    pkg = model.Package.get(pkg_id)
+    model.Session.refresh(pkg)  # state and extras as the lock holder left them
+    return pkg  # type: ignore[return-value]
 
 
 def last_submission(pkg_id: str) -> WorkflowEvent | None:
@@ -66,101 +61,70 @@ def history(pkg_id: str) -> list[WorkflowEvent]:
     ))
 
 
-def may(user: model.User | None, pkg: model.Package, group: str) -> bool:
-    if user is None:
-        return False
-    if group == states.OFFICE:
-        return roles_policy.is_governance_admin(user)
-    if group == states.DECIDE:
-        return roles_policy.is_governance_admin(user) or roles.is_domain_steward(user.id, pkg)
-    # maintainers: owner, deputy, editors (CKAN or collaborators), reviewers;
-    # the suite's chained package_update auth already asks may_maintain first
-    return _may_edit(user, pkg)
+def set_state(pkg: model.Package, target: str, actor: model.User | None) -> None:
+    """Write the new state the way package_update would, without its commit:
+    the row (CKAN's `private` follows through the plugins' `edit` hook), the
+    search index row and the activity, all in the caller's transaction.
+    (package_update with defer_commit rolls its own savepoint back in CKAN
+    2.12, and without it commits midway, so it cannot be used here.)"""
+    pkg.extras = dict(pkg.extras, workflow_state=target)
+    pkg.metadata_modified = dt.datetime.utcnow()
+    for plugin in p.PluginImplementations(p.IPackageController):
+        plugin.edit(pkg)
+    model.Session.flush()
+    from ckan import logic as ckan_logic
+
+    ckan_logic.index_update_package({"ignore_auth": True}, pkg.id, defer_commit=True)
+    _record_activity(pkg, actor)
 
 
-def _may_edit(user: model.User, pkg: model.Package) -> bool:
-    try:
-        tk.check_access("package_update", {"user": user.name, "auth_user_obj": user}, {"id": pkg.id})
-        return True
-    except tk.NotAuthorized:
-        return False
+def _record_activity(pkg: model.Package, actor: model.User | None) -> None:
+    """A "changed package" activity, as package_update's subscriber writes it."""
+    if not p.plugin_loaded("activity"):
+        return
+    from ckan.lib.plugins import get_permission_labels
+
+    user_name = actor.name if actor else tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    pkg_dict = tk.get_action("package_show")(
+        {"ignore_auth": True, "for_view": False, "use_cache": False}, {"id": pkg.id, "include_tracking": False})
+    tk.get_action("activity_create")({"ignore_auth": True, "defer_commit": True, "user": user_name}, {
+        "user_id": actor.id if actor else user_name, "object_id": pkg.id, "activity_type": "changed package",
+        "data": {"package": pkg_dict, "actor": user_name},
+        "permission_labels": get_permission_labels().get_dataset_labels(pkg),
+    })
 
 
-def four_eyes_enabled() -> bool:
-    return bool(tk.config.get("ckanext.datagovernance.workflow.four_eyes"))
-
-
-def allowed_targets(user: model.User | None, pkg: model.Package) -> list[str]:
-    """The transitions `user` may make now (what the dataset page offers)."""
-    current = current_state(pkg)
-    result = []
-    for target in states.targets(current):
-        group = states.who(current, target)
-        if group and may(user, pkg, group) and not _four_eyes_blocks(user, pkg, current, target):
-            result.append(target)
-    return result
-
-
-def _four_eyes_blocks(user: model.User | None, pkg: model.Package, current: str, target: str) -> bool:
-    if (current, target) not in states.FOUR_EYES or not four_eyes_enabled() or user is None:
-        return False
-    submitted = last_submission(pkg.id)
-    return submitted is not None and submitted.actor_id == user.id
-
-
-def transition(
-    context: dict[str, Any], pkg_ref: str, target: str, comment: str | None, expected_state: str | None = None
-) -> dict[str, Any]:
-    """Validate, authorise, gate and perform one transition (no commit)."""
-    if target not in states.STATES:
-        raise TransitionError({"to": [
-            _("Unknown workflow state {0}. Allowed: {1}").format(target, ", ".join(states.STATES))
-        ]})
-    pkg = lock(pkg_ref)
-    if pkg is None:
-        raise tk.ObjectNotFound(_("Dataset not found"))
-    user = model.User.get(context.get("user") or "")
-    current = current_state(pkg)
-    if expected_state and expected_state != current:
-        raise TransitionError({"state": [
-            _("The dataset is now {0}, not {1}; reload and try again.").format(current, expected_state)
-        ]})
-    group = states.who(current, target)
-    if group is None:
-        raise TransitionError({"to": [
-            _("No transition from {0} to {1}. Possible: {2}").format(
-                current, target, ", ".join(states.targets(current)) or "-")
-        ]})
-    if not context.get("ignore_auth") and not may(user, pkg, group):
-        raise tk.NotAuthorized(_("You may not move this dataset from {0} to {1}.").format(current, target))
-    if _four_eyes_blocks(user, pkg, current, target):
-        raise tk.NotAuthorized(_("Four eyes: whoever submitted cannot approve or publish the same submission."))
-    if ((current, target) in states.REASON_REQUIRED) and not (comment or "").strip():
-        raise TransitionError({"comment": [_("A reason is required for this transition.")]})
-
-    pkg_dict = tk.get_action("package_show")({"ignore_auth": True, "use_cache": False}, {"id": pkg.id})
-    gate_results: dict[str, list[str]] = {}
-    if target == states.PUBLISHED:
-        gate_results = gates.check(pkg_dict)
-        if gate_results:
-            messages = [m for problems in gate_results.values() for m in problems]
-            raise TransitionError({"gates": messages})
-
-    patch_context = {"user": context.get("user"), "ignore_auth": True, FLAG: True}
-    tk.get_action("package_patch")(patch_context, {"id": pkg.id, "workflow_state": target})
+def add_event(pkg_id: str, current: str, target: str, actor: model.User | None, comment: str | None,
+              gate_results: dict[str, Any] | None = None) -> WorkflowEvent:
     event = WorkflowEvent(
-        package_id=pkg.id, from_state=current, to_state=target, actor_id=user.id if user else None,
-        comment=comment, gate_results=gate_results or None, created=dt.datetime.now(dt.timezone.utc),
+        package_id=pkg_id, from_state=current, to_state=target, actor_id=actor.id if actor else None,
+        comment=comment, gate_results=gate_results, created=dt.datetime.now(dt.timezone.utc),
     )
     model.Session.add(event)
     model.Session.flush()
-    recipients = _recipients(pkg, current, target)
-    return {"event": event, "pkg": pkg, "actor": user, "recipients": recipients, "pkg_dict": pkg_dict}
+    return event
 
 
-def _recipients(pkg: model.Package, current: str, target: str) -> dict[str, list[str]]:
-    """Who is told: stewards on submit, the submitter on a decision, the DPO
-    when a sign-off is needed."""
+def add_signoff(pkg_id: str, user: model.User | None, decision: str, reason: str | None,
+                legal_basis: str | None) -> Signoff:
+    s = Signoff(package_id=pkg_id, user_id=user.id if user else "", decision=decision, reason=reason,
+                legal_basis=legal_basis, created=dt.datetime.now(dt.timezone.utc))
+    model.Session.add(s)
+    model.Session.flush()
+    return s
+
+
+def needs_signoff_facts(pkg: model.Package) -> dict[str, Any]:
+    """The fields gates.needs_dpo_signoff reads, from the row."""
+    return {"id": pkg.id, "personal_data": pkg.extras.get("personal_data"), "dpo_review": pkg.extras.get("dpo_review")}
+
+
+def recipients(pkg: model.Package, current: str, target: str) -> dict[str, list[str]]:
+    """Who is told (topic -> user ids): the domain's stewards (or the office)
+    on a submission, the DPO when a sign-off is needed, the submitter on a
+    decision."""
+    from . import gates
+
     out: dict[str, list[str]] = {}
     if target == states.IN_REVIEW:
         lineage = roles.domain_lineage(roles.dataset_domain(pkg))
@@ -168,38 +132,10 @@ def _recipients(pkg: model.Package, current: str, target: str) -> dict[str, list
         if not stewards:
             stewards = [a.user_id for a in roles.assignments(role="data_office")]
         out[target] = stewards
-        pkg_dict = {"personal_data": pkg.extras.get("personal_data"), "dpo_review": pkg.extras.get("dpo_review")}
-        if gates.needs_dpo_signoff(pkg_dict):
+        if gates.needs_dpo_signoff(needs_signoff_facts(pkg)):
             out["signoff"] = [a.user_id for a in roles.assignments(role="dpo")]
     elif current == states.IN_REVIEW or target in (states.PUBLISHED, states.WITHDRAWN, states.ARCHIVED):
         submitted = last_submission(pkg.id)
         if submitted and submitted.actor_id:
             out[target] = [submitted.actor_id]
     return out
-
-
-def notify_all(result: dict[str, Any], comment: str | None) -> list[str]:
-    sent = []
-    for topic, users in result["recipients"].items():
-        sent += notify.send(users, topic, result["pkg"], result["actor"], comment)
-    return sent
-
-
-def signoff(context: dict[str, Any], pkg_ref: str, decision: str, reason: str | None, legal_basis: str | None) -> Signoff:
-    if decision not in ("approve", "refuse"):
-        raise TransitionError({"decision": [_("Unknown decision {0}. Allowed: approve, refuse").format(decision)]})
-    if not (reason or "").strip():
-        raise TransitionError({"reason": [_("A reason is required.")]})
-    if decision == "approve" and not (legal_basis or "").strip():
-        raise TransitionError({"legal_basis": [_("The legal basis is required for an approval.")]})
-    pkg = roles.get_dataset(pkg_ref)
-    if pkg is None:
-        raise tk.ObjectNotFound(_("Dataset not found"))
-    user = model.User.get(context.get("user") or "")
-    if not context.get("ignore_auth") and not (user and roles.has_site_role(user.id, "dpo")):
-        raise tk.NotAuthorized(_("Only the data protection officer signs off."))
-    s = Signoff(package_id=pkg.id, user_id=user.id if user else "", decision=decision, reason=reason,
-                legal_basis=legal_basis, created=dt.datetime.now(dt.timezone.utc))
-    model.Session.add(s)
-    model.Session.flush()
-    return s
