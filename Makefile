@@ -78,7 +78,9 @@ run: setup
 	@echo "  CKAN:  http://127.0.0.1:5000"
 	@echo "  Login: $(ADMIN) / $(ADMIN_PASSWORD) (sysadmin)"
 	@echo
-	@$(CKAN) -c $(INI) run
+	@echo "  Jobs:  ckan jobs worker (workflow mail) runs alongside"
+	@$(CKAN) -c $(INI) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(CKAN) -c $(INI) run
 
 test: venv i18n
 	@bin/ensure-browser.sh
