@@ -103,8 +103,3 @@ def run(pkg: dict[str, Any]) -> dict[str, list[str]]:
     """Every gate's unmet conditions, passing gates included (empty list):
     what the transition stores on its event."""
     return {name: gate(pkg) for name, gate in _GATES.items()}
-
-
-def check(pkg: dict[str, Any]) -> dict[str, list[str]]:
-    """Only the failing gates and their unmet conditions."""
-    return {name: problems for name, problems in run(pkg).items() if problems}

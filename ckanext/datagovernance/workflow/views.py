@@ -14,8 +14,11 @@ workflow = Blueprint("datagovernance_workflow", __name__)
 
 
 def _post(id: str, action: str, fields: tuple[str, ...], done: str) -> Any:
-    return run_and_flash(action, dict({f: request.form.get(f) for f in fields}, id=id), done,
-                         tk.h.url_for("dataset.read", id=id))
+    try:
+        return run_and_flash(action, dict({f: request.form.get(f) for f in fields}, id=id), done,
+                             tk.h.url_for("dataset.read", id=id))
+    except tk.ObjectNotFound:  # hidden or missing: the same page
+        return tk.abort(404, _("Dataset not found"))
 
 
 @workflow.route("/dataset/<id>/workflow", methods=["POST"])

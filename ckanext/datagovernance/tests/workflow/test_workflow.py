@@ -124,8 +124,9 @@ def test_who_may_approve_reject_publish(city, user, allowed):
     ds = new_dataset(city, "entscheiden", **OPEN)
     move("dg_owner", ds, "in_review")
     if not allowed:
+        readable = policy.may_read(model.User.get(user), model.Package.get(ds["id"]))
         for target in ("approved", "draft"):
-            with pytest.raises(tk.NotAuthorized):
+            with pytest.raises(tk.NotAuthorized if readable else tk.ObjectNotFound):
                 move(user, ds, target, "Grund")
         assert state(ds) == "in_review"
         return
