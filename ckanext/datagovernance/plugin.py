@@ -17,11 +17,13 @@ from . import visibility, workflow
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
 from .hvd import report as hvd_report
 from .hvd import views as hvd_views
+from .roles import actions as roles_actions
+from .roles import auth as roles_auth
 from .roles import cli as roles_cli
 from .roles import labels as roles_labels
-from .roles import logic as roles_logic
 from .roles import owner as roles_owner
-from .roles import rights as roles_rights
+from .roles import policy as roles_policy
+from .roles import validators as roles_validators
 from .roles import views as roles_views
 from .workflow import cli as workflow_cli
 from .workflow import views as workflow_views
@@ -40,18 +42,18 @@ cli.datagovernance.add_command(workflow_cli.workflow)
 
 
 def _validators() -> dict[str, Any]:
-    return {**validators.get_validators(), **roles_rights.get_validators(), **roles_owner.get_validators(),
+    return {**validators.get_validators(), **roles_validators.get_validators(), **roles_owner.get_validators(),
             **workflow.get_validators()}
 
 
 def _actions() -> dict[str, Any]:
-    return {**logic.get_actions(), **roles_logic.get_actions(), **roles_rights.get_actions(),
+    return {**logic.get_actions(), **roles_actions.get_actions(),
             **workflow.get_actions(), **roles_owner.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report,
             **visibility.get_actions()}
 
 
 def _auth_functions() -> dict[str, Any]:
-    return {**logic.get_auth_functions(), **roles_logic.get_auth_functions(), **roles_rights.get_auth_functions(),
+    return {**logic.get_auth_functions(), **roles_auth.get_auth_functions(),
             **workflow.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth}
 
 
@@ -81,6 +83,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPluginObserver, inherit=True)
     p.implements(p.IPermissionLabels)
     p.implements(p.IFacets, inherit=True)
+    p.implements(p.IGroupController, inherit=True)
 
     _own_licenses_url: str | None = None
 
@@ -114,6 +117,17 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
         facets_dict["access_class"] = tk._("Access class")
         return facets_dict
 
+    # IGroupController: moving a domain changes who reads the datasets below it
+    def edit(self, entity: Any) -> None:  # shared by IPackageController and IGroupController
+        if isinstance(entity, model.Group):
+            roles_actions.reindex_moved_domain(entity)
+        else:
+            self._enforce_private(entity)
+
+    def delete(self, entity: Any) -> None:
+        if isinstance(entity, model.Group):
+            roles_actions.reindex_moved_domain(entity)
+
     # IPermissionLabels: read access follows the access class (roles/labels.py)
     _labels = roles_labels.DataGovernanceLabels()
 
@@ -124,11 +138,15 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
         return self._labels.get_user_dataset_labels(user_obj)
 
     # IPackageController: governance rules on every write
-    def create(self, entity: model.Package) -> None:
-        roles_rights.enforce_private(entity)
+    def create(self, entity: Any) -> None:  # IPackageController and IGroupController
+        self._enforce_private(entity)
 
-    def edit(self, entity: model.Package) -> None:
-        roles_rights.enforce_private(entity)
+    @staticmethod
+    def _enforce_private(pkg: Any) -> None:
+        # CKAN's `private` follows the suite's rule alone (datasets the
+        # suite's schemas do not govern keep CKAN's own flag)
+        if isinstance(pkg, model.Package) and "access_class" in pkg.extras:
+            pkg.private = not roles_policy.is_open_data(pkg)
 
     def after_dataset_create(self, context: Context, pkg_dict: dict[str, Any]) -> None:
         roles_owner.owner_from_create(context, pkg_dict)

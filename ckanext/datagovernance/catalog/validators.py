@@ -261,17 +261,13 @@ def datagovernance_parent_domain(
     group = context.get("group")
     if group is not None:
         own |= {group.id, group.name}
-    seen: set[str] = set()
-    current: model.Group | None = parent
-    while current is not None and current.id not in seen:
-        if current.id in own or current.name in own:
-            errors[key].append(
-                tk._("A data domain cannot be its own parent or sub-domain")
-            )
-            return
-        seen.add(current.id)
-        upper = (current.extras or {}).get("parent_domain")
-        current = _domain(upper) if upper else None
+    from ..roles import service as roles
+
+    lineage = set(roles.domain_lineage(parent))
+    lineage |= {g.name for g in model.Session.query(model.Group).filter(model.Group.id.in_(lineage))}
+    if own & lineage:
+        errors[key].append(tk._("A data domain cannot be its own parent or sub-domain"))
+        return
     data[key] = parent.name
 
 

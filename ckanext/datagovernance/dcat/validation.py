@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import functools
 import json
+import multiprocessing
+import re
 from pathlib import Path
 from typing import Any
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 import click
 from ckan.types import Context, DataDict
@@ -107,13 +110,58 @@ def validate_dataset_dict(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     return validate_graph(dataset_graph(pkg_dict))
 
 
+_XML_DECLARATIONS = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _remote_context(node: Any) -> bool:
+    """True when a JSON-LD document refers to a context by IRI (rdflib
+    would fetch it: a request to any host the caller names)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("@context", "@import") and _has_reference(value):
+                return True
+            if _remote_context(value):
+                return True
+    elif isinstance(node, list):
+        return any(_remote_context(item) for item in node)
+    return False
+
+
+def _has_reference(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    if isinstance(value, list):
+        return any(_has_reference(v) for v in value)
+    if isinstance(value, dict):
+        return "@import" in value or _remote_context(value)
+    return False
+
+
 def parse_rdf(text: str, fmt: str = "ttl") -> Graph:
-    """Parse RDF text; a clear ValidationError naming the field when it fails."""
+    """Parse caller-supplied RDF without touching the network: JSON-LD with
+    remote contexts and XML with DTDs/entities are refused before rdflib
+    sees them. A clear ValidationError naming the field when it fails."""
     rdflib_format = RDF_FORMATS.get((fmt or "ttl").lower())
     if rdflib_format is None:
         raise tk.ValidationError({"format": [
-            f'Unbekanntes RDF-Format "{fmt}" / unknown RDF format "{fmt}" '
-            f"({', '.join(sorted(RDF_FORMATS))})"]})
+            f'Unbekanntes RDF-Format "{fmt}", erlaubt: {", ".join(sorted(RDF_FORMATS))} / '
+            f'unknown RDF format "{fmt}", allowed: {", ".join(sorted(RDF_FORMATS))}']})
+    limit = tk.config.get("ckanext.datagovernance.dcat.validate.max_bytes")
+    if len(text.encode("utf-8")) > limit:
+        raise tk.ValidationError({"rdf": [
+            f"RDF zu groß (höchstens {limit} Bytes) / RDF too large (at most {limit} bytes)"]})
+    if rdflib_format == "json-ld":
+        try:
+            document = json.loads(text)
+        except ValueError as e:
+            raise tk.ValidationError({"rdf": [f"JSON nicht lesbar / unparsable JSON: {e}"]}) from e
+        if _remote_context(document):
+            raise tk.ValidationError({"rdf": [
+                "JSON-LD mit entferntem @context wird nicht geladen; bitte den Kontext einbetten / "
+                "JSON-LD with a remote @context is not fetched; embed the context"]})
+    if rdflib_format == "xml" and _XML_DECLARATIONS.search(text):
+        raise tk.ValidationError({"rdf": [
+            "RDF/XML mit DOCTYPE oder ENTITY wird nicht gelesen / RDF/XML with DOCTYPE or ENTITY is refused"]})
     graph = Graph()
     try:
         graph.parse(data=text, format=rdflib_format)
@@ -121,7 +169,45 @@ def parse_rdf(text: str, fmt: str = "ttl") -> Graph:
         raise tk.ValidationError({"rdf": [
             f"RDF nicht lesbar ({rdflib_format}) / unparsable RDF ({rdflib_format}): {e}"]}
         ) from e
+    max_triples = tk.config.get("ckanext.datagovernance.dcat.validate.max_triples")
+    if len(graph) > max_triples:
+        raise tk.ValidationError({"rdf": [
+            f"Zu viele Tripel (höchstens {max_triples}) / too many triples (at most {max_triples})"]})
     return graph
+
+
+def _validate_in_child(graph: Graph, conn: Any) -> None:
+    try:
+        conn.send(validate_graph(graph))
+    except Exception as e:  # reported to the parent, which raises
+        conn.send({"error": str(e)})
+    finally:
+        conn.close()
+
+
+def validate_bounded(graph: Graph) -> dict[str, Any]:
+    """pySHACL on caller-supplied data, in a forked child killed after the
+    configured timeout: an expensive graph cannot hold a web worker."""
+    timeout = tk.config.get("ckanext.datagovernance.dcat.validate.timeout")
+    shapes_graph()  # parsed once in the parent, inherited by the child
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_validate_in_child, args=(graph, child), daemon=True)
+    process.start()
+    child.close()
+    try:
+        if not parent.poll(timeout):
+            raise tk.ValidationError({"rdf": [
+                f"Die Prüfung dauerte länger als {timeout} s / validation took longer than {timeout} s"]})
+        result = parent.recv()
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+        parent.close()
+    if "error" in result:
+        raise tk.ValidationError({"rdf": [f"Prüfung fehlgeschlagen / validation failed: {result['error']}"]})
+    return result
 
 
 def publication_gate(pkg_dict: dict[str, Any]) -> list[str]:
@@ -150,12 +236,13 @@ def datagovernance_dataset_validate(context: Context, data_dict: DataDict) -> di
         has ``severity``, ``focus``, ``path``, ``value``, ``message_de``,
         ``message_en``
     """
-    if data_dict.get("rdf"):
-        tk.check_access("datagovernance_dataset_validate", context, data_dict)
-        return validate_graph(parse_rdf(data_dict["rdf"], data_dict.get("format") or "ttl"))
-    if not data_dict.get("id"):
-        raise tk.ValidationError({"id": ["Pflichtangabe / Missing value"]})
     tk.check_access("datagovernance_dataset_validate", context, data_dict)
+    if data_dict.get("rdf"):
+        if not isinstance(data_dict["rdf"], str):
+            raise tk.ValidationError({"rdf": ["Text erwartet / text expected"]})
+        return validate_bounded(parse_rdf(data_dict["rdf"], str(data_dict.get("format") or "ttl")))
+    if not data_dict.get("id"):
+        raise tk.ValidationError({"id": ["Pflichtangabe: id oder rdf / Missing value: id or rdf"]})
     pkg = tk.get_action("package_show")(
         {"user": context.get("user"), "ignore_auth": context.get("ignore_auth", False)},
         {"id": data_dict["id"]})
@@ -165,10 +252,12 @@ def datagovernance_dataset_validate(context: Context, data_dict: DataDict) -> di
     return report
 
 
-@tk.auth_allow_anonymous_access
 def datagovernance_dataset_validate_auth(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    # staff only: validation costs CPU, and caller-supplied RDF is untrusted
+    if not context.get("user") or model.User.get(context["user"]) is None:
+        return {"success": False, "msg": tk._("Please log in.")}
     if data_dict.get("id"):
-        return {"success": tk.check_access("package_show", context, {"id": data_dict["id"]})}
+        tk.check_access("package_show", context, {"id": data_dict["id"]})  # hidden: 404
     return {"success": True}
 
 

@@ -12,6 +12,7 @@ from ckan.common import _
 from ckan.types import Context, DataDict
 
 from ..roles import policy
+from ..roles import service as roles
 from ..workflow import gates
 
 # EU data themes whose datasets often fall under an HVD category
@@ -48,10 +49,18 @@ def datagovernance_hvd_report(context: Context, data_dict: DataDict) -> dict[str
     """
     tk.check_access("datagovernance_hvd_report", context, data_dict)
     fq = []
+    # filters name existing objects; no caller text reaches the query syntax
     if data_dict.get("organization"):
-        fq.append(f'organization:"{data_dict["organization"]}"')
+        org = model.Group.get(str(data_dict["organization"]))
+        if org is None or not org.is_organization or org.state != "active":
+            raise tk.ValidationError({"organization": [
+                _("Unknown organisation: {0}").format(data_dict["organization"])]})
+        fq.append(f"owner_org:{org.id}")
     if data_dict.get("domain"):
-        fq.append(f'domain:"{data_dict["domain"]}"')
+        domain = roles.get_domain(str(data_dict["domain"]))
+        if domain is None:
+            raise tk.ValidationError({"domain": [_("Unknown data domain: {0}").format(data_dict["domain"])]})
+        fq.append(f"domain:({domain.name} OR {domain.id})")
     found = tk.get_action("package_search")({"user": context.get("user")}, {
         "q": "*:*", "fq_list": fq, "rows": 1000, "include_private": True, "include_drafts": True,
     })

@@ -31,3 +31,14 @@ def readable_dataset(context: Context, ref: str | None) -> model.Package:
     if not policy.may_read(service.context_user(context), pkg):
         raise not_found()
     return pkg
+
+
+def role_request(context: Context, role: str, user: str | None, domain: str | None,
+                 dataset: str | None, deputy: bool) -> tuple[model.User, str, str]:
+    """service.validate_request, where a dataset the caller may not read is
+    the same "unknown dataset" as a name never used (raises RoleError)."""
+    target, scope_type, scope_id = service.validate_request(role, user, domain, dataset, deputy)
+    if scope_type == service.DATASET and not context.get("ignore_auth"):
+        if not policy.may_read(service.context_user(context), model.Package.get(scope_id)):
+            raise service.RoleError("dataset", _("Unknown dataset: {0}").format(dataset or ""))
+    return target, scope_type, scope_id

@@ -18,6 +18,7 @@ import ckan.authz as authz
 import ckan.model as model
 from ckan.common import _
 
+from ..workflow import states
 from . import service
 
 
@@ -29,6 +30,13 @@ def is_governance_admin(user: model.User | None) -> bool:
 def is_steward(user: model.User | None) -> bool:
     """Steward or deputy steward of at least one domain."""
     return bool(user) and bool(service.assignments(user_id=user.id, role="steward"))
+
+
+def is_open_data(pkg: model.Package) -> bool:
+    """Open data = an active dataset of access class public in state
+    published. CKAN's `private` is set from this alone, so activity streams,
+    package_list, feeds and every place that only checks `private` agree."""
+    return pkg.state == "active" and states.is_public(pkg.extras.get("access_class"), pkg.extras.get("workflow_state"))
 
 
 def may_read(user: model.User | None, pkg: model.Package | None) -> bool:
@@ -43,6 +51,16 @@ def may_read(user: model.User | None, pkg: model.Package | None) -> bool:
 
     labels = get_permission_labels()
     return bool(set(labels.get_dataset_labels(pkg)) & set(labels.get_user_dataset_labels(user)))
+
+
+def readable_dataset_ids(user: model.User | None, pkg_ids: set[str]) -> set[str]:
+    """The subset of `pkg_ids` that `user` may read (existing datasets only)."""
+    if not pkg_ids:
+        return set()
+    import sqlalchemy as sa
+
+    pkgs = model.Session.scalars(sa.select(model.Package).where(model.Package.id.in_(list(pkg_ids)))).all()
+    return {pkg.id for pkg in pkgs if may_read(user, pkg)}
 
 
 def may_maintain(user: model.User | None, pkg: model.Package) -> bool:

@@ -74,11 +74,14 @@ def domain_parent(group: model.Group) -> model.Group | None:
 
 
 def domain_lineage(group: model.Group | None) -> list[str]:
-    """The domain's id and those of its parents (cycle-safe)."""
+    """The domain's id and those of its parents, nearest first (the one walk
+    up the domain tree: the same recursive query the permission labels use)."""
+    if group is None:
+        return []
     ids: list[str] = []
-    while group is not None and group.id not in ids:
-        ids.append(group.id)
-        group = domain_parent(group)
+    for (domain_id,) in model.Session.execute(_LINEAGE, {"domain": group.id}):
+        if domain_id not in ids:  # a cycle of parents stops at MAX_DOMAIN_DEPTH
+            ids.append(domain_id)
     return ids
 
 
@@ -154,7 +157,7 @@ def dataset_owners(pkg_id: str) -> list[RoleAssignment]:
 # Read on every package_show and index write: plain SQL built once, so no
 # statement construction per call (the same query as SQLAlchemy constructs
 # cost 5x as much here, mostly building and compiling the recursive CTE).
-_LABEL_FACTS = sa.text("""
+_LINEAGE_CTE = """
     WITH RECURSIVE lineage(id, parent, depth) AS (
         SELECT g.id, g.extras ->> 'parent_domain', 0 FROM "group" g
          WHERE (g.id = :domain OR g.name = :domain) AND g.type = :type AND g.state = 'active'
@@ -162,6 +165,10 @@ _LABEL_FACTS = sa.text("""
         SELECT up.id, up.extras ->> 'parent_domain', l.depth + 1
           FROM "group" up JOIN lineage l ON up.id = l.parent OR up.name = l.parent
          WHERE up.type = :type AND up.state = 'active' AND l.depth < :max_depth)
+"""
+_LINEAGE = sa.text(_LINEAGE_CTE + "SELECT id FROM lineage ORDER BY depth").bindparams(
+    type=DOMAIN_GROUP_TYPE, max_depth=MAX_DOMAIN_DEPTH)
+_LABEL_FACTS = sa.text(_LINEAGE_CTE + """
     SELECT 'owner' AS kind, r.user_id AS ref, 0 AS depth FROM datagovernance_role r
      WHERE r.role = 'owner' AND r.scope_type = :dataset AND r.scope_id = :pkg
     UNION ALL
@@ -244,8 +251,10 @@ def _record(action: str, a: RoleAssignment, actor_id: str | None, reason: str | 
 
 
 def validate_request(
-    role: str, user: str | None, domain: str | None = None, dataset: str | None = None, deputy: bool = False
+    role: str, user: str | None, domain: str | None = None, dataset: str | None = None, deputy: bool = False,
 ) -> tuple[model.User, str, str]:
+    """The target user and the scope of a grant/revoke (roles/guard.py
+    role_request hides the datasets the caller may not read)."""
     if role not in ROLES:
         raise RoleError(
             "role",
@@ -338,6 +347,13 @@ def dictize_event(e: RoleEvent) -> dict[str, Any]:
         "actor_id": e.actor_id, "actor_name": actor.name if actor else None, "reason": e.reason,
         "created": e.created.isoformat(),
     }
+
+
+def forget_dataset(pkg_id: str) -> None:
+    """A purged dataset's role rows go; the audit trail keeps one event per
+    removed row (the dataset's name is gone with it)."""
+    for a in assignments(scope_type=DATASET, scope_ids=[pkg_id]):
+        revoke(None, a, "dataset purged")
 
 
 # -- users leaving -----------------------------------------------------------

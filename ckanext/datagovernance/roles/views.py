@@ -86,7 +86,12 @@ def datagovernance_role_label(name: str) -> str:
 
 
 def datagovernance_user_roles(user_id: str) -> list[dict[str, Any]]:
-    return [service.dictize(a) for a in service.assignments(user_id=user_id)]
+    """The roles on a user page: what the role list shows the viewer (roles
+    on datasets the viewer may not read are left out)."""
+    try:
+        return tk.get_action("datagovernance_role_list")(_ctx(), {"user": user_id})
+    except (tk.NotAuthorized, tk.ValidationError):
+        return []
 
 
 def datagovernance_dataset_roles(pkg_id: str) -> dict[str, Any]:

@@ -44,3 +44,37 @@ def reset_and_migrate() -> None:
 def clean_db(with_plugins):
     """CKAN's clean_db does not run plugin migrations: this one does."""
     reset_and_migrate()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served by a threaded WSGI server on 127.0.0.1: real,
+    concurrent HTTP requests, each in its own thread and database session."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app.flask_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def post_json(url: str, payload: dict, token: str | None = None) -> tuple[int, dict]:
+    """POST an action call; (status, body) whatever the status."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": token} if token else {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")

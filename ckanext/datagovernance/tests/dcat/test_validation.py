@@ -61,14 +61,91 @@ def test_action_validates_rdf_text_and_rejects_unparsable_rdf(dcat_catalog):
     assert {"dct:title", "dct:description", "dct:publisher"} <= paths
 
 
-def test_action_needs_id_and_read_access(dcat_catalog, app):
+def _token(user: dict) -> dict[str, str]:
+    token = call_action("api_token_create", {"user": user["name"]}, user=user["name"], name="v")["token"]
+    return {"Authorization": token}
+
+
+def test_action_needs_login_id_and_read_access(dcat_catalog, app):
     with pytest.raises(tk.ValidationError):
         call_action("datagovernance_dataset_validate")
-    app.get("/api/3/action/datagovernance_dataset_validate",
-            query_string={"id": dcat_catalog["internal"]["id"]}, status=403)
-    ok = app.get("/api/3/action/datagovernance_dataset_validate",
-                 query_string={"id": dcat_catalog["public"]["id"]})
+    url = "/api/3/action/datagovernance_dataset_validate"
+    # anonymous callers validate nothing, neither a dataset nor their own RDF
+    app.get(url, query_string={"id": dcat_catalog["public"]["id"]}, status=403)
+    app.post(url, json={"rdf": "<urn:a> <urn:b> <urn:c> ."}, status=403)
+    staff = _token(dcat_catalog["sysadmin"])
+    ok = app.get(url, query_string={"id": dcat_catalog["public"]["id"]}, headers=staff)
     assert ok.json["result"]["conforms"] is True
+
+
+def test_hidden_dataset_answers_like_a_missing_one(dcat_catalog, app):
+    plain = call_action("user_create", name="validate-plain", email="vp@example.org", password="Passwort-12345")
+    headers = _token(plain)
+    url = "/api/3/action/datagovernance_dataset_validate"
+    missing = app.get(url, query_string={"id": "gibt-es-nicht"}, headers=headers, status=404)
+    hidden = app.get(url, query_string={"id": dcat_catalog["internal"]["id"]}, headers=headers, status=404)
+    assert hidden.json["error"] == missing.json["error"]
+    assert dcat_catalog["internal"]["id"] not in hidden.body
+
+
+def test_caller_rdf_never_reaches_the_network(dcat_catalog):
+    """A JSON-LD @context naming a URL would make rdflib fetch it (SSRF): it
+    is refused before parsing, and the listening server sees no request."""
+    import http.server
+    import threading
+
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/ld+json")
+            self.end_headers()
+            self.wfile.write(b'{"@context": {}}')
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/context.jsonld"
+        for document in ({"@context": url, "@id": "urn:x", "title": "t"},
+                         {"@context": [url], "@id": "urn:x"},
+                         {"@graph": [{"@context": {"@import": url}, "@id": "urn:y"}]}):
+            with pytest.raises(tk.ValidationError) as exc:
+                call_action("datagovernance_dataset_validate", rdf=json.dumps(document), format="jsonld")
+            assert "@context" in exc.value.error_dict["rdf"][0]
+        xxe = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "' + url + '">]>'
+               '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&e;</rdf:RDF>')
+        with pytest.raises(tk.ValidationError) as exc:
+            call_action("datagovernance_dataset_validate", rdf=xxe, format="rdf")
+        assert "DOCTYPE" in exc.value.error_dict["rdf"][0]
+    finally:
+        server.shutdown()
+    assert seen == []
+    # an embedded context is fine
+    report = call_action("datagovernance_dataset_validate", format="jsonld", rdf=json.dumps(
+        {"@context": {"dcat": "http://www.w3.org/ns/dcat#"}, "@id": "urn:x", "@type": "dcat:Dataset"}))
+    assert report["conforms"] is False
+
+
+@pytest.mark.ckan_config("ckanext.datagovernance.dcat.validate.max_bytes", 200)
+def test_caller_rdf_is_capped(dcat_catalog):
+    big = "".join(f"<urn:s{i}> <urn:p> <urn:o> .\n" for i in range(50))
+    with pytest.raises(tk.ValidationError) as exc:
+        call_action("datagovernance_dataset_validate", rdf=big, format="ttl")
+    assert "200" in exc.value.error_dict["rdf"][0]
+
+
+@pytest.mark.ckan_config("ckanext.datagovernance.dcat.validate.timeout", 0)
+def test_caller_rdf_validation_is_bounded_in_time(dcat_catalog):
+    with pytest.raises(tk.ValidationError) as exc:
+        call_action("datagovernance_dataset_validate", format="ttl", rdf="""
+            @prefix dcat: <http://www.w3.org/ns/dcat#> .
+            <https://example.org/ds/1> a dcat:Dataset .""")
+    assert "0 s" in exc.value.error_dict["rdf"][0]
 
 
 def test_bad_input_names_the_field(dcat_catalog):

@@ -49,9 +49,12 @@ def test_api_leaks_nothing(city, app, access_class, persona):
         res = app.get(f"/api/3/action/{action}", query_string=params, headers=headers, status=status)
         return res.body
 
-    # direct access is refused
-    app.get("/api/3/action/package_show", query_string={"id": ds["id"]}, headers=headers, status=403)
-    app.get("/api/3/action/resource_show", query_string={"id": ds["resources"][0]["id"]}, headers=headers, status=403)
+    # direct access answers exactly like a dataset that does not exist
+    unknown = app.get("/api/3/action/package_show", query_string={"id": "gibt-es-nicht"}, headers=headers, status=404)
+    for ref in (ds["id"], ds["name"]):
+        hidden = app.get("/api/3/action/package_show", query_string={"id": ref}, headers=headers, status=404)
+        assert hidden.json["error"] == unknown.json["error"]
+    app.get("/api/3/action/resource_show", query_string={"id": ds["resources"][0]["id"]}, headers=headers, status=404)
     # searches, lists and counts
     search = app.get(
         "/api/3/action/package_search",
@@ -74,7 +77,7 @@ def test_api_leaks_nothing(city, app, access_class, persona):
         ("user_activity_list", {"id": "dg_sysadmin"}),
     ]:
         _assert_absent(api(action, **params), ds, action)
-    app.get("/api/3/action/package_activity_list", query_string={"id": ds["id"]}, headers=headers, status=403)
+    app.get("/api/3/action/package_activity_list", query_string={"id": ds["id"]}, headers=headers, status=404)
     org = app.get("/api/3/action/organization_show", query_string={"id": "hochbau"}, headers=headers).json
     assert org["result"]["package_count"] == visible
 

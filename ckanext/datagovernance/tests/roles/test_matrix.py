@@ -28,7 +28,7 @@ def allowed(auth: str, persona: str, **data) -> bool:
     try:
         call_auth(auth, ctx, **data)
         return True
-    except logic.NotAuthorized:
+    except (logic.NotAuthorized, logic.NotFound):  # a hidden dataset is "not found"
         return False
 
 

@@ -1,0 +1,32 @@
+"""Validators of the suite's dataset fields that need the acting user."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.common import _
+from ckan.types import Context
+
+from . import policy, service
+
+
+def access_class_guard(key: Any, data: dict[Any, Any], errors: dict[Any, Any], context: Context) -> None:
+    """Refuse an access-class change by anyone but steward/office/officer."""
+    if context.get("ignore_auth"):
+        return
+    new = data.get(key)
+    pkg = model.Package.get(data.get(("id",)) or data.get(("name",)) or "")
+    if pkg is None:
+        return  # a new dataset gets its first classification from its author
+    old = pkg.extras.get("access_class")
+    if new in (None, tk.missing) or new == old:
+        return
+    if not policy.may_classify(service.context_user(context), pkg):
+        errors[key].append(
+            _("Only a steward of the dataset's domain, the data office or the governance officer can change the access class.")
+        )
+
+
+def get_validators() -> dict[str, Any]:
+    return {"datagovernance_access_class_guard": access_class_guard}
