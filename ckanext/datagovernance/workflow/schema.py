@@ -38,14 +38,14 @@ def decision_value(value: Any, context: Context) -> str:
 
 def reference(value: Any, context: Context) -> str:
     """A dataset name or id: a short string (anything else cannot name one)."""
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_REF:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_REF or "\x00" in value:
         raise tk.Invalid(_("Dataset not found"))
     return value.strip()
 
 
 def text(value: Any, context: Context) -> str:
     """Free text: a string of at most MAX_TEXT characters, stripped."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:  # PostgreSQL text holds no NUL
         raise tk.Invalid(_("Must be text."))
     if len(value) > MAX_TEXT:
         raise tk.Invalid(_("At most {0} characters.").format(MAX_TEXT))
