@@ -16,6 +16,7 @@ who signs off their publication.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import ckan.model as model
@@ -28,6 +29,9 @@ OFFICER = "dg-officer"
 DPO = "dg-dpo"
 INTERNAL = "dg-internal"
 ACCESS_CLASSES = ("public", "internal", "restricted", "confidential")
+# Extension point: functions returning ids of users who may read a dataset
+# beyond its access class (feedback: granted access requests).
+extra_readers: list[Callable[[model.Package], Iterable[str]]] = []
 
 
 def user_label(user_id: str) -> str:
@@ -65,6 +69,7 @@ class DataGovernanceLabels(DefaultPermissionLabels):
                 labels.append(f"member-{dataset_obj.owner_org}")
         if cls == "internal":
             labels.append(INTERNAL)
+        labels += [user_label(u) for source in extra_readers for u in source(dataset_obj)]
         return sorted(set(labels))
 
     def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
