@@ -183,6 +183,10 @@ def datagovernance_feedback_update(context: Context, data_dict: DataDict) -> dic
     """
     data = schema.validate(data_dict, schema.update_schema(), context)
     item, pkg = _item(context, data["id"])
+    new_pkg = pkg
+    if "dataset" in data and item.kind == policy.DATA_REQUEST:
+        # the handler must be able to read what they link (else: not found)
+        new_pkg = guard.readable_dataset(context, data["dataset"])
     tk.check_access("datagovernance_feedback_update", context, data)
     user = _user(context)
     errors: dict[str, list[str]] = {}
@@ -193,13 +197,8 @@ def datagovernance_feedback_update(context: Context, data_dict: DataDict) -> dic
         target = target or policy.ANSWERED
         if target != policy.ANSWERED:
             errors["status"] = [_("A grant answers the request: status must be answered.")]
-    new_pkg = pkg
-    if "dataset" in data:
-        if item.kind != policy.DATA_REQUEST:
-            errors["dataset"] = [_("Only a data request can be linked to a dataset.")]
-        else:
-            # the handler must be able to read what they link
-            new_pkg = guard.readable_dataset(context, data["dataset"])
+    if "dataset" in data and item.kind != policy.DATA_REQUEST:
+        errors["dataset"] = [_("Only a data request can be linked to a dataset.")]
     domain = None
     if "domain" in data:
         domain = roles.get_domain(data["domain"])

@@ -51,7 +51,10 @@ def feedback_update(context: Context, data_dict: DataDict) -> AuthResult:
     if item is None:
         return _refused(_("Request not found"))
     changes = {k: v for k, v in data_dict.items() if k != "id"}
-    refusal = policy.update_refusal(_user(context), item, service.package_of(item), changes)
+    pkg = service.package_of(item)
+    if pkg is None and item.kind == policy.DATA_REQUEST and data_dict.get("dataset"):
+        pkg = roles.get_dataset(data_dict["dataset"])  # the dataset being linked (readable: the action checked)
+    refusal = policy.update_refusal(_user(context), item, pkg, changes)
     return {"success": refusal is None, "msg": refusal or ""}
 
 
