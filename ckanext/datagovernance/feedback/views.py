@@ -11,6 +11,7 @@ from ckan.common import _
 from flask import Blueprint, redirect, request
 
 from ..views import context as _ctx
+from . import policy
 from .service import BERLIN
 
 feedback = Blueprint("datagovernance_feedback", __name__)
@@ -132,7 +133,7 @@ def update(id: str) -> Any:
         if form.get(field):
             data[field] = form[field]
     if "published" in form:
-        data["published"] = form.get("published") == "true"
+        data["published"] = "true" in form.getlist("published")
     return _post(id, "datagovernance_feedback_update", data, _("Request updated."))
 
 
@@ -217,8 +218,18 @@ def datagovernance_feedback_inbox_count() -> int:
         return 0
 
 
+def datagovernance_feedback_targets(status: str) -> tuple[str, ...]:
+    return policy.TRANSITIONS.get(status, ())
+
+
+def datagovernance_feedback_domains() -> list[dict[str, Any]]:
+    return tk.get_action("group_list")({"ignore_auth": True}, {"type": "domain", "all_fields": True, "sort": "title asc"})
+
+
 def get_helpers() -> dict[str, Any]:
     return {
+        "datagovernance_feedback_targets": datagovernance_feedback_targets,
+        "datagovernance_feedback_domains": datagovernance_feedback_domains,
         "datagovernance_feedback_label": datagovernance_feedback_label,
         "datagovernance_feedback_date": datagovernance_feedback_date,
         "datagovernance_feedback_inbox_count": datagovernance_feedback_inbox_count,
