@@ -10,7 +10,11 @@ import pytest
 from ckan.tests.helpers import call_action
 
 from ..roles.conftest import build_city
-from ..workflow.test_browser import CHROMIUM, PASSWORD, server  # noqa: F401 - the CKAN server fixture
+from ..workflow.test_browser import (  # noqa: F401 - the CKAN server fixture
+    CHROMIUM,
+    PASSWORD,
+    server,
+)
 from .conftest import act
 
 pytestmark = [pytest.mark.usefixtures("with_plugins")]
@@ -64,7 +68,14 @@ def test_anonymous_visitor_reports_error_owner_answers(browser_city, server):  #
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
         try:
-            visitor = browser.new_context(locale="de-DE").new_page()
+            def context(**kw):
+                # no internet here: the factories' organisation images would stall "load"
+                ctx = browser.new_context(locale="de-DE", **kw)
+                ctx.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server)
+                          else route.abort())
+                return ctx
+
+            visitor = context().new_page()
             visitor.goto(f"{server}/dataset/{ds['name']}")
             shot(visitor, "dataset-de")
             visitor.click("text=Fehler melden")
@@ -76,7 +87,7 @@ def test_anonymous_visitor_reports_error_owner_answers(browser_city, server):  #
             visitor.wait_for_load_state()
             assert "Danke" in visitor.content() and "anwohnerin@example.org" in visitor.content()
 
-            owner_ctx = browser.new_context(locale="de-DE")
+            owner_ctx = context()
             owner = owner_ctx.new_page()
             owner.goto(f"{server}/user/login")
             owner.fill("#field-login", "dg_owner")
