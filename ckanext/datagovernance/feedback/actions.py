@@ -135,11 +135,15 @@ def datagovernance_feedback_list(context: Context, data_dict: DataDict) -> dict[
     else:
         rows = service.candidates(user, "all" if scope == "all" else scope) if user else []
     visible = []
+    everything = policy.handles_everything(user)  # once, not per item
     for item in rows:
         item_pkg = pkg if pkg is not None and item.package_id == pkg.id else service.package_of(item)
         if pkg is not None and item.package_id != pkg.id:
             continue
         if scope == "dataset" and not item.published:
+            continue
+        if everything and scope != "dataset":
+            visible.append((item, item_pkg))
             continue
         if scope in ("inbox", "all") and not policy.may_handle(user, item, item_pkg):
             continue

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from ckan.tests.helpers import call_action
 from freezegun import freeze_time
 
+from ckanext.datagovernance import feedback
 from ckanext.datagovernance.feedback import jobs, service
 
 from .conftest import act, can_read
@@ -50,6 +51,7 @@ def test_error_report_owner_answers_requester_is_told(city, mail_server, run_job
     done = act("dg_owner", "datagovernance_feedback_update", id=item["id"], status="answered",
                answer="Korrigiert, danke!")
     assert done["status"] == "answered" and done["first_response"]
+    assert feedback.kpis()["open"] == 0 and feedback.kpis()["hours_to_first_answer"] is not None
     run_jobs()
     bodies = mails_to(mail_server, email_of("dg_plain"))
     assert any("Wir pr" in b for b in bodies) and any("Korrigiert" in b for b in bodies)
