@@ -2,12 +2,15 @@
 browser path "an anonymous visitor reports an error, the owner answers"."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import ckan.model as model
 import pytest
 from ckan.tests.helpers import call_action
+
+from ckanext.datagovernance.feedback import service
 
 from ..roles.conftest import build_city
 from ..workflow.test_browser import (  # noqa: F401 - the CKAN server fixture
@@ -71,6 +74,7 @@ def test_anonymous_visitor_reports_error_owner_answers(browser_city, server):  #
             def context(**kw):
                 # no internet here: the factories' organisation images would stall "load"
                 ctx = browser.new_context(locale="de-DE", **kw)
+                ctx.set_default_timeout(120_000)  # 2 shared cores: the first pages compile templates
                 ctx.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server)
                           else route.abort())
                 return ctx
@@ -117,9 +121,74 @@ def test_anonymous_visitor_reports_error_owner_answers(browser_city, server):  #
             browser.close()
 
 
+def test_access_request_granted_by_steward_in_browser(browser_city, server):  # noqa: F811
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    ds = browser_city.datasets["internal"]
+    shots = Path(SHOTS) if SHOTS else None
+    until = (service.berlin_today() + dt.timedelta(days=90))
+
+    def shot(page, name: str) -> None:
+        if shots:
+            page.screenshot(path=str(shots / f"fb14-{name}.png"), full_page=True)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        try:
+            def login(name: str):
+                ctx = browser.new_context(locale="de-DE")
+                ctx.set_default_timeout(120_000)  # 2 shared cores: the first pages compile templates
+                ctx.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server)
+                          else route.abort())
+                page = ctx.new_page()
+                page.goto(f"{server}/user/login")
+                page.fill("#field-login", name)
+                page.fill("#field-password", PASSWORD)
+                page.press("#field-password", "Enter")
+                page.wait_for_load_state()
+                return page
+
+            requester = login("dg_plain")
+            requester.goto(f"{server}/dataset/{ds['name']}/rueckmeldung?kind=access")
+            requester.fill("#dg-subject", "Zugriff für die Mietpreisanalyse")
+            requester.fill("#dg-message", "Ich brauche die Mietverträge für die Analyse 2027.")
+            requester.fill("#dg-justification", "Auftrag des Dezernats II, bis Ende des Quartals.")
+            requester.click("button[name=send]")
+            requester.wait_for_load_state()
+            assert requester.locator(".datagovernance-feedback-status").inner_text() == "Neu"
+            shot(requester, "request-de")
+
+            steward = login("dg_steward")
+            steward.goto(f"{server}/anfragen")
+            steward.click("text=Zugriff für die Mietpreisanalyse")
+            steward.fill("#dg-grant", until.isoformat())
+            steward.fill("#dg-answer", "Zugriff für das Quartal gewährt.")
+            steward.click("button[name=save]")
+            steward.wait_for_load_state()
+            assert steward.locator(".datagovernance-feedback-status").inner_text() == "Beantwortet"
+            grants = steward.locator(".datagovernance-feedback-grants").inner_text()
+            assert until.strftime("%d.%m.%Y") in grants and "aktiv" in grants
+            shot(steward, "grant-de")
+            steward.goto(steward.url.replace(server, f"{server}/en"))
+            shot(steward, "grant-en")
+
+            requester.goto(f"{server}/meine-anfragen")
+            assert "Beantwortet" in requester.locator(".datagovernance-feedback-list").inner_text()
+            shot(requester, "mine-de")
+            requester.goto(f"{server}/datenwunsch")
+            shot(requester, "data-request-de")
+        finally:
+            browser.close()
+
+
 @pytest.fixture
 def browser_city(clean_db, clean_redis):
     city = build_city()
-    model.User.get("dg_owner").password = PASSWORD
+    for name in ("dg_owner", "dg_steward", "dg_plain"):
+        model.User.get(name).password = PASSWORD
     model.Session.commit()
     return city
