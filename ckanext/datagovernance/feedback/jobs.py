@@ -130,7 +130,7 @@ def expire_grants() -> int:
         service.end_grant(grant, "expired", None, None)
         item = service.get(grant.feedback_id) if grant.feedback_id else None
         if item is not None:
-            service.record(item, "expire", None, text=grant.expires.isoformat())
+            service.record(item, "expire", None, text=service.grant_dictize(grant)["until"])
     service.reindex(g.package_id for g in due)
     model.repo.commit()
     for grant in due:
