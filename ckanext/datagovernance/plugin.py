@@ -15,6 +15,11 @@ from ckan.types import Context
 
 from . import visibility, workflow
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
+from .feedback import actions as feedback_actions
+from .feedback import auth as feedback_auth
+from .feedback import cli as feedback_cli
+from .feedback import service as feedback_service
+from .feedback import views as feedback_views
 from .hvd import report as hvd_report
 from .hvd import views as hvd_views
 from .roles import actions as roles_actions
@@ -39,6 +44,10 @@ REQUIRED_PLUGINS = ("scheming_datasets", "scheming_groups", "scheming_organizati
 cli.datagovernance.add_command(roles_cli.role)
 cli.datagovernance.add_command(roles_cli.user)
 cli.datagovernance.add_command(workflow_cli.workflow)
+cli.datagovernance.add_command(feedback_cli.feedback)
+# granted access requests add readers to a dataset's permission labels
+if feedback_service.reader_ids not in roles_labels.extra_readers:
+    roles_labels.extra_readers.append(feedback_service.reader_ids)
 
 
 def _validators() -> dict[str, Any]:
@@ -49,16 +58,18 @@ def _validators() -> dict[str, Any]:
 def _actions() -> dict[str, Any]:
     return {**logic.get_actions(), **roles_actions.get_actions(),
             **workflow.get_actions(), **roles_owner.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report,
-            **visibility.get_actions()}
+            **visibility.get_actions(), **feedback_actions.get_actions()}
 
 
 def _auth_functions() -> dict[str, Any]:
     return {**logic.get_auth_functions(), **roles_auth.get_auth_functions(),
-            **workflow.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth}
+            **workflow.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth,
+            **feedback_auth.get_auth_functions()}
 
 
 def _helpers() -> dict[str, Any]:
-    return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers()}
+    return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers(),
+            **feedback_views.get_helpers()}
 
 
 def _reset_license_register() -> None:
@@ -74,6 +85,7 @@ def _reset_license_register() -> None:
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.blueprints(
     lambda: roles_views.get_blueprints() + workflow_views.get_blueprints() + hvd_views.get_blueprints()
+    + feedback_views.get_blueprints()
 )
 class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)

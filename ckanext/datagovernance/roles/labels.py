@@ -19,6 +19,7 @@ streams, whose rows carry the labels too (``visibility.activity``).
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import ckan.model as model
@@ -31,6 +32,9 @@ OFFICER = "dg-officer"
 DPO = "dg-dpo"
 INTERNAL = "dg-internal"
 ACCESS_CLASSES = ("public", "internal", "restricted", "confidential")
+# Extension point: functions returning ids of users who may read a dataset
+# beyond its access class (feedback: granted access requests).
+extra_readers: list[Callable[[model.Package], Iterable[str]]] = []
 
 
 def user_label(user_id: str) -> str:
@@ -70,6 +74,7 @@ class DataGovernanceLabels(DefaultPermissionLabels):
                 labels.append(f"member-{dataset_obj.owner_org}")
         if cls == "internal":
             labels.append(INTERNAL)
+        labels += [user_label(u) for source in extra_readers for u in source(dataset_obj)]
         return sorted(set(labels))
 
     def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
