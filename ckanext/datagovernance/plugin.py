@@ -16,6 +16,11 @@ from ckan.types import Context
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
 from .hvd import report as hvd_report
 from .hvd import views as hvd_views
+from .quality import actions as quality_actions
+from .quality import auth as quality_auth
+from .quality import cli as quality_cli
+from .quality import signals as quality_signals
+from .quality import views as quality_views
 from .roles import cli as roles_cli
 from .roles import labels as roles_labels
 from .roles import logic as roles_logic
@@ -36,6 +41,7 @@ REQUIRED_PLUGINS = ("scheming_datasets", "scheming_groups", "scheming_organizati
 cli.datagovernance.add_command(roles_cli.role)
 cli.datagovernance.add_command(roles_cli.user)
 cli.datagovernance.add_command(workflow_cli.workflow)
+cli.datagovernance.add_command(quality_cli.quality)
 
 
 def _validators() -> dict[str, Any]:
@@ -44,16 +50,19 @@ def _validators() -> dict[str, Any]:
 
 def _actions() -> dict[str, Any]:
     return {**logic.get_actions(), **roles_logic.get_actions(), **roles_rights.get_actions(),
-            **workflow_logic.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report}
+            **workflow_logic.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report,
+            **quality_actions.get_actions()}
 
 
 def _auth_functions() -> dict[str, Any]:
     return {**logic.get_auth_functions(), **roles_logic.get_auth_functions(), **roles_rights.get_auth_functions(),
-            **workflow_logic.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth}
+            **workflow_logic.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth,
+            **quality_auth.get_auth_functions()}
 
 
 def _helpers() -> dict[str, Any]:
-    return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers()}
+    return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers(),
+            **quality_views.get_helpers()}
 
 
 def _reset_license_register() -> None:
@@ -69,6 +78,7 @@ def _reset_license_register() -> None:
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.blueprints(
     lambda: roles_views.get_blueprints() + workflow_views.get_blueprints() + hvd_views.get_blueprints()
+    + quality_views.get_blueprints()
 )
 class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
@@ -78,6 +88,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPluginObserver, inherit=True)
     p.implements(p.IPermissionLabels)
     p.implements(p.IFacets, inherit=True)
+    p.implements(p.ISignal)
 
     _own_licenses_url: str | None = None
 
@@ -109,6 +120,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
         facets_dict["workflow_state"] = tk._("Workflow state")
         facets_dict["access_class"] = tk._("Access class")
+        facets_dict["quality_band"] = tk._("Metadata quality")
         return facets_dict
 
     # IPermissionLabels: read access follows the access class (roles/labels.py)
@@ -150,6 +162,13 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
                 if isinstance(result, dict):
                     access.strip_internal(result)
         return search_results
+
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        return quality_views.index_fields(pkg_dict)  # score as facet and sort
+
+    # ISignal: re-score a dataset after it changed (a background job)
+    def get_signal_subscriptions(self) -> Any:
+        return quality_signals.get_subscriptions()
 
     def before_dataset_view(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         if access.anonymous_request():

@@ -1,0 +1,55 @@
+"""The quality panel on the dataset page (maintainers only) and a button to
+queue a link check; index fields for the facet and the sort."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.common import _
+from flask import Blueprint
+
+from ..roles import service as roles
+from ..views import context as _ctx
+from ..views import run_and_flash
+from . import indicators, policy
+from . import model as qmodel
+
+quality = Blueprint("datagovernance_quality", __name__)
+
+
+@quality.route("/dataset/<id>/qualitaet/pruefen", methods=["POST"])
+def link_check(id: str) -> Any:
+    return run_and_flash("datagovernance_quality_link_check", {"id": id},
+                         _("The link check has been queued."), tk.h.url_for("dataset.read", id=id))
+
+
+def get_blueprints() -> list[Blueprint]:
+    return [quality]
+
+
+def datagovernance_quality_panel(pkg_id: str) -> dict[str, Any]:
+    """Score and fix list for the dataset's maintainers; {} for everyone else."""
+    pkg = roles.get_dataset(pkg_id)
+    if pkg is None or not policy.may_see_fixes(tk.current_user if tk.current_user.is_authenticated
+                                                else None, pkg):
+        return {}
+    try:
+        return tk.get_action("datagovernance_quality_show")(_ctx(), {"id": pkg_id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return {}
+
+
+def get_helpers() -> dict[str, Any]:
+    return {"datagovernance_quality_panel": datagovernance_quality_panel,
+            "datagovernance_quality_dimension_label": indicators.dimension_label,
+            "datagovernance_quality_band_label": indicators.band_label}
+
+
+def index_fields(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    """before_dataset_index: the stored score as `quality_score` (sort) and
+    its band as `quality_band` (facet). Unscored datasets get neither."""
+    row = qmodel.latest_score(pkg_dict["id"]) if pkg_dict.get("id") else None
+    if row is not None:
+        pkg_dict["quality_score"] = row.score
+        pkg_dict["quality_band"] = row.band
+    return pkg_dict
