@@ -36,12 +36,17 @@ class Result:
     elapsed_ms: int | None = None
 
 
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):  # set at runtime without the declaration's parsing
+        value = value.split()
+    return [str(v) for v in value or []] or ["*"]
+
+
 def settings() -> dict[str, Any]:
     return {
         "timeout": float(tk.config.get("ckanext.datagovernance.quality.link_check.timeout") or 10),
         "concurrency": int(tk.config.get("ckanext.datagovernance.quality.link_check.concurrency") or 4),
-        "allowed_hosts": list(tk.config.get("ckanext.datagovernance.quality.link_check.allowed_hosts")
-                              or ["*"]),
+        "allowed_hosts": _as_list(tk.config.get("ckanext.datagovernance.quality.link_check.allowed_hosts")),
     }
 
 

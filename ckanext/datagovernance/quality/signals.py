@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import SignalMapping
 
@@ -14,9 +13,8 @@ from . import jobs
 
 log = logging.getLogger(__name__)
 
-DATASET_ACTIONS = ("package_create", "package_update", "package_patch",
-                   "datagovernance_workflow_transition")
-RESOURCE_ACTIONS = ("resource_create", "resource_update", "resource_patch", "resource_delete")
+# package_patch and the resource actions call package_update, which fires too
+DATASET_ACTIONS = ("package_create", "package_update", "datagovernance_workflow_transition")
 
 
 def _dataset_changed(sender: str, **kwargs: Any) -> None:
@@ -26,12 +24,7 @@ def _dataset_changed(sender: str, **kwargs: Any) -> None:
     result = kwargs.get("result")
     result = result if isinstance(result, dict) else {}
     data_dict = kwargs.get("data_dict") or {}
-    if sender in RESOURCE_ACTIONS:
-        package_id = result.get("package_id") or data_dict.get("package_id")
-        if not package_id and data_dict.get("id"):  # resource_delete returns nothing
-            resource = model.Resource.get(str(data_dict["id"]))
-            package_id = resource.package_id if resource is not None else None
-    elif sender == "datagovernance_workflow_transition":
+    if sender == "datagovernance_workflow_transition":
         package_id = result.get("package_id")
     else:
         package_id = result.get("id") or data_dict.get("id")
@@ -45,5 +38,5 @@ def _dataset_changed(sender: str, **kwargs: Any) -> None:
 
 def get_subscriptions() -> SignalMapping:
     return {tk.signals.action_succeeded: [
-        {"sender": name, "receiver": _dataset_changed} for name in DATASET_ACTIONS + RESOURCE_ACTIONS
+        {"sender": name, "receiver": _dataset_changed} for name in DATASET_ACTIONS
     ]}

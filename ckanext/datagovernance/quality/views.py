@@ -39,8 +39,17 @@ def datagovernance_quality_panel(pkg_id: str) -> dict[str, Any]:
         return {}
 
 
+def datagovernance_quality_points(points: float) -> str:
+    """Points in the user's locale (12,5 in German)."""
+    from ckan.lib.formatters import localised_number
+
+    return localised_number(int(points) if float(points).is_integer() else round(float(points), 1))
+
+
 def get_helpers() -> dict[str, Any]:
     return {"datagovernance_quality_panel": datagovernance_quality_panel,
+            "datagovernance_quality_points": datagovernance_quality_points,
+            "datagovernance_quality_dimension_max": indicators.DIMENSION_MAX.get,
             "datagovernance_quality_dimension_label": indicators.dimension_label,
             "datagovernance_quality_band_label": indicators.band_label}
 
