@@ -16,6 +16,10 @@ from ckan.types import Context
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
 from .hvd import report as hvd_report
 from .hvd import views as hvd_views
+from .kpi import actions as kpi_actions
+from .kpi import auth as kpi_auth
+from .kpi import cli as kpi_cli
+from .kpi import views as kpi_views
 from .quality import actions as quality_actions
 from .quality import auth as quality_auth
 from .quality import cli as quality_cli
@@ -42,6 +46,7 @@ cli.datagovernance.add_command(roles_cli.role)
 cli.datagovernance.add_command(roles_cli.user)
 cli.datagovernance.add_command(workflow_cli.workflow)
 cli.datagovernance.add_command(quality_cli.quality)
+cli.datagovernance.add_command(kpi_cli.kpi)
 
 
 def _validators() -> dict[str, Any]:
@@ -51,18 +56,18 @@ def _validators() -> dict[str, Any]:
 def _actions() -> dict[str, Any]:
     return {**logic.get_actions(), **roles_logic.get_actions(), **roles_rights.get_actions(),
             **workflow_logic.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report,
-            **quality_actions.get_actions()}
+            **quality_actions.get_actions(), **kpi_actions.get_actions()}
 
 
 def _auth_functions() -> dict[str, Any]:
     return {**logic.get_auth_functions(), **roles_logic.get_auth_functions(), **roles_rights.get_auth_functions(),
             **workflow_logic.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth,
-            **quality_auth.get_auth_functions()}
+            **quality_auth.get_auth_functions(), **kpi_auth.get_auth_functions()}
 
 
 def _helpers() -> dict[str, Any]:
     return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers(),
-            **quality_views.get_helpers()}
+            **quality_views.get_helpers(), **kpi_views.get_helpers()}
 
 
 def _reset_license_register() -> None:
@@ -78,7 +83,7 @@ def _reset_license_register() -> None:
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.blueprints(
     lambda: roles_views.get_blueprints() + workflow_views.get_blueprints() + hvd_views.get_blueprints()
-    + quality_views.get_blueprints()
+    + quality_views.get_blueprints() + kpi_views.get_blueprints()
 )
 class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
@@ -95,6 +100,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     # IConfigurer
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "ckanext-datagovernance")  # Chart.js + the dashboard's script
         if not config.get("licenses_group_url"):
             # CKAN's licence register = the dcat-ap.de list shipped in vocab/.
             config["licenses_group_url"] = vocab.licenses_url()

@@ -49,7 +49,8 @@ def score_dataset(package_id: str) -> int | None:
     try:
         result = score.compute(pkg)
         previous = qmodel.latest_score(pkg["id"])
-        qmodel.save_score(pkg["id"], result, result["shacl_conforms"])
+        qmodel.save_score(pkg["id"], result, result["shacl_conforms"],
+                          score.hvd_compliant(pkg, result["shacl_conforms"]))
         model.Session.commit()
         if previous is None or previous.score != result["score"]:
             _reindex(pkg["id"])

@@ -29,6 +29,7 @@ class QualityScore(tk.BaseModel):  # type: ignore[misc,valid-type]
         sa.Column("dimensions", JSONB, nullable=False),
         sa.Column("indicators", JSONB, nullable=False),
         sa.Column("shacl_conforms", sa.Boolean),
+        sa.Column("hvd_compliant", sa.Boolean),  # None: not a high-value dataset
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False, default=_now),
         sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False, default=_now),
         extend_existing=True,
@@ -40,6 +41,7 @@ class QualityScore(tk.BaseModel):  # type: ignore[misc,valid-type]
     dimensions: Mapped[Any]
     indicators: Mapped[Any]
     shacl_conforms: Mapped[bool | None]
+    hvd_compliant: Mapped[bool | None]
     computed_at: Mapped[dt.datetime]
     checked_at: Mapped[dt.datetime]
 
@@ -103,17 +105,18 @@ def last_link_check(package_id: str) -> dt.datetime | None:
         sa.select(sa.func.max(LinkCheck.checked_at)).where(LinkCheck.package_id == package_id))
 
 
-def save_score(package_id: str, result: dict[str, Any], shacl_conforms: bool | None) -> QualityScore:
+def save_score(package_id: str, result: dict[str, Any], shacl_conforms: bool | None,
+               hvd_compliant: bool | None = None) -> QualityScore:
     """Store `result` (indicators.evaluate) unless it equals the newest row,
     which then only gets a new `checked_at`. The caller commits."""
     now = _now()
     last = latest_score(package_id)
     if last is not None and last.score == result["score"] and last.indicators == result["indicators"] \
-            and last.shacl_conforms == shacl_conforms:
+            and last.shacl_conforms == shacl_conforms and last.hvd_compliant == hvd_compliant:
         last.checked_at = now
         return last
     row = QualityScore(package_id=package_id, score=result["score"], band=result["band"],
                        dimensions=result["dimensions"], indicators=result["indicators"],
-                       shacl_conforms=shacl_conforms, computed_at=now, checked_at=now)
+                       shacl_conforms=shacl_conforms, hvd_compliant=hvd_compliant, computed_at=now, checked_at=now)
     model.Session.add(row)
     return row

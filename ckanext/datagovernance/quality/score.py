@@ -45,6 +45,15 @@ def compute(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def hvd_compliant(pkg_dict: dict[str, Any], shacl_conforms: bool) -> bool | None:
+    """High-value datasets: the workflow's HVD gate and the (HVD) shapes pass."""
+    from ..workflow import gates
+
+    if not pkg_dict.get("hvd_category"):
+        return None
+    return shacl_conforms and not gates.hvd(pkg_dict)
+
+
 def urls(pkg_dict: dict[str, Any]) -> list[str]:
     """The access and download URLs the graph publishes (what the job checks)."""
     from rdflib.namespace import DCAT

@@ -30,6 +30,8 @@ def upgrade() -> None:
         sa.Column("dimensions", JSONB, nullable=False),
         sa.Column("indicators", JSONB, nullable=False),
         sa.Column("shacl_conforms", sa.Boolean),
+        # None: not a high-value dataset; else the HVD gate and shapes pass
+        sa.Column("hvd_compliant", sa.Boolean),
         _ts("computed_at"), _ts("checked_at"),
     )
     op.create_index("datagovernance_quality_score_pkg_idx", "datagovernance_quality_score",
