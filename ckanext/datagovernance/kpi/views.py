@@ -37,6 +37,11 @@ def _scope_choices() -> dict[str, list[dict[str, str]]]:
             "domains": [{"name": n, "title": t or n} for n, t in domains]}
 
 
+def _short(title: str, limit: int = 30) -> str:
+    """Chart axis labels stay readable; the table beside has the full name."""
+    return title if len(title) <= limit else title[:limit - 1].rstrip() + "…"
+
+
 def charts(result: dict[str, Any]) -> dict[str, Any]:
     """Chart.js specifications from the action's figures (labels translated)."""
     fig = result["figures"]
@@ -47,7 +52,7 @@ def charts(result: dict[str, Any]) -> dict[str, Any]:
                      "datasets": [{"label": labels.group_label(kind), "data": list(counts.values())}]}
     if result.get("organizations"):
         orgs = result["organizations"]
-        out["organizations"] = {"type": "bar", "horizontal": True, "labels": [o["title"] for o in orgs],
+        out["organizations"] = {"type": "bar", "horizontal": True, "labels": [_short(o["title"]) for o in orgs],
                                 "datasets": [{"label": labels.kpi_label("inventory"),
                                               "data": [o["inventory"] for o in orgs]}]}
     trend = result.get("trend") or []

@@ -224,15 +224,19 @@ def fix_list(indicators: list[dict[str, Any]]) -> list[dict[str, Any]]:
     whose prerequisite is missing too (licence vocabulary without licence)
     adds its points to that fix instead of appearing twice."""
     missing = {r["key"]: r["max"] - r["points"] for r in indicators if r["points"] < r["max"]}
+    no_resources = any(BY_KEY[r["key"]].level == "distribution" and r["details"].get("distributions") == 0
+                       for r in indicators)
     stakes: dict[str, float] = {}
     for key, stake in missing.items():
         parent = BY_KEY[key].requires
         target = parent if parent in missing else key
+        if no_resources and BY_KEY[key].level == "distribution":
+            target = "distribution"  # one fix: there is nothing to improve yet
         stakes[target] = stakes.get(target, 0) + stake
-    fixes = [{"key": key, "label": BY_KEY[key].fix(), "points": round(stake, 1),
-              "dimension": BY_KEY[key].dimension}
+    fixes = [{"key": key, "label": _("Add a resource (file or API)") if key == "distribution" else BY_KEY[key].fix(),
+              "points": round(stake, 1), "dimension": "accessibility" if key == "distribution" else BY_KEY[key].dimension}
              for key, stake in stakes.items()]
     # ties: the methodology's order
-    order = {i.key: n for n, i in enumerate(INDICATORS)}
+    order = {"distribution": -1} | {i.key: n for n, i in enumerate(INDICATORS)}
     fixes.sort(key=lambda f: (-f["points"], order[f["key"]]))
     return fixes

@@ -46,10 +46,31 @@ def datagovernance_quality_points(points: float) -> str:
     return localised_number(int(points) if float(points).is_integer() else round(float(points), 1))
 
 
+def datagovernance_quality_time(value: str | None) -> str:
+    """An ISO time in Berlin time: 29.11.2026, 16:04 (German) / 2026-11-29 16:04."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if not value:
+        return ""
+    when = dt.datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    try:
+        zone = ZoneInfo(tk.config.get("ckan.display_timezone") or "Europe/Berlin")
+    except (ValueError, KeyError, OSError):  # "server" or unknown: the city's time
+        zone = ZoneInfo("Europe/Berlin")
+    local = when.astimezone(zone)
+    german = str(tk.h.lang() or "de").startswith("de")
+    return local.strftime("%d.%m.%Y, %H:%M" if german else "%Y-%m-%d %H:%M")
+
+
 def get_helpers() -> dict[str, Any]:
     return {"datagovernance_quality_panel": datagovernance_quality_panel,
             "datagovernance_quality_points": datagovernance_quality_points,
             "datagovernance_quality_dimension_max": indicators.DIMENSION_MAX.get,
+            "datagovernance_quality_dimensions": lambda: indicators.DIMENSIONS,
+            "datagovernance_quality_time": datagovernance_quality_time,
             "datagovernance_quality_dimension_label": indicators.dimension_label,
             "datagovernance_quality_band_label": indicators.band_label}
 

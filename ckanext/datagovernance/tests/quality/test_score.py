@@ -178,3 +178,12 @@ def test_download_url_and_rights_reach_the_score(qcat):
     assert by_key["download_url"]["passed"] and by_key["rights"]["passed"] and by_key["byte_size"]["passed"]
     assert after["score"] == before + 20 + 5 + 5
     assert after["shacl_conforms"] is True
+
+
+def test_a_record_without_resources_gets_one_fix_for_them():
+    graph = Graph().parse(data=PREFIXES + f'<{DS}> a dcat:Dataset ; dcat:keyword "x" .', format="turtle")
+    fixes = indicators.fix_list(indicators.evaluate(graph, DS, shacl_conforms=False, links={})["indicators"])
+    by_key = {f["key"]: f["points"] for f in fixes}
+    # every distribution indicator: 100 + 80 + 30 + 10 = 220 points
+    assert fixes[0]["key"] == "distribution" and by_key["distribution"] == 220
+    assert "format" not in by_key and "license" not in by_key
