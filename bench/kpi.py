@@ -37,11 +37,11 @@ def setup(n: int) -> None:
     s.execute(sa.text("""INSERT INTO "user" (id, name, email, password, state, sysadmin, created)
         VALUES ('u-staff', 'staff', 'staff@example.org', 'x', 'active', false, now()),
                ('u-owner', 'owner', 'owner@example.org', 'x', 'active', false, now())"""))
-    s.execute(sa.text("""INSERT INTO "group" (id, name, title, type, is_organization, state, approval_status)
-        SELECT 'org-' || i, 'amt-' || i, 'Amt ' || i, 'organization', true, 'active', 'approved'
+    s.execute(sa.text("""INSERT INTO "group" (id, name, title, type, is_organization, state, approval_status, extras)
+        SELECT 'org-' || i, 'amt-' || i, 'Amt ' || i, 'organization', true, 'active', 'approved', '{}'
         FROM generate_series(1, 30) i"""))
-    s.execute(sa.text("""INSERT INTO "group" (id, name, title, type, is_organization, state, approval_status)
-        SELECT 'dom-' || i, 'domaene-' || i, 'Domäne ' || i, 'domain', false, 'active', 'approved'
+    s.execute(sa.text("""INSERT INTO "group" (id, name, title, type, is_organization, state, approval_status, extras)
+        SELECT 'dom-' || i, 'domaene-' || i, 'Domäne ' || i, 'domain', false, 'active', 'approved', '{}'
         FROM generate_series(1, 20) i"""))
     s.execute(sa.text(f"""INSERT INTO package (id, name, title, state, type, owner_org, private,
             metadata_created, metadata_modified, extras)
@@ -73,15 +73,18 @@ def setup(n: int) -> None:
                '{{}}', '[]', CASE WHEN i % 50 = 0 THEN i % 100 = 0 END,
                now() - k * interval '7 days', now()
         FROM generate_series(1, {n}) i, generate_series(0, 1) k"""))
+    s.execute(sa.text("""INSERT INTO datagovernance_quality_current (package_id, score, band, hvd_compliant, computed_at)
+        SELECT DISTINCT ON (package_id) package_id, score, band, hvd_compliant, computed_at
+        FROM datagovernance_quality_score ORDER BY package_id, computed_at DESC"""))
+    s.commit()
+    s.execute(sa.text("ANALYZE"))
     s.commit()
     from ckanext.datagovernance.kpi import jobs
 
-    for d in range(30, 0, -1):
+    for d in (3, 2, 1):  # three snapshot days are enough for the trend
         import datetime as dt
 
         jobs.take_snapshot(dt.date.today() - dt.timedelta(days=d))
-    s.execute(sa.text("ANALYZE"))
-    s.commit()
     print(f"catalog of {n} datasets written", flush=True)
 
 

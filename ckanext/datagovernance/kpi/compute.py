@@ -46,10 +46,7 @@ _BASE = """
     FROM package p
     WHERE p.state = 'active' AND p.type <> 'harvest' {scope}
 """
-_LATEST_SCORE = """
-    SELECT DISTINCT ON (package_id) package_id, score, band, hvd_compliant
-    FROM datagovernance_quality_score ORDER BY package_id, computed_at DESC
-"""
+_LATEST_SCORE = "SELECT package_id, score, band, hvd_compliant FROM datagovernance_quality_current"
 
 
 def _domain_refs(domain_ids: set[str]) -> list[str]:

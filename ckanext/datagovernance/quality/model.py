@@ -46,6 +46,27 @@ class QualityScore(tk.BaseModel):  # type: ignore[misc,valid-type]
     checked_at: Mapped[dt.datetime]
 
 
+class QualityCurrent(tk.BaseModel):  # type: ignore[misc,valid-type]
+    """The newest score per dataset, one row each: what the search index, the
+    dashboard's aggregates and HVD compliance join on."""
+
+    __table__ = sa.Table(
+        "datagovernance_quality_current",
+        tk.BaseModel.metadata,
+        sa.Column("package_id", sa.UnicodeText, primary_key=True),
+        sa.Column("score", sa.Integer, nullable=False),
+        sa.Column("band", sa.UnicodeText, nullable=False),
+        sa.Column("hvd_compliant", sa.Boolean),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False, default=_now),
+        extend_existing=True,
+    )
+    package_id: Mapped[str]
+    score: Mapped[int]
+    band: Mapped[str]
+    hvd_compliant: Mapped[bool | None]
+    computed_at: Mapped[dt.datetime]
+
+
 class LinkCheck(tk.BaseModel):  # type: ignore[misc,valid-type]
     """One HTTP check of one URL of a dataset (every check is kept)."""
 
@@ -115,6 +136,12 @@ def save_score(package_id: str, result: dict[str, Any], shacl_conforms: bool | N
             and last.shacl_conforms == shacl_conforms and last.hvd_compliant == hvd_compliant:
         last.checked_at = now
         return last
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    values = {"package_id": package_id, "score": result["score"], "band": result["band"],
+              "hvd_compliant": hvd_compliant, "computed_at": now}
+    stmt = pg_insert(QualityCurrent.__table__).values(**values)
+    model.Session.execute(stmt.on_conflict_do_update(index_elements=["package_id"], set_=values))
     row = QualityScore(package_id=package_id, score=result["score"], band=result["band"],
                        dimensions=result["dimensions"], indicators=result["indicators"],
                        shacl_conforms=shacl_conforms, hvd_compliant=hvd_compliant, computed_at=now, checked_at=now)

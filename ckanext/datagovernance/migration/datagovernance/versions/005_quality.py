@@ -36,6 +36,15 @@ def upgrade() -> None:
     )
     op.create_index("datagovernance_quality_score_pkg_idx", "datagovernance_quality_score",
                     ["package_id", sa.text("computed_at DESC")])
+    # the newest score per dataset (what search, dashboard and HVD read)
+    op.create_table(
+        "datagovernance_quality_current",
+        sa.Column("package_id", sa.UnicodeText, primary_key=True),
+        sa.Column("score", sa.Integer, nullable=False),
+        sa.Column("band", sa.UnicodeText, nullable=False),
+        sa.Column("hvd_compliant", sa.Boolean),
+        _ts("computed_at"),
+    )
     op.create_table(
         "datagovernance_link_check",
         sa.Column("id", sa.UnicodeText, primary_key=True),
@@ -89,6 +98,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("datagovernance_okr_key_result", "datagovernance_okr_objective",
-                  "datagovernance_kpi_snapshot", "datagovernance_link_check",
+                  "datagovernance_kpi_snapshot", "datagovernance_link_check", "datagovernance_quality_current",
                   "datagovernance_quality_score"):
         op.drop_table(table)
