@@ -27,7 +27,7 @@ pytestmark = [*MARKS,
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         if self.path.startswith("/slow"):
-            time.sleep(3)
+            time.sleep(5)
         code = {"/ok.csv": 200, "/redirect": 302}.get(self.path, 404)
         self.send_response(code)
         if code == 302:
@@ -74,7 +74,7 @@ def test_url_policy(server):
     assert (missing.ok, missing.status_code) == (False, 404)
     start = time.monotonic()
     slow = linkcheck.check_url(f"{server}/slow.csv", 1, allowed)
-    assert (slow.ok, slow.error) == (False, "timeout") and time.monotonic() - start < 2.5
+    assert (slow.ok, slow.error) == (False, "timeout") and time.monotonic() - start < 4
     redirect = linkcheck.check_url(f"{server}/redirect", 1, allowed)
     assert (redirect.ok, redirect.status_code) == (True, 200)
     # the wildcard never reaches loopback/private addresses; other schemes never
@@ -85,14 +85,12 @@ def test_url_policy(server):
 
 
 def test_check_links_stores_results_with_history_and_scores(linked, server):
-    start = time.monotonic()
     counts = jobs.check_links([linked["id"]])
-    # 5 URLs, 2 at a time, the slow one stops at the 1 s timeout
-    assert time.monotonic() - start < 6
     assert counts == {"datasets": 1, "urls": 5, "reachable": 2, "unreachable": 2, "unknown": 1}
     latest = qmodel.latest_links(linked["id"])
     assert latest[f"{server}/missing.csv"].status_code == 404
-    assert latest[f"{server}/slow.csv"].error == "timeout"
+    # the server answers after 5 s; the check gives up after the 1 s timeout
+    assert latest[f"{server}/slow.csv"].error == "timeout" and latest[f"{server}/slow.csv"].elapsed_ms < 4000
     assert latest["https://intranet.offenbach.example/x.csv"].ok is None
     result = call_action("datagovernance_quality_show", id=linked["id"], history=True)
     access = next(r for r in result["indicators"] if r["key"] == "access_url_ok")
