@@ -22,6 +22,15 @@ from .feedback import service as feedback_service
 from .feedback import views as feedback_views
 from .hvd import report as hvd_report
 from .hvd import views as hvd_views
+from .kpi import actions as kpi_actions
+from .kpi import auth as kpi_auth
+from .kpi import cli as kpi_cli
+from .kpi import views as kpi_views
+from .quality import actions as quality_actions
+from .quality import auth as quality_auth
+from .quality import cli as quality_cli
+from .quality import signals as quality_signals
+from .quality import views as quality_views
 from .roles import actions as roles_actions
 from .roles import auth as roles_auth
 from .roles import cli as roles_cli
@@ -48,6 +57,8 @@ cli.datagovernance.add_command(feedback_cli.feedback)
 # granted access requests add readers to a dataset's permission labels
 if feedback_service.reader_ids not in roles_labels.extra_readers:
     roles_labels.extra_readers.append(feedback_service.reader_ids)
+cli.datagovernance.add_command(quality_cli.quality)
+cli.datagovernance.add_command(kpi_cli.kpi)
 
 
 def _validators() -> dict[str, Any]:
@@ -58,18 +69,20 @@ def _validators() -> dict[str, Any]:
 def _actions() -> dict[str, Any]:
     return {**logic.get_actions(), **roles_actions.get_actions(),
             **workflow.get_actions(), **roles_owner.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report,
-            **visibility.get_actions(), **feedback_actions.get_actions()}
+            **visibility.get_actions(), **feedback_actions.get_actions(),
+            **quality_actions.get_actions(), **kpi_actions.get_actions()}
 
 
 def _auth_functions() -> dict[str, Any]:
     return {**logic.get_auth_functions(), **roles_auth.get_auth_functions(),
             **workflow.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth,
-            **feedback_auth.get_auth_functions()}
+            **feedback_auth.get_auth_functions(), **quality_auth.get_auth_functions(),
+            **kpi_auth.get_auth_functions()}
 
 
 def _helpers() -> dict[str, Any]:
     return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers(),
-            **feedback_views.get_helpers()}
+            **feedback_views.get_helpers(), **quality_views.get_helpers(), **kpi_views.get_helpers()}
 
 
 def _reset_license_register() -> None:
@@ -85,7 +98,7 @@ def _reset_license_register() -> None:
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.blueprints(
     lambda: roles_views.get_blueprints() + workflow_views.get_blueprints() + hvd_views.get_blueprints()
-    + feedback_views.get_blueprints()
+    + feedback_views.get_blueprints() + quality_views.get_blueprints() + kpi_views.get_blueprints()
 )
 class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
@@ -96,12 +109,14 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPermissionLabels)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IGroupController, inherit=True)
+    p.implements(p.ISignal)
 
     _own_licenses_url: str | None = None
 
     # IConfigurer
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "ckanext-datagovernance")  # Chart.js + the dashboard's script
         if not config.get("licenses_group_url"):
             # CKAN's licence register = the dcat-ap.de list shipped in vocab/.
             config["licenses_group_url"] = vocab.licenses_url()
@@ -127,6 +142,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
         facets_dict["workflow_state"] = tk._("Workflow state")
         facets_dict["access_class"] = tk._("Access class")
+        facets_dict["quality_band"] = tk._("Metadata quality")
         return facets_dict
 
     # IGroupController: moving a domain changes who reads the datasets below it
@@ -180,6 +196,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     # follow the dataset's current visibility (visibility/activity.py)
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         visibility.follow_dataset(pkg_dict["id"])
+        pkg_dict = quality_views.index_fields(pkg_dict)  # score as facet and sort
         return access.index_marker(pkg_dict)
 
     def after_dataset_update(self, context: Context, pkg_dict: dict[str, Any]) -> None:
@@ -201,6 +218,10 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
                 if isinstance(result, dict):
                     access.strip_internal(result)
         return search_results
+
+    # ISignal: re-score a dataset after it changed (a background job)
+    def get_signal_subscriptions(self) -> Any:
+        return quality_signals.get_subscriptions()
 
     def before_dataset_view(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         if access.anonymous_request():

@@ -329,6 +329,11 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
                 if needs_attribution(lic["id"]):
                     g.add((dist, DCATDE.licenseAttributionByText,
                            Literal(self._attribution(d), lang="de")))
+            if res.get("rights"):
+                statement = BNode()
+                g.add((dist, DCT.rights, statement))
+                g.add((statement, RDF.type, DCT.RightsStatement))
+                g.add((statement, RDFS.label, Literal(res["rights"], lang="de")))
             if not list(g.objects(dist, DCT.title)) and (res.get("name") or d.get("title")):
                 g.add((dist, DCT.title, Literal(res.get("name") or d.get("title"), lang="de")))
             self._legislation(dist, legislation)

@@ -1,0 +1,145 @@
+"""KPI dashboard benchmark (issue 13). Not a test.
+
+The dashboard must render in <= 300 ms at 100k datasets. The catalog is
+written straight into the tables the figures read (package with its scheming
+extras, owner roles, workflow history, quality scores): creating 100k datasets
+through package_create would take hours and measures nothing the dashboard does.
+
+    bin/ensure-db.sh datagovernance_bench_kpi
+    .venv/bin/python bench/kpi.py --n 100000
+
+Measures the figures (datagovernance_kpi_show as a member of staff, with
+trend and targets) and the full page /steuerung through the Flask app;
+prints median and p95 over --runs and writes bench/results/kpi-<N>.md.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+def setup(n: int) -> None:
+    import ckan.model as model
+    import sqlalchemy as sa
+    from ckan.cli.db import _run_migrations
+
+    print("resetting database ...", flush=True)
+    model.repo.clean_db()
+    model.repo.init_db()
+    for plugin in ("activity", "datagovernance_search", "datagovernance"):
+        _run_migrations(plugin)
+    s = model.Session
+    s.execute(sa.text("""INSERT INTO "user" (id, name, email, password, state, sysadmin, created)
+        VALUES ('u-staff', 'staff', 'staff@example.org', 'x', 'active', false, now()),
+               ('u-owner', 'owner', 'owner@example.org', 'x', 'active', false, now())"""))
+    s.execute(sa.text("""INSERT INTO "group" (id, name, title, type, is_organization, state, approval_status, extras)
+        SELECT 'org-' || i, 'amt-' || i, 'Amt ' || i, 'organization', true, 'active', 'approved', '{}'
+        FROM generate_series(1, 30) i"""))
+    s.execute(sa.text("""INSERT INTO "group" (id, name, title, type, is_organization, state, approval_status, extras)
+        SELECT 'dom-' || i, 'domaene-' || i, 'Domäne ' || i, 'domain', false, 'active', 'approved', '{}'
+        FROM generate_series(1, 20) i"""))
+    s.execute(sa.text(f"""INSERT INTO package (id, name, title, state, type, owner_org, private,
+            metadata_created, metadata_modified, extras)
+        SELECT 'p-' || i, 'datensatz-' || i, 'Datensatz ' || i, 'active', 'dataset', 'org-' || (i % 30 + 1),
+               true, now() - (i % 700) * interval '1 day', now(),
+               jsonb_build_object(
+                 'access_class', (ARRAY['public','internal','restricted','confidential'])[i % 4 + 1],
+                 'personal_data', (ARRAY['none','none','anonymised','personal'])[i % 4 + 1],
+                 'workflow_state', (ARRAY['draft','in_review','approved','published','published'])[i % 5 + 1],
+                 'domain', 'domaene-' || (i % 20 + 1),
+                 'hvd_category', CASE WHEN i % 50 = 0 THEN '["c_60182062"]' ELSE '[]' END,
+                 'reevaluation_date', to_char(now() + ((i % 400) - 200) * interval '1 day', 'YYYY-MM-DD'))
+        FROM generate_series(1, {n}) i"""))
+    s.execute(sa.text(f"""INSERT INTO datagovernance_role (id, user_id, role, scope_type, scope_id, deputy, granted_at)
+        SELECT 'r-' || i, 'u-owner', 'owner', 'dataset', 'p-' || i, false, now()
+        FROM generate_series(1, {n}) i WHERE i % 10 <> 0"""))
+    s.execute(sa.text("""INSERT INTO datagovernance_role (id, user_id, role, scope_type, scope_id, deputy, granted_at)
+        SELECT 's-' || i, 'u-staff', 'steward', 'domain', 'dom-' || i, false, now()
+        FROM generate_series(1, 15) i"""))
+    s.execute(sa.text(f"""INSERT INTO datagovernance_workflow_event (id, package_id, from_state, to_state, created)
+        SELECT 'e-' || i, 'p-' || i, 'approved', 'published', now() - (i % 300) * interval '1 day'
+        FROM generate_series(1, {n}) i WHERE i % 5 >= 3"""))
+    # two score rows per dataset: the history the newest row is picked from
+    s.execute(sa.text(f"""INSERT INTO datagovernance_quality_score (id, package_id, score, band, dimensions,
+            indicators, hvd_compliant, computed_at, checked_at)
+        SELECT 'q-' || i || '-' || k, 'p-' || i, (i * 7 + k * 13) % 405,
+               CASE WHEN (i * 7 + k * 13) % 405 > 350 THEN 'excellent' WHEN (i * 7 + k * 13) % 405 > 220 THEN 'good'
+                    WHEN (i * 7 + k * 13) % 405 > 120 THEN 'sufficient' ELSE 'bad' END,
+               '{{}}', '[]', CASE WHEN i % 50 = 0 THEN i % 100 = 0 END,
+               now() - k * interval '7 days', now()
+        FROM generate_series(1, {n}) i, generate_series(0, 1) k"""))
+    s.execute(sa.text("""INSERT INTO datagovernance_quality_current (package_id, score, band, hvd_compliant, computed_at)
+        SELECT DISTINCT ON (package_id) package_id, score, band, hvd_compliant, computed_at
+        FROM datagovernance_quality_score ORDER BY package_id, computed_at DESC"""))
+    s.commit()
+    s.execute(sa.text("ANALYZE"))
+    s.commit()
+    from ckanext.datagovernance.kpi import jobs
+
+    for d in (3, 2, 1):  # three snapshot days are enough for the trend
+        import datetime as dt
+
+        jobs.take_snapshot(dt.date.today() - dt.timedelta(days=d))
+    print(f"catalog of {n} datasets written", flush=True)
+
+
+def timed(fn, runs: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="reuse the catalog of an earlier run")
+    parser.add_argument("--ini", type=Path, default=HERE / "kpi.ini")
+    args = parser.parse_args()
+    from ckan.cli import load_config
+    from ckan.config.middleware import make_app
+
+    app = make_app(load_config(str(args.ini)))
+    flask_app = app._wsgi_app
+    with flask_app.test_request_context():
+        if not args.keep:
+            setup(args.n)
+        import ckan.plugins.toolkit as tk
+
+        show = lambda: tk.get_action("datagovernance_kpi_show")({"user": "staff"}, {})  # noqa: E731
+        token = tk.get_action("api_token_create")({"user": "staff", "ignore_auth": True},
+                                                 {"user": "staff", "name": "bench"})["token"]
+    client = flask_app.test_client()
+
+    def page() -> None:
+        res = client.get("/steuerung", headers={"Authorization": token})
+        assert res.status_code == 200, res.status_code
+
+    with flask_app.test_request_context():
+        cells = {"datagovernance_kpi_show (staff)": timed(show, args.runs, args.warmup)}
+    cells["GET /steuerung (staff, full page)"] = timed(page, args.runs, args.warmup)
+    lines = [f"KPI dashboard at {args.n} datasets ({args.runs} runs after {args.warmup} warm-up)", "",
+             "| what | median ms | p95 ms |", "|---|---|---|"]
+    for name, times in cells.items():
+        p95 = sorted(times)[max(0, int(len(times) * 0.95) - 1)]
+        lines.append(f"| {name} | {statistics.median(times):.0f} | {p95:.0f} |")
+    text = "\n".join(lines)
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"kpi-{args.n}.md").write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""KPI dashboard ("Steuerung"), daily snapshots and OKR targets (issue 13)."""

@@ -1,0 +1,149 @@
+"""Quality tables (migration/datagovernance 005): scores with their history
+and link-check results with theirs. No foreign keys into CKAN core."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped
+
+from ..model_base import new_id as _uuid
+from ..model_base import utcnow as _now
+
+
+class QualityScore(tk.BaseModel):  # type: ignore[misc,valid-type]
+    """One computed score of one dataset. A new row only when the result
+    changes (the history); `checked_at` says when it was last confirmed."""
+
+    __table__ = sa.Table(
+        "datagovernance_quality_score",
+        tk.BaseModel.metadata,
+        sa.Column("id", sa.UnicodeText, primary_key=True, default=_uuid),
+        sa.Column("package_id", sa.UnicodeText, nullable=False),
+        sa.Column("score", sa.Integer, nullable=False),
+        sa.Column("band", sa.UnicodeText, nullable=False),
+        sa.Column("dimensions", JSONB, nullable=False),
+        sa.Column("indicators", JSONB, nullable=False),
+        sa.Column("shacl_conforms", sa.Boolean),
+        sa.Column("hvd_compliant", sa.Boolean),  # None: not a high-value dataset
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False, default=_now),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False, default=_now),
+        extend_existing=True,
+    )
+    id: Mapped[str]
+    package_id: Mapped[str]
+    score: Mapped[int]
+    band: Mapped[str]
+    dimensions: Mapped[Any]
+    indicators: Mapped[Any]
+    shacl_conforms: Mapped[bool | None]
+    hvd_compliant: Mapped[bool | None]
+    computed_at: Mapped[dt.datetime]
+    checked_at: Mapped[dt.datetime]
+
+
+class QualityCurrent(tk.BaseModel):  # type: ignore[misc,valid-type]
+    """The newest score per dataset, one row each: what the search index, the
+    dashboard's aggregates and HVD compliance join on."""
+
+    __table__ = sa.Table(
+        "datagovernance_quality_current",
+        tk.BaseModel.metadata,
+        sa.Column("package_id", sa.UnicodeText, primary_key=True),
+        sa.Column("score", sa.Integer, nullable=False),
+        sa.Column("band", sa.UnicodeText, nullable=False),
+        sa.Column("hvd_compliant", sa.Boolean),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False, default=_now),
+        extend_existing=True,
+    )
+    package_id: Mapped[str]
+    score: Mapped[int]
+    band: Mapped[str]
+    hvd_compliant: Mapped[bool | None]
+    computed_at: Mapped[dt.datetime]
+
+
+class LinkCheck(tk.BaseModel):  # type: ignore[misc,valid-type]
+    """One HTTP check of one URL of a dataset (every check is kept)."""
+
+    __table__ = sa.Table(
+        "datagovernance_link_check",
+        tk.BaseModel.metadata,
+        sa.Column("id", sa.UnicodeText, primary_key=True, default=_uuid),
+        sa.Column("package_id", sa.UnicodeText, nullable=False),
+        sa.Column("url", sa.UnicodeText, nullable=False),
+        sa.Column("ok", sa.Boolean),  # None: not checked (host not allowed)
+        sa.Column("status_code", sa.Integer),
+        sa.Column("error", sa.UnicodeText),
+        sa.Column("elapsed_ms", sa.Integer),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False, default=_now),
+        extend_existing=True,
+    )
+    id: Mapped[str]
+    package_id: Mapped[str]
+    url: Mapped[str]
+    ok: Mapped[bool | None]
+    status_code: Mapped[int | None]
+    error: Mapped[str | None]
+    elapsed_ms: Mapped[int | None]
+    checked_at: Mapped[dt.datetime]
+
+
+def latest_score(package_id: str) -> QualityScore | None:
+    return model.Session.scalars(
+        sa.select(QualityScore).where(QualityScore.package_id == package_id)
+        .order_by(QualityScore.computed_at.desc()).limit(1)
+    ).first()
+
+
+def score_history(package_id: str, limit: int = 50) -> list[QualityScore]:
+    return list(model.Session.scalars(
+        sa.select(QualityScore).where(QualityScore.package_id == package_id)
+        .order_by(QualityScore.computed_at.desc()).limit(limit)))
+
+
+def latest_links(package_id: str) -> dict[str, LinkCheck]:
+    """The newest check of each URL of the dataset."""
+    rows = model.Session.scalars(
+        sa.select(LinkCheck).where(LinkCheck.package_id == package_id)
+        .order_by(LinkCheck.url, LinkCheck.checked_at.desc())
+        .distinct(LinkCheck.url))
+    return {r.url: r for r in rows}
+
+
+def link_history(package_id: str, limit: int = 100) -> list[LinkCheck]:
+    return list(model.Session.scalars(
+        sa.select(LinkCheck).where(LinkCheck.package_id == package_id)
+        .order_by(LinkCheck.checked_at.desc()).limit(limit)))
+
+
+def last_link_check(package_id: str) -> dt.datetime | None:
+    return model.Session.scalar(
+        sa.select(sa.func.max(LinkCheck.checked_at)).where(LinkCheck.package_id == package_id))
+
+
+def save_score(package_id: str, result: dict[str, Any], shacl_conforms: bool | None,
+               hvd_compliant: bool | None = None) -> QualityScore:
+    """Store `result` (indicators.evaluate) unless it equals the newest row,
+    which then only gets a new `checked_at`. The caller commits."""
+    now = _now()
+    last = latest_score(package_id)
+    if last is not None and last.score == result["score"] and last.indicators == result["indicators"] \
+            and last.shacl_conforms == shacl_conforms and last.hvd_compliant == hvd_compliant:
+        last.checked_at = now
+        return last
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    values = {"package_id": package_id, "score": result["score"], "band": result["band"],
+              "hvd_compliant": hvd_compliant, "computed_at": now}
+    stmt = pg_insert(QualityCurrent.__table__).values(**values)
+    model.Session.execute(stmt.on_conflict_do_update(index_elements=["package_id"], set_=values))
+    row = QualityScore(package_id=package_id, score=result["score"], band=result["band"],
+                       dimensions=result["dimensions"], indicators=result["indicators"],
+                       shacl_conforms=shacl_conforms, hvd_compliant=hvd_compliant, computed_at=now, checked_at=now)
+    model.Session.add(row)
+    return row

@@ -1,0 +1,85 @@
+"""The quality panel on the dataset page (maintainers only) and a button to
+queue a link check; index fields for the facet and the sort."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.common import _
+from flask import Blueprint
+
+from ..roles import service as roles
+from ..views import context as _ctx
+from ..views import run_and_flash
+from . import indicators, policy
+from . import model as qmodel
+
+quality = Blueprint("datagovernance_quality", __name__)
+
+
+@quality.route("/dataset/<id>/qualitaet/pruefen", methods=["POST"])
+def link_check(id: str) -> Any:
+    return run_and_flash("datagovernance_quality_link_check", {"id": id},
+                         _("The link check has been queued."), tk.h.url_for("dataset.read", id=id))
+
+
+def get_blueprints() -> list[Blueprint]:
+    return [quality]
+
+
+def datagovernance_quality_panel(pkg_id: str) -> dict[str, Any]:
+    """Score and fix list for the dataset's maintainers; {} for everyone else."""
+    pkg = roles.get_dataset(pkg_id)
+    if pkg is None or not policy.may_see_fixes(tk.current_user if tk.current_user.is_authenticated
+                                                else None, pkg):
+        return {}
+    try:
+        return tk.get_action("datagovernance_quality_show")(_ctx(), {"id": pkg_id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return {}
+
+
+def datagovernance_quality_points(points: float) -> str:
+    """Points in the user's locale (12,5 in German)."""
+    from ckan.lib.formatters import localised_number
+
+    return localised_number(int(points) if float(points).is_integer() else round(float(points), 1))
+
+
+def datagovernance_quality_time(value: str | None) -> str:
+    """An ISO time in Berlin time: 29.11.2026, 16:04 (German) / 2026-11-29 16:04."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if not value:
+        return ""
+    when = dt.datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    try:
+        zone = ZoneInfo(tk.config.get("ckan.display_timezone") or "Europe/Berlin")
+    except (ValueError, KeyError, OSError):  # "server" or unknown: the city's time
+        zone = ZoneInfo("Europe/Berlin")
+    local = when.astimezone(zone)
+    german = str(tk.h.lang() or "de").startswith("de")
+    return local.strftime("%d.%m.%Y, %H:%M" if german else "%Y-%m-%d %H:%M")
+
+
+def get_helpers() -> dict[str, Any]:
+    return {"datagovernance_quality_panel": datagovernance_quality_panel,
+            "datagovernance_quality_points": datagovernance_quality_points,
+            "datagovernance_quality_dimension_max": indicators.DIMENSION_MAX.get,
+            "datagovernance_quality_dimensions": lambda: indicators.DIMENSIONS,
+            "datagovernance_quality_time": datagovernance_quality_time,
+            "datagovernance_quality_dimension_label": indicators.dimension_label,
+            "datagovernance_quality_band_label": indicators.band_label}
+
+
+def index_fields(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    """before_dataset_index: the stored score as `quality_score` (sort) and
+    its band as `quality_band` (facet). Unscored datasets get neither."""
+    row = qmodel.latest_score(pkg_dict["id"]) if pkg_dict.get("id") else None
+    if row is not None:
+        pkg_dict["quality_score"] = row.score
+        pkg_dict["quality_band"] = row.band
+    return pkg_dict
