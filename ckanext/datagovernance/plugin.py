@@ -98,7 +98,7 @@ def _reset_license_register() -> None:
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.blueprints(
     lambda: roles_views.get_blueprints() + workflow_views.get_blueprints() + hvd_views.get_blueprints()
-    + feedback_views.get_blueprints() + quality_views.get_blueprints() + kpi_views.get_blueprints()
+    + feedback_views.get_blueprints() + quality_views.get_blueprints() + kpi_views.get_blueprints() + visibility.get_blueprints()
 )
 class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)

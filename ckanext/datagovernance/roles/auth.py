@@ -62,7 +62,9 @@ def package_delete(next_auth: AuthFunction, context: Context, data_dict: DataDic
 def _collaborators(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
     pkg = _package(context, data_dict)
     user = _user(context)
-    if pkg is not None and user is not None:
+    if user is None:  # CKAN's own check asserts a user (a 500 for anonymous API calls)
+        return {"success": False, "msg": _("Please log in.")}
+    if pkg is not None:
         if is_governance_admin(user) or service.is_domain_steward(user.id, pkg):
             return {"success": True}
         if service.is_dataset_owner(user.id, pkg.id):

@@ -9,14 +9,16 @@ Facade for the other sub-packages and the core plugin:
   its current permission labels (same transaction);
 - ``hide_dataset(pkg_id)``    a dataset is deleted or purged: its activities
   are hidden from everybody but sysadmins;
-- ``get_actions()``           the chained CKAN actions.
+- ``get_actions()``           the chained CKAN actions;
+- ``get_blueprints()``        404/403 pages for hidden objects views let escape.
 """
 from __future__ import annotations
 
 from ..roles.actions import on_dataset_purge
 from .actions import get_actions
 from .activity import follow_dataset, hide_dataset
+from .views import get_blueprints
 
 on_dataset_purge(hide_dataset)
 
-__all__ = ["follow_dataset", "get_actions", "hide_dataset"]
+__all__ = ["follow_dataset", "get_actions", "get_blueprints", "hide_dataset"]

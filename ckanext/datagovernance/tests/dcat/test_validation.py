@@ -83,9 +83,10 @@ def test_hidden_dataset_answers_like_a_missing_one(dcat_catalog, app):
     headers = _token(plain)
     url = "/api/3/action/datagovernance_dataset_validate"
     missing = app.get(url, query_string={"id": "gibt-es-nicht"}, headers=headers, status=404)
-    hidden = app.get(url, query_string={"id": dcat_catalog["internal"]["id"]}, headers=headers, status=404)
+    # restricted: only the organisation's members and the governance roles read it
+    hidden = app.get(url, query_string={"id": dcat_catalog["restricted"]["id"]}, headers=headers, status=404)
     assert hidden.json["error"] == missing.json["error"]
-    assert dcat_catalog["internal"]["id"] not in hidden.body
+    assert dcat_catalog["restricted"]["id"] not in hidden.body
 
 
 def test_caller_rdf_never_reaches_the_network(dcat_catalog):

@@ -166,7 +166,7 @@ class TestLeavingUsers:
                                                               include_private=True)["results"]]
         call_action("datagovernance_user_block", {"user": "dg_officer"}, id="dg_owner_deputy", reason="Elternzeit")
         call_action("datagovernance_user_unblock", {"user": "dg_officer"}, id="dg_owner_deputy")
-        with pytest.raises(tk.NotAuthorized):
+        with pytest.raises(tk.ObjectNotFound):  # hidden = missing
             call_action("package_show", dict(ctx), id=ds["id"])
         assert ds["name"] not in [r["name"] for r in call_action("package_search", dict(ctx), q="*:*",
                                                                   include_private=True)["results"]]

@@ -25,6 +25,12 @@ PERSONAS = (
 FLAG = {"datagovernance_workflow_transition": True}
 
 
+def key_of(ds: dict[str, Any]) -> str:
+    """`probeNN`: part of the dataset's name, title, notes, tag, resource URL
+    and internal values, so one substring finds any of them."""
+    return ds["name"].split("-", 1)[0]
+
+
 def markers(ds: dict[str, Any]) -> dict[str, str]:
     """What must never reach a caller who may not read `ds`."""
     return {
@@ -63,7 +69,7 @@ def build_probe_catalog() -> SimpleNamespace:
 
     counter = iter(range(100))
 
-    def create(cls: str, label: str, **extra: Any) -> dict[str, Any]:
+    def create(cls: str, label: str, workflow: str = "draft", **extra: Any) -> dict[str, Any]:
         i = next(counter)
         key = f"probe{i:02d}"
         if cls == "restricted":  # personal data: the DPO reads it too
@@ -71,46 +77,38 @@ def build_probe_catalog() -> SimpleNamespace:
                          retention_period="10 Jahre")
         params = dict(
             name=f"{key}-{cls}-{label}".replace("_", "-"),
-            title=f"Probetitel {i:02d} {cls} {label}", notes=f"Beschreibung {key}",
+            title=f"Probetitel {key} {cls} {label}", notes=f"Beschreibung {key}",
             owner_org=org["id"], domain="vis-mietobjekte", access_class=cls, personal_data="none",
             source_system=f"{key}quellsystem", storage_location=f"{key}speicherort",
-            data_owner="vis_owner" if cls == "confidential" else None,
+            data_owner="vis_owner" if cls == "confidential" else None, workflow_state=workflow,
             tags=[{"name": f"{key}schlagwort"}], groups=[{"name": "vis-themen"}],
             resources=[{"url": f"https://intern.example/{key}datei.csv", "format": "CSV", "name": f"Liste {key}"}],
         )
-        return call_action("package_create", dict(admin), **dict(params, **extra))
+        return call_action("package_create", dict(admin, **FLAG), **dict(params, **extra))
 
-    def move(ds: dict[str, Any], **changes: Any) -> None:
-        call_action("package_patch", dict(admin, **FLAG), id=ds["id"], **changes)
-
-    def public_once(ds: dict[str, Any]) -> None:
+    def public_once(cls: str, label: str, **extra: Any) -> dict[str, Any]:
         """Published and edited, so activities with the label `public` exist."""
-        move(ds, workflow_state="published")
+        ds = create(cls, label, "published", **extra)
         call_action("package_patch", dict(admin), id=ds["id"], notes=f"Geändert {ds['name']}")
+        return ds
 
     datasets: dict[str, dict[str, Any]] = {}
     for cls in ACCESS_CLASSES:
         for state in WORKFLOW_STATES:
-            ds = create(cls, state)
-            if state in ("withdrawn", "archived"):
-                public_once(ds)
-            if state != "draft":
-                move(ds, workflow_state=state)
+            if cls == "public" and state in ("withdrawn", "archived"):
+                ds = public_once(cls, state)
+                call_action("package_patch", dict(admin, **FLAG), id=ds["id"], workflow_state=state)
+            else:
+                ds = create(cls, state, state)
             datasets[f"{cls}/{state}"] = ds
     # CKAN's own draft state, although the workflow says published
-    draft = create("public", "ckandraft", state="draft")
-    move(draft, workflow_state="published")
-    datasets["ckan-draft"] = draft
+    datasets["ckan-draft"] = create("public", "ckandraft", "published", state="draft")
     # deleted after it was public
-    deleted = create("public", "geloescht")
-    public_once(deleted)
-    call_action("package_delete", dict(admin), id=deleted["id"])
-    datasets["deleted"] = deleted
-    # once public, now confidential (a steward's reclassification)
-    reclassified = create("public", "umgestuft")
-    public_once(reclassified)
-    call_action("package_patch", dict(admin), id=reclassified["id"], access_class="confidential")
-    datasets["reclassified"] = reclassified
+    datasets["deleted"] = public_once("public", "geloescht")
+    call_action("package_delete", dict(admin), id=datasets["deleted"]["id"])
+    # once public, now confidential (a reclassification)
+    datasets["reclassified"] = public_once("public", "umgestuft")
+    call_action("package_patch", dict(admin), id=datasets["reclassified"]["id"], access_class="confidential")
     model.Session.commit()
     return SimpleNamespace(users=users, org=org, other_org=other_org, group=group, domain=domain,
                            datasets=datasets)

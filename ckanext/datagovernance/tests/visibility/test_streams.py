@@ -126,3 +126,24 @@ def test_internal_values_are_not_public_text(app, probe_catalog):
     for fl in ("data_dict", "validated_data_dict", "*"):
         body = _api(app, "package_search", q=f"name:{ds['name']}", fl=fl).body
         assert ds["source_system"] not in body, fl
+
+
+def test_search_index_rebuild_fills_the_internal_vector(app, probe_catalog, cli):
+    import ckan.model as model
+    import sqlalchemy as sa
+    from ckan.cli.cli import ckan
+
+    ds = probe_catalog.datasets["public/published"]
+    row = sa.text("SELECT tsv::text, tsv_internal::text FROM datagovernance_search_index WHERE id = :id")
+    model.Session.execute(sa.text("UPDATE datagovernance_search_index SET tsv_internal = ''::tsvector, "
+                                  "tsv = tsv || to_tsvector('simple', :v) WHERE id = :id"),
+                          {"id": ds["id"], "v": ds["source_system"]})
+    model.Session.commit()
+    assert ds["source_system"] in model.Session.execute(row, {"id": ds["id"]}).one()[0]
+    result = cli.invoke(ckan, ["search-index", "rebuild", ds["id"]])
+    assert result.exit_code == 0, result.output
+    model.Session.remove()
+    public_text, internal_text = model.Session.execute(row, {"id": ds["id"]}).one()
+    assert ds["source_system"] not in public_text and ds["storage_location"] not in public_text
+    assert ds["source_system"] in internal_text and ds["storage_location"] in internal_text
+    assert "Beschreibung" in public_text or "beschreib" in public_text
