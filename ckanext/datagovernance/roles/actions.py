@@ -260,15 +260,28 @@ def user_delete(next_action: Any, context: Context, data_dict: DataDict) -> Any:
     return next_action(context, data_dict)
 
 
+_REFERRING_COLUMNS = sa.text("""
+    SELECT table_name, is_nullable = 'YES' FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name LIKE 'datagovernance%%'
+       AND column_name = 'package_id' ORDER BY table_name
+""")
+
+
 @tk.chained_action
 def dataset_purge(next_action: Any, context: Context, data_dict: DataDict) -> Any:
-    """Purging a dataset removes every suite row that refers to it (roles,
-    and through the `dataset_purged` hook the other concerns' rows) in
-    CKAN's purge transaction."""
+    """Purging a dataset removes every suite row that refers to it, inside
+    CKAN's purge transaction: its role rows (an audit event per row stays)
+    and, in every suite table with a `package_id` column, the rows of the
+    dataset (where the reference is optional, e.g. a data request that named
+    it, only the reference goes). New tables are covered without a hook."""
     tk.check_access("dataset_purge", context, data_dict)
     pkg = model.Package.get(str((data_dict or {}).get("id") or ""))
     if pkg is not None:
         service.forget_dataset(pkg.id)
+        for table, nullable in model.Session.execute(_REFERRING_COLUMNS).all():
+            statement = (f'UPDATE "{table}" SET package_id = NULL WHERE package_id = :id' if nullable
+                         else f'DELETE FROM "{table}" WHERE package_id = :id')
+            model.Session.execute(sa.text(statement), {"id": pkg.id})
         for cleanup in _PURGE_HOOKS:
             cleanup(pkg.id)
     return next_action(context, data_dict)
@@ -278,8 +291,8 @@ _PURGE_HOOKS: list[Any] = []
 
 
 def on_dataset_purge(cleanup: Any) -> Any:
-    """Register `cleanup(pkg_id)`: delete the concern's rows of a purged
-    dataset (runs inside the purge transaction)."""
+    """Register `cleanup(pkg_id)` for what a table scan cannot find (e.g.
+    activity rows); it runs inside the purge transaction."""
     _PURGE_HOOKS.append(cleanup)
     return cleanup
 

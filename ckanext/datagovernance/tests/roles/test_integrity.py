@@ -89,13 +89,24 @@ class TestHiddenDatasetsInRoleLists:
         assert ds["id"] not in res.body and ds["title"] not in res.body
 
 
+def _rows_referring(pkg_id: str) -> int:
+    tables = model.Session.execute(sa.text(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name LIKE 'datagovernance%' AND column_name = 'package_id'")).scalars().all()
+    return sum(model.Session.execute(sa.text(f'SELECT count(*) FROM "{t}" WHERE package_id = :id'),
+                                     {"id": pkg_id}).scalar() for t in tables)
+
+
 class TestCleanUp:
     def test_purge_removes_role_rows_and_the_roles_page_still_works(self, city, app):
         ds = city.datasets["restricted"]
+        call_action("datagovernance_workflow_transition", {"user": "dg_owner"}, id=ds["id"], to="in_review")
+        assert _rows_referring(ds["id"]) > 0
         call_action("dataset_purge", {"user": "dg_sysadmin"}, id=ds["id"])
         left = model.Session.execute(
             sa.text("SELECT count(*) FROM datagovernance_role WHERE scope_id = :id"), {"id": ds["id"]}).scalar()
         assert left == 0
+        assert _rows_referring(ds["id"]) == 0  # workflow events, scores, grants, ...
         for user in ("dg_sysadmin", "dg_office", "dg_plain"):
             page = app.get("/rollen/", headers={"Authorization": _token(user)})
             assert page.status_code == 200 and ds["name"] not in page.body
