@@ -19,9 +19,9 @@ def test_publishing_refuses_dcat_violations():
     assert "dcat_ap_de" in gates._GATES
     submitter, reviewer = factories.Sysadmin(), factories.Sysadmin()
     org = factories.Organization()
-    # an HVD dataset without API access violates the HVD shapes
+    # an HVD dataset whose distributions state no licence violates the HVD shapes
     ds = call_action("package_create", {"user": submitter["name"]}, **dataset_fields(
-        org, "hvd-ohne-api", hvd_category=[HVD_CATEGORY], license_id="cc-by/4.0"))
+        org, "hvd-ohne-lizenz", hvd_category=[HVD_CATEGORY], license_id=""))
     shape_messages = validation.publication_gate(call_action("package_show", {}, id=ds["id"]))
     assert shape_messages
 
