@@ -13,6 +13,7 @@ from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
+from . import ui
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
 from .hvd import report as hvd_report
 from .hvd import views as hvd_views
@@ -53,7 +54,8 @@ def _auth_functions() -> dict[str, Any]:
 
 
 def _helpers() -> dict[str, Any]:
-    return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers()}
+    return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers(),
+            **ui.get_helpers()}
 
 
 def _reset_license_register() -> None:
@@ -84,6 +86,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     # IConfigurer
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
+        ui.update_config(config)
         if not config.get("licenses_group_url"):
             # CKAN's licence register = the dcat-ap.de list shipped in vocab/.
             config["licenses_group_url"] = vocab.licenses_url()
@@ -107,6 +110,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IFacets: workflow state and access class as search filters
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        facets_dict["domain"] = tk._("Data domain")
         facets_dict["workflow_state"] = tk._("Workflow state")
         facets_dict["access_class"] = tk._("Access class")
         return facets_dict
@@ -149,7 +153,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
             for result in search_results.get("results", []):
                 if isinstance(result, dict):
                     access.strip_internal(result)
-        return search_results
+        return ui.label_search_facets(search_results)
 
     def before_dataset_view(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         if access.anonymous_request():

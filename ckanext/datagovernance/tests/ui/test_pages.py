@@ -1,0 +1,74 @@
+"""What citizens and staff rely on when they open the catalog: the city's
+home page, German texts, names instead of slugs and codes, domain pages that
+list their datasets, and no empty rows for anonymous visitors (read-only)."""
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from ckan.tests.helpers import call_action
+
+pytestmark = [
+    pytest.mark.usefixtures("with_plugins"),
+    pytest.mark.ckan_config("ckanext.datagovernance.ui.city_name", "Stadt Offenbach am Main"),
+    pytest.mark.ckan_config("ckanext.datagovernance.ui.color_primary", "#a6192e"),
+]
+
+
+def get(app, url: str, user: str | None = None, status: int = 200) -> BeautifulSoup:
+    headers = {}
+    if user:
+        headers["Authorization"] = call_action("api_token_create", {}, user=user, name="page")["token"]
+    res = app.get(url, headers=headers, status=status)
+    return BeautifulSoup(res.body, "html.parser")
+
+
+def text(page: BeautifulSoup, selector: str = "body") -> str:
+    node = page.select_one(selector)
+    assert node is not None, selector
+    return node.get_text(" ", strip=True)
+
+
+def test_home_page_is_the_city_catalog_in_german(city, app):
+    page = get(app, "/de/")
+    body = text(page)
+    assert "Datenkatalog der Stadt Offenbach am Main" in body
+    assert page.select_one("form[role=search] input[name=q]")
+    assert "So kommen Sie an Daten" in body and "Hochwertige Datensätze" in body
+    for placeholder in ("Willkommen bei CKAN", "hervorgehobener Abschnitt", "CKAN Association", "Welcome"):
+        assert placeholder not in body
+    assert not page.select("img[src*='ckan-logo']")
+    assert "--dg-primary: #a6192e" in str(page.select_one("style"))
+    assert page.select_one("html")["lang"] == "de"
+
+
+def test_home_domain_tiles_count_only_what_the_visitor_may_see(city, app):
+    def tile(page: BeautifulSoup) -> str:
+        for a in page.select(".datagovernance-tile"):
+            if "Gebäudedaten" in a.get_text():
+                return a.select_one(".datagovernance-tile-count").get_text(strip=True)
+        raise AssertionError("no Gebäudedaten tile")
+
+    # the four datasets sit in the sub-domain Mietobjekte; only the public
+    # one is open to everybody, all four to the domain's steward
+    assert tile(get(app, "/de/")) == "1 Datensatz"
+    assert tile(get(app, "/de/", "dg_steward")) == "4 Datensätze"
+    latest = text(get(app, "/de/"), ".datagovernance-latest")
+    assert "Mietverträge public" in latest and "Mietverträge internal" not in latest
+
+
+def test_home_page_in_english(city, app):
+    body = text(get(app, "/en/"))
+    assert "Data catalog of Stadt Offenbach am Main" in body and "How to get data" in body
+    assert "Datendomänen" not in body
+
+
+def test_about_page_explains_the_catalog(city, app):
+    body = text(get(app, "/de/about"))
+    assert "Über den Datenkatalog" in body and "Wie Daten veröffentlicht werden" in body
+    assert "CKAN is the world" not in body and "CKAN ist" not in body
+
+
+def test_menu_has_domains_not_empty_groups(city, app):
+    nav = get(app, "/de/").select_one(".masthead .navbar-nav")
+    labels = [a.get_text(strip=True) for a in nav.select("a")]
+    assert "Datendomänen" in labels and "Gruppen" not in labels
