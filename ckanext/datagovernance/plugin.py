@@ -113,7 +113,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
         facets_dict["domain"] = tk._("Data domain")
         facets_dict["workflow_state"] = tk._("Workflow state")
         facets_dict["access_class"] = tk._("Access class")
-        return facets_dict
+        return ui.order_facets(facets_dict)
 
     # IPermissionLabels: read access follows the access class (roles/labels.py)
     _labels = roles_labels.DataGovernanceLabels()

@@ -13,6 +13,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.common import _
+from ckan.lib.pagination import Page
 
 from ..catalog import vocab as v
 from ..roles import policy, service
@@ -90,8 +91,13 @@ def datagovernance_domain_tiles() -> list[dict[str, Any]]:
     totals: dict[str, int] = {}
     for name, n in counts.items():
         totals[top(name)] = totals.get(top(name), 0) + n
+    children: dict[str, list[dict[str, Any]]] = {}
+    for g in groups:
+        if parent[g.name]:
+            children.setdefault(top(g.name), []).append({"name": g.name, "title": g.title or g.name})
     tiles = [{"name": g.name, "title": g.title or g.name, "description": g.description or "",
-              "count": totals.get(g.name, 0), "image_url": g.image_url or ""}
+              "count": totals.get(g.name, 0), "image_url": g.image_url or "",
+              "children": sorted(children.get(g.name, []), key=lambda c: c["title"].lower())}
              for g in groups if parent[g.name] is None]
     return sorted(tiles, key=lambda t: (-t["count"], t["title"].lower()))
 
@@ -110,11 +116,12 @@ def datagovernance_domain_search(group_id: str, page: int = 1, rows: int = 20, q
         "q": q or "", "fq": fq, "rows": rows, "start": (page - 1) * rows, "include_private": True,
         "sort": sort or ("score desc, metadata_modified desc" if q else "title_string asc"),
     })
-    result["page"] = tk.h.Page(
+    result["page"] = Page(
         collection=result["results"], page=page, item_count=result["count"], items_per_page=rows,
         url=lambda page=1, **kw: tk.h.url_for("domain.read", id=group.name, page=page, q=q or None),
         presliced_list=True,
     )
+    result["page"].items = result["results"]
     return result
 
 
@@ -211,6 +218,19 @@ def facet_label(field: str, value: str) -> str | None:
             if lic["id"] == value:
                 return lic["title"] if _lang() == "de" else lic.get("title_en", lic["title"])
     return None
+
+
+def order_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
+    """Search facets as a municipality reads them: data domain first, CKAN's
+    stock groups only when the site uses them."""
+    out = {k: facets_dict[k] for k in ("domain",) if k in facets_dict}
+    for key, title in facets_dict.items():
+        if key == "groups" and not datagovernance_groups_used():
+            continue
+        out.setdefault(key, title)
+    facets_dict.clear()
+    facets_dict.update(out)
+    return facets_dict
 
 
 def label_search_facets(search_results: dict[str, Any]) -> dict[str, Any]:

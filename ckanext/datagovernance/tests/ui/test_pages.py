@@ -72,3 +72,38 @@ def test_menu_has_domains_not_empty_groups(city, app):
     nav = get(app, "/de/").select_one(".masthead .navbar-nav")
     labels = [a.get_text(strip=True) for a in nav.select("a")]
     assert "Datendomänen" in labels and "Gruppen" not in labels
+
+
+def test_domain_page_lists_the_datasets_the_visitor_may_see(city, app):
+    anonymous = get(app, "/de/domain/gebaeude")
+    assert text(anonymous, ".datagovernance-domain").startswith("Datendomäne Gebäudedaten")
+    listed = [a.get_text(strip=True) for a in anonymous.select(".datagovernance-domain .dataset-heading a")]
+    assert listed == ["Mietverträge public"]  # from the sub-domain, nothing internal
+    subs = text(anonymous, ".datagovernance-sub-domains")
+    assert "Mietobjekte" in subs and "mietobjekte" not in subs
+    assert not anonymous.select(".datagovernance-domain-overview")  # governance figures are for staff
+    steward = get(app, "/de/domain/gebaeude", "dg_steward")
+    assert len(steward.select(".datagovernance-domain .dataset-heading")) == 4
+    overview = text(steward, ".datagovernance-domain-overview")
+    assert "Freigegeben" in overview or "Veröffentlicht" in overview
+    assert "published" not in overview and "approved" not in overview
+
+
+def test_domain_index_shows_top_domains_with_sub_domains(city, app):
+    page = get(app, "/de/domain/")
+    tiles = text(page, ".datagovernance-domain-index")
+    assert "Gebäudedaten" in tiles and "Mietobjekte" in tiles and "1 Datensatz" in tiles
+    assert "domains found" not in text(page) and "Gruppen" not in text(page)
+
+
+def test_search_facets_show_labels_not_codes(city, app):
+    page = get(app, "/de/dataset/?workflow_state=published", "dg_steward")
+    facets = text(page, ".secondary")
+    assert "Datendomäne" in facets and "Mietobjekte" in facets
+    assert "Veröffentlicht (Open Data)" in facets
+    for code in ("published", "approved", "public", "internal", "mietobjekte"):
+        assert code not in facets.split(), code
+    pill = text(page, ".filter-list")
+    assert "Veröffentlicht (Open Data)" in pill and "published" not in pill
+    english = text(get(app, "/en/dataset/", "dg_steward"), ".secondary")
+    assert "Data domain" in english and "Published (open data)" in english
