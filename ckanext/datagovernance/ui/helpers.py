@@ -14,10 +14,12 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.common import _
 from ckan.lib.pagination import Page
+from markupsafe import Markup
 
 from ..catalog import vocab as v
 from ..roles import policy, service
 from ..views import context as _ctx
+from . import text
 
 # Search field -> vocabulary whose labels replace the stored code.
 FACET_VOCABULARIES = {
@@ -189,6 +191,8 @@ def datagovernance_user_title(ref: str | None) -> str:
     if not ref:
         return ""
     user = model.User.get(ref)
+    if user is not None and user.name == tk.config.get("ckan.site_id"):
+        return _("system")  # CKAN's site user: imports, demo, jobs
     return user.display_name if user else ref
 
 
@@ -286,6 +290,14 @@ def datagovernance_field_groups(schema: dict[str, Any], pkg: dict[str, Any]) -> 
     return out
 
 
+def datagovernance_legislation_label(iri: str) -> Any:
+    """The HVD regulation by its name (linked); other ELI IRIs as links."""
+    label = _("Implementing Regulation (EU) 2023/138 (high-value datasets)") if iri == v.HVD_LEGISLATION else iri
+    if iri.startswith(("http://", "https://")):
+        return Markup('<a href="{0}">{1}</a>').format(iri, label)
+    return label
+
+
 def get_helpers() -> dict[str, Callable[..., Any]]:
     return {
         "datagovernance_city": datagovernance_city,
@@ -300,6 +312,11 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "datagovernance_user_title": datagovernance_user_title,
         "datagovernance_organization_title": datagovernance_organization_title,
         "datagovernance_field_groups": datagovernance_field_groups,
+        "datagovernance_legislation_label": datagovernance_legislation_label,
+        "datagovernance_error_text": text.datagovernance_error_text,
+        "datagovernance_datetime": text.datagovernance_datetime,
+        "datagovernance_in_ui_language": text.in_ui_language,
+        "datagovernance_role_action": text.datagovernance_role_action,
         "humanize_entity_type": humanize_entity_type,
     }
 

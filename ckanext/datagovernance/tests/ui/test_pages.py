@@ -3,6 +3,8 @@ home page, German texts, names instead of slugs and codes, domain pages that
 list their datasets, and no empty rows for anonymous visitors (read-only)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
 from ckan.tests.helpers import call_action
@@ -107,3 +109,54 @@ def test_search_facets_show_labels_not_codes(city, app):
     assert "Veröffentlicht (Open Data)" in pill and "published" not in pill
     english = text(get(app, "/en/dataset/", "dg_steward"), ".secondary")
     assert "Data domain" in english and "Published (open data)" in english
+
+
+def test_dataset_page_for_anonymous_shows_only_filled_fields_in_groups(city, app):
+    page = get(app, f"/de/dataset/{city.datasets['public']['name']}")
+    info = page.select_one(".datagovernance-fields")
+    headings = [h.get_text(strip=True) for h in info.select("h3")]
+    assert headings[0] == "Inhalt" and "Zugang und Lizenz" in headings
+    rows = info.select("tr")
+    assert rows, "no metadata rows"
+    for row in rows:
+        assert row.select_one("td").get_text(strip=True), row.get_text(" ", strip=True)
+    labels = " ".join(th.get_text(" ", strip=True) for th in info.select("th"))
+    assert "(intern)" not in labels and "Data Owner" not in labels  # internal fields stay hidden
+    values = text(page, ".datagovernance-fields")
+    assert "Mietobjekte" in values and "mietobjekte" not in values  # domain by title
+    assert "public" not in values.split() and "published" not in values.split()
+    assert "Gruppen" not in text(page, ".page_primary_action, .nav-tabs, .content_action, body")
+
+
+def test_error_pages_speak_german(city, app):
+    page = get(app, "/de/dataset/gibt-es-nicht", status=404)
+    body = text(page, "#error-content")
+    assert body.startswith("404 Seite nicht gefunden") and "Not Found" not in body
+
+
+def test_roles_page_names_not_slugs_and_revoke_needs_a_reason(city, app):
+    page = get(app, "/de/rollen/", "dg_office")
+    table = text(page, "table.datagovernance-roles")
+    assert "Gebäudedaten" in table and "gebaeude" not in table.split()
+    assert "dg_steward" not in table
+    reason = page.select_one("details.datagovernance-revoke form input[name=reason]")
+    assert reason is not None and reason.has_attr("required")
+    history = page.select("h2 + table.table-sm tbody tr")
+    assert history, "no role history"
+    first = [td.get_text(" ", strip=True) for td in history[-1].select("td")]
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr", first[0]), first[0]
+    assert first[1] == "vergeben" and not first[2].startswith("dg_")
+
+
+def test_messages_name_fields_and_use_one_language(app):
+    from ckan.lib.i18n import set_lang
+
+    from ckanext.datagovernance.ui import text as ui_text
+
+    gate = {"gates": ["Die Zugriffsklasse ist nicht „öffentlich“ / The access class is not public"]}
+    with app.flask_app.test_request_context("/", environ_base={"CKAN_LANG": "de"}):
+        set_lang("de")
+        assert ui_text.error_message(gate) == "Veröffentlichungsprüfung: Die Zugriffsklasse ist nicht „öffentlich“"
+    with app.flask_app.test_request_context("/", environ_base={"CKAN_LANG": "en"}):
+        set_lang("en")
+        assert ui_text.error_message(gate) == "Publication checks: The access class is not public"
