@@ -13,7 +13,7 @@ from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
-from . import visibility, workflow
+from . import ui, visibility, workflow
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
 from .feedback import actions as feedback_actions
 from .feedback import auth as feedback_auth
@@ -82,7 +82,8 @@ def _auth_functions() -> dict[str, Any]:
 
 def _helpers() -> dict[str, Any]:
     return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers(),
-            **feedback_views.get_helpers(), **quality_views.get_helpers(), **kpi_views.get_helpers()}
+            **feedback_views.get_helpers(), **quality_views.get_helpers(), **kpi_views.get_helpers(),
+            **ui.get_helpers()}
 
 
 def _reset_license_register() -> None:
@@ -116,7 +117,8 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     # IConfigurer
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
-        tk.add_resource("assets", "ckanext-datagovernance")  # Chart.js + the dashboard's script
+        tk.add_resource("assets", "ckanext-datagovernance")  # styles, Chart.js, the dashboard's script
+        ui.update_config(config)
         if not config.get("licenses_group_url"):
             # CKAN's licence register = the dcat-ap.de list shipped in vocab/.
             config["licenses_group_url"] = vocab.licenses_url()
@@ -140,10 +142,11 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IFacets: workflow state and access class as search filters
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        facets_dict["domain"] = tk._("Data domain")
         facets_dict["workflow_state"] = tk._("Workflow state")
         facets_dict["access_class"] = tk._("Access class")
         facets_dict["quality_band"] = tk._("Metadata quality")
-        return facets_dict
+        return ui.order_facets(facets_dict)
 
     # IGroupController: moving a domain changes who reads the datasets below it
     def edit(self, entity: Any) -> None:  # shared by IPackageController and IGroupController
@@ -217,7 +220,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
             for result in search_results.get("results", []):
                 if isinstance(result, dict):
                     access.strip_internal(result)
-        return search_results
+        return ui.label_search_facets(search_results)
 
     # ISignal: re-score a dataset after it changed (a background job)
     def get_signal_subscriptions(self) -> Any:

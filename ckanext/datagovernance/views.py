@@ -8,6 +8,8 @@ import ckan.plugins.toolkit as tk
 from ckan.common import _
 from flask import redirect
 
+from .ui import text as ui_text
+
 
 def context() -> dict[str, Any]:
     """Action context of the current web user ("" when anonymous)."""
@@ -21,7 +23,7 @@ def run_and_flash(action: str, data: dict[str, Any], done: str | Any, to: str) -
         result = tk.get_action(action)(context(), data)
         tk.h.flash_success(done(result) if callable(done) else done)
     except tk.NotAuthorized as e:
-        tk.h.flash_error(str(e) or _("Not allowed."))
+        tk.h.flash_error(ui_text.in_ui_language(str(e)) or _("Not allowed."))
     except tk.ValidationError as e:
-        tk.h.flash_error("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in e.error_dict.items()))
+        tk.h.flash_error(ui_text.error_message(e.error_dict))
     return redirect(to)

@@ -103,19 +103,19 @@ def _organizations(data: dict[str, Any], report: DemoReport, refresh: bool) -> N
 
 
 def _domains(data: dict[str, Any], report: DemoReport, refresh: bool) -> None:
-    def ensure(domain: dict[str, Any], parent: str | None) -> None:
+    def ensure(domain: dict[str, Any], parent: str | None, parent_title: str | None = None) -> None:
         payload = {
             "name": domain["name"],
             "title": domain["title"],
             "type": "domain",
             "description": domain.get("description")
-            or f"Unterdomäne von {parent}." if parent else domain.get("description", ""),
+            or f"Unterdomäne von {parent_title or parent}." if parent else domain.get("description", ""),
         }
         if parent:
             payload["parent_domain"] = parent
         _ensure("domains", "group_show", "group_create", "group_update", payload, report, refresh)
         for child in domain.get("children", []):
-            ensure(child, domain["name"])
+            ensure(child, domain["name"], domain["title"])
 
     for domain in data["domains"]:
         ensure(domain, None)

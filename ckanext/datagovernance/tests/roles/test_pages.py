@@ -21,7 +21,7 @@ def test_roles_page_for_the_office(city, app):
     page = get(app, "/rollen/", "dg_office")
     rows = page.select("table.datagovernance-roles tbody tr")
     text = " ".join(r.get_text(" ", strip=True) for r in rows)
-    assert "Steward" in text and "gebaeude" in text and "Tel. 069 8065-0" in text
+    assert "Steward" in text and "Gebäudedaten" in text and "Tel. 069 8065-0" in text
     assert page.select_one("form.datagovernance-grant")
     assert "History" in page.get_text() or "Verlauf" in page.get_text()
     filtered = get(app, "/rollen/?role=dpo", "dg_office")
@@ -35,13 +35,13 @@ def test_roles_page_needs_login(city, app):
 def test_domain_page_overview(city, app):
     page = get(app, "/domain/gebaeude", "dg_steward")
     overview = page.select_one(".datagovernance-domain-overview").get_text(" ", strip=True)
-    assert "Steward" in overview and "Mietobjekte" in overview  # steward and sub-domain
+    assert "Steward" in overview and "Mietobjekte" in page.select_one(".datagovernance-sub-domains").get_text()
     assert "4" in overview  # the four datasets of the sub-domain
 
 
 def test_roles_on_user_and_dataset_pages(city, app):
     user_page = get(app, "/user/dg_steward", "dg_office")
-    assert "gebaeude" in user_page.select_one(".datagovernance-user-roles").get_text()
+    assert "Gebäudedaten" in user_page.select_one(".datagovernance-user-roles").get_text()
     ds = city.datasets["restricted"]
     ds_page = get(app, f"/dataset/{ds['name']}", "dg_office")
     responsible = ds_page.select_one(".datagovernance-dataset-roles").get_text(" ", strip=True)

@@ -1,0 +1,359 @@
+"""Template helpers of the public face: branding, home page blocks, domain
+pages, and German labels (names, not slugs; labels, not codes).
+
+Every count and list comes from ``package_search`` as the current user, so
+the permission labels decide what a visitor sees (nothing hidden leaks)."""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckan.common import _
+from ckan.lib.pagination import Page
+from markupsafe import Markup
+
+from ..catalog import vocab as v
+from ..roles import policy, service
+from ..views import context as _ctx
+from . import text
+
+# Search field -> vocabulary whose labels replace the stored code.
+FACET_VOCABULARIES = {
+    "workflow_state": "workflow-state",
+    "access_class": "access-class",
+    "theme": "data-theme",
+    "hvd_category": "hvd-category",
+    "frequency": "frequency",
+    "personal_data": "personal-data",
+}
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
+
+
+def _lang() -> str:
+    try:
+        lang = tk.h.lang() or "de"
+    except Exception:
+        lang = tk.config.get("ckan.locale_default") or "de"
+    return "de" if str(lang).startswith("de") else "en"
+
+
+# -- branding ------------------------------------------------------------------
+def datagovernance_city() -> dict[str, str]:
+    """City name, logo and colours from configuration (config_declaration)."""
+    def colour(key: str) -> str:
+        value = str(tk.config.get(key) or "").strip()
+        return value if _HEX_COLOUR.match(value) else ""
+    name = tk.config.get("ckanext.datagovernance.ui.city_name") or tk.config.get("ckan.site_title") or ""
+    return {
+        "name": name,
+        "logo": tk.config.get("ckanext.datagovernance.ui.logo") or "",
+        "primary": colour("ckanext.datagovernance.ui.color_primary") or "#1f4e79",
+        "accent": colour("ckanext.datagovernance.ui.color_accent") or "#0b3d63",
+        "contact_email": tk.config.get("ckanext.datagovernance.ui.contact_email") or "",
+        "imprint_url": tk.config.get("ckanext.datagovernance.ui.imprint_url") or "",
+        "privacy_url": tk.config.get("ckanext.datagovernance.ui.privacy_url") or "",
+        "accessibility_url": tk.config.get("ckanext.datagovernance.ui.accessibility_url") or "",
+    }
+
+
+# -- domains -------------------------------------------------------------------
+def _domains() -> list[model.Group]:
+    return (model.Session.query(model.Group)
+            .filter(model.Group.type == service.DOMAIN_GROUP_TYPE, model.Group.state == "active",
+                    model.Group.is_organization.is_(False))
+            .all())
+
+
+def _visible_counts(field: str, fq: str = "") -> dict[str, int]:
+    """Facet counts of what the current user may see."""
+    result = tk.get_action("package_search")(_ctx(), {
+        "q": "", "fq": fq, "rows": 0, "include_private": True,
+        "facet.field": [field], "facet.limit": -1,
+    })
+    return dict(result.get("facets", {}).get(field, {}))
+
+
+def datagovernance_domain_tiles() -> list[dict[str, Any]]:
+    """Top-level domains with the number of datasets (sub-domains included)
+    the visitor may see, biggest first; empty domains last."""
+    groups = _domains()
+    counts = _visible_counts("domain")
+    parent = {g.name: (g.extras or {}).get("parent_domain") or None for g in groups}
+
+    def top(name: str) -> str:
+        seen = 0
+        while parent.get(name) and seen < service.MAX_DOMAIN_DEPTH:
+            name, seen = parent[name], seen + 1
+        return name
+
+    totals: dict[str, int] = {}
+    for name, n in counts.items():
+        totals[top(name)] = totals.get(top(name), 0) + n
+    children: dict[str, list[dict[str, Any]]] = {}
+    for g in groups:
+        if parent[g.name]:
+            children.setdefault(top(g.name), []).append({"name": g.name, "title": g.title or g.name})
+    tiles = [{"name": g.name, "title": g.title or g.name, "description": g.description or "",
+              "count": totals.get(g.name, 0), "image_url": g.image_url or "",
+              "children": sorted(children.get(g.name, []), key=lambda c: c["title"].lower())}
+             for g in groups if parent[g.name] is None]
+    return sorted(tiles, key=lambda t: (-t["count"], t["title"].lower()))
+
+
+def datagovernance_domain_search(group_id: str, page: int = 1, rows: int = 20, q: str = "",
+                                 sort: str = "") -> dict[str, Any]:
+    """The datasets of a domain and its sub-domains that the visitor may see."""
+    group = service.get_domain(group_id)
+    if group is None:
+        return {"count": 0, "results": [], "page": None}
+    names = [g.name for g in model.Session.query(model.Group).filter(
+        model.Group.id.in_(service.domain_subtree([group.id])))]
+    fq = "domain:(" + " OR ".join(f'"{n}"' for n in names) + ")"
+    page = max(1, int(page or 1))
+    result = tk.get_action("package_search")(_ctx(), {
+        "q": q or "", "fq": fq, "rows": rows, "start": (page - 1) * rows, "include_private": True,
+        "sort": sort or ("score desc, metadata_modified desc" if q else "title_string asc"),
+    })
+    result["page"] = Page(
+        collection=result["results"], page=page, item_count=result["count"], items_per_page=rows,
+        url=lambda page=1, **kw: tk.h.url_for("domain.read", id=group.name, page=page, q=q or None),
+        presliced_list=True,
+    )
+    result["page"].items = result["results"]
+    return result
+
+
+def datagovernance_groups_used() -> bool:
+    """Whether CKAN's stock groups (type "group") are in use at all."""
+    return model.Session.query(model.Group.id).filter(
+        model.Group.type == "group", model.Group.state == "active",
+        model.Group.is_organization.is_(False)).first() is not None
+
+
+def datagovernance_domain_title(name: str | None) -> str:
+    if not name:
+        return ""
+    group = service.get_domain(name)
+    return (group.title or group.name) if group else name
+
+
+# -- home page -----------------------------------------------------------------
+def datagovernance_latest_datasets(limit: int = 5) -> list[dict[str, Any]]:
+    """The most recently changed published datasets the visitor may see."""
+    return tk.get_action("package_search")(_ctx(), {
+        "fq": 'workflow_state:"published"', "rows": limit, "sort": "metadata_modified desc",
+        "include_private": True,
+    })["results"]
+
+
+def datagovernance_hvd_datasets(limit: int = 6) -> dict[str, Any]:
+    """Published high-value datasets the visitor may see, each with the
+    labels of its HVD categories (top concepts of the EU vocabulary)."""
+    result = tk.get_action("package_search")(_ctx(), {
+        "q": "hvd_category:*", "fq": 'workflow_state:"published"', "rows": limit,
+        "sort": "title_string asc", "include_private": True,
+    })
+    hvd = v.get_vocabulary("hvd-category")
+    for pkg in result["results"]:
+        values = pkg.get("hvd_category") or []
+        tops = [hvd.top_concept(val) for val in (values if isinstance(values, list) else [values])]  # type: ignore[attr-defined]
+        pkg["datagovernance_hvd_labels"] = sorted({hvd.label(t["value"], _lang()) for t in tops if t})
+    return {"count": result["count"], "results": result["results"]}
+
+
+def datagovernance_published_count() -> int:
+    return tk.get_action("package_search")(_ctx(), {
+        "fq": 'workflow_state:"published"', "rows": 0, "include_private": True})["count"]
+
+
+# -- names, not slugs ------------------------------------------------------------
+def datagovernance_scope_title(scope_type: str | None, ref: str | None) -> str:
+    """Title of a role's scope (domain or dataset); a dataset the current user
+    may not read keeps the name it already showed, nothing more."""
+    if not ref:
+        return ""
+    if scope_type == "domain":
+        return datagovernance_domain_title(ref)
+    if scope_type == "dataset":
+        pkg = model.Package.get(ref)
+        if pkg is None:
+            return ref
+        user = tk.current_user if tk.current_user.is_authenticated else None
+        return (pkg.title or pkg.name) if policy.may_read(user, pkg) else pkg.name
+    return ref
+
+
+def datagovernance_user_title(ref: str | None) -> str:
+    if not ref:
+        return ""
+    user = model.User.get(ref)
+    if user is not None and user.name == tk.config.get("ckan.site_id"):
+        return _("system")  # CKAN's site user: imports, demo, jobs
+    return user.display_name if user else ref
+
+
+def datagovernance_organization_title(ref: str | None) -> str:
+    if not ref:
+        return ""
+    org = model.Group.get(ref)
+    return (org.title or org.name) if org else ref
+
+
+# -- German labels for search facets ----------------------------------------------
+def facet_label(field: str, value: str) -> str | None:
+    """Display label of a facet value, or None to keep CKAN's."""
+    if value.startswith("[") and field in FACET_VOCABULARIES:
+        # scheming multi-selects are indexed as their JSON text
+        try:
+            values = json.loads(value)
+        except ValueError:
+            values = [value]
+        return ", ".join(facet_label(field, str(x)) or str(x) for x in values)
+    if field in FACET_VOCABULARIES:
+        return v.get_vocabulary(FACET_VOCABULARIES[field]).label(value, _lang())
+    if field == "domain":
+        return datagovernance_domain_title(value)
+    if field == "license_id":
+        for lic in v.get_licenses():
+            if lic["id"] == value:
+                return lic["title"] if _lang() == "de" else lic.get("title_en", lic["title"])
+    return None
+
+
+def order_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
+    """Search facets as a municipality reads them: data domain first, CKAN's
+    stock groups only when the site uses them."""
+    out = {k: facets_dict[k] for k in ("domain",) if k in facets_dict}
+    for key, title in facets_dict.items():
+        if key == "groups" and not datagovernance_groups_used():
+            continue
+        out.setdefault(key, title)
+    facets_dict.clear()
+    facets_dict.update(out)
+    return facets_dict
+
+
+def label_search_facets(search_results: dict[str, Any]) -> dict[str, Any]:
+    """package_search's ``search_facets`` with labels instead of codes."""
+    for field, facet in (search_results.get("search_facets") or {}).items():
+        for item in facet.get("items", []):
+            label = facet_label(field, item.get("name", ""))
+            if label:
+                item["display_name"] = label
+    return search_results
+
+
+# -- dataset page ------------------------------------------------------------------
+# Field groups of the dataset page (schema field names); what is not named
+# here lands in "Further information".
+FIELD_GROUPS: list[tuple[str, list[str]]] = [
+    ("Content", ["theme", "domain", "tag_string", "frequency", "temporal_start", "temporal_end",
+                 "political_geocoding_level", "political_geocoding_uri", "spatial_text", "language"]),
+    ("Access and licence", ["access_class", "access_rights", "license_id", "reason_not_open",
+                            "hvd_category", "applicable_legislation", "workflow_state"]),
+    ("Contact and responsibility", ["owner_org", "data_owner", "data_owner_contact", "contact_name",
+                                    "contact_email", "contact_url", "publisher_name", "publisher_uri",
+                                    "publisher_type"]),
+    ("Governance", ["legal_basis", "source_system", "storage_location", "personal_data",
+                    "personal_data_legal_basis", "retention_period", "deletion_date", "master_data",
+                    "quality_standard", "reevaluation_date"]),
+]
+_NOT_IN_TABLE = {"title", "name", "notes", "tag_string", "owner_org"}
+
+
+def _filled(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip()) and value.strip() not in ("[]", "{}")
+    if isinstance(value, (list, tuple, dict)):
+        return bool(value)
+    return True
+
+
+def datagovernance_field_groups(schema: dict[str, Any], pkg: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dataset's filled fields in labelled groups (empty fields and
+    fields without a display snippet are left out)."""
+    fields = {f["field_name"]: f for f in schema.get("dataset_fields", [])
+              if f["field_name"] not in _NOT_IN_TABLE and f.get("display_snippet", "") is not None}
+    placed: set[str] = set()
+    out = []
+    for title, names in [*FIELD_GROUPS, ("Further information", list(fields))]:
+        rows = [fields[n] for n in names if n in fields and n not in placed and _filled(pkg.get(n))]
+        placed.update(names)
+        if rows:
+            out.append({"title": _(title), "fields": rows})
+    return out
+
+
+def datagovernance_legislation_label(iri: str) -> Any:
+    """The HVD regulation by its name (linked); other ELI IRIs as links."""
+    label = _("Implementing Regulation (EU) 2023/138 (high-value datasets)") if iri == v.HVD_LEGISLATION else iri
+    if iri.startswith(("http://", "https://")):
+        return Markup('<a href="{0}">{1}</a>').format(iri, label)
+    return label
+
+
+def get_helpers() -> dict[str, Callable[..., Any]]:
+    return {
+        "datagovernance_city": datagovernance_city,
+        "datagovernance_domain_tiles": datagovernance_domain_tiles,
+        "datagovernance_domain_search": datagovernance_domain_search,
+        "datagovernance_domain_title": datagovernance_domain_title,
+        "datagovernance_groups_used": datagovernance_groups_used,
+        "datagovernance_latest_datasets": datagovernance_latest_datasets,
+        "datagovernance_hvd_datasets": datagovernance_hvd_datasets,
+        "datagovernance_published_count": datagovernance_published_count,
+        "datagovernance_scope_title": datagovernance_scope_title,
+        "datagovernance_user_title": datagovernance_user_title,
+        "datagovernance_organization_title": datagovernance_organization_title,
+        "datagovernance_field_groups": datagovernance_field_groups,
+        "datagovernance_legislation_label": datagovernance_legislation_label,
+        "datagovernance_error_text": text.datagovernance_error_text,
+        "datagovernance_datetime": text.datagovernance_datetime,
+        "datagovernance_in_ui_language": text.in_ui_language,
+        "datagovernance_role_action": text.datagovernance_role_action,
+        "humanize_entity_type": humanize_entity_type,
+    }
+
+
+# -- "domain" in CKAN's generic group texts ------------------------------------------
+def _domain_texts() -> dict[str, str]:
+    return {
+        "add link": _("Add data domain"),
+        "add association link": _("Add to data domain"),
+        "breadcrumb": _("Data domains"),
+        "content tab": _("Data domains"),
+        "create label": _("Create data domain"),
+        "create title": _("Create data domain"),
+        "delete confirmation": _("Are you sure you want to delete this data domain?"),
+        "description placeholder": _("What belongs to this data domain..."),
+        "edit label": _("Edit data domain"),
+        "facet label": _("Data domains"),
+        "form label": _("Data domain form"),
+        "main nav": _("Data domains"),
+        "my label": _("My data domains"),
+        "view label": _("View data domain"),
+        "name placeholder": _("My data domain"),
+        "no any objects": _("There are no data domains yet."),
+        "no associated label": _("This dataset belongs to no data domain."),
+        "no description": _("There is no description for this data domain."),
+        "no label": _("No data domain"),
+        "page title": _("Data domains"),
+        "save label": _("Save data domain"),
+        "search placeholder": _("Search data domains..."),
+        "you not member": _("You are not a member of any data domain."),
+        "user not member": _("This user is not a member of any data domain."),
+        "update label": _("Update data domain"),
+    }
+
+
+@tk.chained_helper
+def humanize_entity_type(next_helper: Any, entity_type: str, object_type: str, purpose: str) -> Any:
+    if entity_type == "group" and object_type == service.DOMAIN_GROUP_TYPE:
+        return _domain_texts().get(purpose, _("Data domain"))
+    return next_helper(entity_type, object_type, purpose)
