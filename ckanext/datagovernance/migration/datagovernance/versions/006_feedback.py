@@ -1,7 +1,7 @@
 """Feedback, data and access requests, access grants.
 
 Revision ID: 006_feedback
-Revises: 002_workflow
+Revises: 005_quality
 Create Date: 2026-11-29
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "006_feedback"
-down_revision = "002_workflow"
+down_revision = "005_quality"
 branch_labels = None
 depends_on = None
 
