@@ -13,6 +13,7 @@ from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
+from . import scheduler
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
 from .hvd import report as hvd_report
 from .hvd import views as hvd_views
@@ -36,6 +37,7 @@ REQUIRED_PLUGINS = ("scheming_datasets", "scheming_groups", "scheming_organizati
 cli.datagovernance.add_command(roles_cli.role)
 cli.datagovernance.add_command(roles_cli.user)
 cli.datagovernance.add_command(workflow_cli.workflow)
+cli.datagovernance.add_command(scheduler.command)
 
 
 def _validators() -> dict[str, Any]:
