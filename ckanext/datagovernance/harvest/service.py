@@ -1,0 +1,144 @@
+"""Harvested datasets under governance: defaults on create, local fields kept
+on re-harvest, withdrawal instead of deletion.
+
+Which fields are local:
+- the governance fields ``owner_org``, ``domain``, ``data_owner``,
+  ``access_class`` and ``workflow_state`` (sign-offs live in their own table);
+- every internal field of the schema (``datagovernance_internal: true``): it
+  never leaves a catalog in a feed, so a harvest cannot bring it and it is
+  the local office's note (legal basis, storage location, retention ...).
+
+``license_id``, ``personal_data`` and ``hvd_category`` come from the source
+when it states them (else the local value stays). When one of them changes on
+a published dataset, the workflow's rule for local edits sends it back to
+review (``workflow/logic.py: package_update``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan import model
+from ckan.common import _
+
+from ..catalog import access
+from ..workflow import service as workflow
+from ..workflow import states
+from ..workflow.model import WorkflowEvent
+from . import schema
+
+log = logging.getLogger(__name__)
+
+GOVERNANCE_FIELDS = ("owner_org", "domain", "data_owner", "access_class", "workflow_state")
+SOURCE_WHEN_STATED = ("license_id", "personal_data", "hvd_category")
+
+
+def _source_defaults(harvest_object: Any) -> dict[str, Any]:
+    source = getattr(harvest_object, "source", None) or harvest_object.job.source
+    defaults, errors = schema.validate(source.config)
+    if errors:  # a source saved before the rules existed: apply what is valid
+        log.warning("harvest source %s: invalid governance defaults: %s", source.id, errors)
+    return defaults
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == "[]"
+
+
+def apply_defaults(harvest_object: Any, dataset: dict[str, Any]) -> dict[str, Any]:
+    """Before package_create: the source's defaults. Returns what stays to
+    be done after the create (the initial workflow state)."""
+    defaults = _source_defaults(harvest_object)
+    if defaults.get("organization"):
+        dataset["owner_org"] = defaults["organization"]
+    for field in ("domain", "data_owner", "access_class"):
+        if defaults.get(field):
+            dataset[field] = defaults[field]
+    if defaults.get("hvd_category") and _empty(dataset.get("hvd_category")):
+        dataset["hvd_category"] = defaults["hvd_category"]
+    dataset.pop("workflow_state", None)  # new datasets start as draft
+    return {"workflow_state": defaults.get("workflow_state")}
+
+
+def set_initial_state(dataset_id: str, state: str | None, actor: str) -> None:
+    """After package_create (same transaction): the source's initial state."""
+    if not state or state == states.DRAFT:
+        return
+    _set_state(dataset_id, states.DRAFT, state, actor,
+               _("Harvested: initial state from the harvest source"))
+
+
+def keep_local(dataset: dict[str, Any]) -> None:
+    """Before package_update: local governance fields and internal fields
+    keep their values; licence, personal data and HVD category only change
+    when the source states them."""
+    existing = tk.get_action("package_show")(
+        {"ignore_auth": True, "use_cache": False, "for_view": False}, {"id": dataset["id"]})
+    for field in (*GOVERNANCE_FIELDS, *access.internal_fields()):
+        if field in existing:
+            dataset[field] = existing[field]
+        else:
+            dataset.pop(field, None)
+    for field in SOURCE_WHEN_STATED:
+        if _empty(dataset.get(field)) and not _empty(existing.get(field)):
+            dataset[field] = existing[field]
+
+
+def _set_state(dataset_id: str, current: str, target: str, actor: str, comment: str) -> None:
+    tk.get_action("package_patch")(
+        {"user": actor, "ignore_auth": True, workflow.FLAG: True},
+        {"id": dataset_id, "workflow_state": target})
+    user = model.User.get(actor)
+    model.Session.add(WorkflowEvent(
+        package_id=dataset_id, from_state=current, to_state=target,
+        actor_id=user.id if user else None, comment=comment,
+        created=dt.datetime.now(dt.timezone.utc)))
+
+
+def harvester_deletes(dataset_id: str) -> bool:
+    """True while a harvester imports a 'delete' object for this dataset:
+    the dataset disappeared at its source."""
+    from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+
+    return model.Session.execute(
+        sa.select(HarvestObject.id)
+        .join(HarvestObjectExtra, HarvestObjectExtra.harvest_object_id == HarvestObject.id)
+        .where(HarvestObject.package_id == dataset_id, HarvestObject.state == "IMPORT",
+               HarvestObjectExtra.key == "status", HarvestObjectExtra.value == "delete")
+        .limit(1)
+    ).first() is not None
+
+
+def withdraw_gone(dataset_id: str, actor: str) -> bool:
+    """Withdraw instead of delete; the owner is told by a background job.
+    False when there was nothing to do (already withdrawn or deleted)."""
+    pkg = model.Package.get(dataset_id)
+    if pkg is None or pkg.state != "active":
+        return False
+    current = workflow.current_state(pkg)
+    if current in (states.WITHDRAWN, states.ARCHIVED):
+        return False
+    _set_state(pkg.id, current, states.WITHDRAWN, actor,
+               _("No longer offered by the harvest source: withdrawn"))
+    tk.enqueue_job(notify_owner_gone, [pkg.id],
+                   title=f"datagovernance harvest: dataset gone at source {pkg.id}")
+    return True
+
+
+def notify_owner_gone(dataset_id: str) -> list[str]:
+    """Background job: mail the owner (and deputies) that the source dropped
+    the dataset."""
+    from ..roles import service as roles
+    from ..workflow import notify
+
+    pkg = model.Package.get(dataset_id)
+    if pkg is None:
+        return []
+    owners = [a.user_id for a in roles.dataset_owners(pkg.id)]
+    return notify.send(owners, "withdrawn", pkg, None,
+                       "Der Datensatz ist in der Harvest-Quelle nicht mehr vorhanden und wurde "
+                       "zurückgezogen. / The harvest source no longer offers this dataset; it "
+                       "was withdrawn.")
