@@ -1,6 +1,7 @@
 """Chained actions of datagovernance_harvest.
 
-- ``harvest_source_create`` / ``harvest_source_update``: the config's
+- ``package_create`` / ``package_update`` of a harvest source (the API's
+  ``harvest_source_create/update`` and the source forms both end there): the config's
   governance defaults are validated (field names and allowed values in the
   error) and only the office may set them.
 - ``package_delete``: when a harvester deletes a dataset because its source
@@ -32,19 +33,26 @@ def _check_defaults(context: Context, data_dict: DataDict) -> None:
                                  "harvest source."))
 
 
+def _is_source(data_dict: DataDict) -> bool:
+    """A harvest source (ckanext-harvest stores sources as datasets of type
+    harvest; its forms call package_create/update directly)."""
+    if (data_dict or {}).get("type") == "harvest":
+        return True
+    pkg = roles.get_dataset((data_dict or {}).get("id"))
+    return pkg is not None and pkg.type == "harvest"
+
+
 @tk.chained_action
-def harvest_source_create(next_action: Any, context: Context, data_dict: DataDict) -> Any:
-    # (ckanext-harvest leaves the auth check to package_create; CKAN's auth
-    # audit wants this action's own check once the action is chained)
-    tk.check_access("harvest_source_create", context, data_dict)
-    _check_defaults(context, data_dict)
+def package_create(next_action: Any, context: Context, data_dict: DataDict) -> Any:
+    if _is_source(data_dict):
+        _check_defaults(context, data_dict)
     return next_action(context, data_dict)
 
 
 @tk.chained_action
-def harvest_source_update(next_action: Any, context: Context, data_dict: DataDict) -> Any:
-    tk.check_access("harvest_source_update", context, data_dict)
-    _check_defaults(context, data_dict)
+def package_update(next_action: Any, context: Context, data_dict: DataDict) -> Any:
+    if _is_source(data_dict):
+        _check_defaults(context, data_dict)
     return next_action(context, data_dict)
 
 
@@ -64,7 +72,7 @@ def package_delete(next_action: Any, context: Context, data_dict: DataDict) -> A
 
 def get_actions() -> dict[str, Any]:
     return {
-        "harvest_source_create": harvest_source_create,
-        "harvest_source_update": harvest_source_update,
+        "package_create": package_create,
+        "package_update": package_update,
         "package_delete": package_delete,
     }

@@ -15,7 +15,11 @@ from ckan.common import CKANConfig
 from ckan.types import Context
 from ckanext.dcat.interfaces import IDCATRDFHarvester
 
+from ..catalog import cli as core_cli
 from . import actions, service, views
+from .cli import harvest as harvest_cli
+
+core_cli.datagovernance.add_command(harvest_cli)
 
 log = logging.getLogger(__name__)
 

@@ -101,7 +101,7 @@ def validate(config: str | None) -> tuple[dict[str, Any], list[str]]:
             value = vocab.normalize(block[field])
             if value is None or (allowed and value not in allowed):
                 errors.append(_('{0}.{1}: value "{2}" is not allowed. Allowed values: {3}').format(
-                    KEY, field, block[field], ", ".join(allowed or vocab.values())))
+                    KEY, field, block[field], ", ".join(allowed or vocab.values)))
             else:
                 out[field] = value
     if block.get("hvd_category"):
@@ -112,7 +112,7 @@ def validate(config: str | None) -> tuple[dict[str, Any], list[str]]:
         if None in normalised:
             errors.append(_('{0}.hvd_category: value "{1}" is not allowed. Allowed values: {2}').format(
                 KEY, ", ".join(str(x) for x, n in zip(values, normalised, strict=True) if n is None),
-                ", ".join(vocab.values())))
+                ", ".join(vocab.values)))
         else:
             out["hvd_category"] = normalised
     return out, errors

@@ -16,6 +16,7 @@ review (``workflow/logic.py: package_update``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from typing import Any
 
@@ -74,17 +75,43 @@ def set_initial_state(dataset_id: str, state: str | None, actor: str) -> None:
 def keep_local(dataset: dict[str, Any]) -> None:
     """Before package_update: local governance fields and internal fields
     keep their values; licence, personal data and HVD category only change
-    when the source states them."""
-    existing = tk.get_action("package_show")(
-        {"ignore_auth": True, "use_cache": False, "for_view": False}, {"id": dataset["id"]})
-    for field in (*GOVERNANCE_FIELDS, *access.internal_fields()):
-        if field in existing:
-            dataset[field] = existing[field]
+    when the source states them. Read from the stored dataset, not from
+    package_show, which hides internal fields from a harvester without a
+    logged-in user."""
+    from ..roles import service as roles
+
+    pkg = model.Package.get(dataset["id"])
+    extras = dict(pkg.extras or {})
+    dataset["owner_org"] = pkg.owner_org
+    owner = roles.owner_name(pkg.id)
+    if owner:
+        dataset["data_owner"] = owner
+    else:
+        dataset.pop("data_owner", None)
+    local = ("domain", "access_class", "workflow_state", *access.internal_fields())
+    for field in local:
+        if field in ("data_owner", "owner_org"):
+            continue
+        if field in extras:
+            dataset[field] = _stored(extras[field])
         else:
             dataset.pop(field, None)
     for field in SOURCE_WHEN_STATED:
-        if _empty(dataset.get(field)) and not _empty(existing.get(field)):
-            dataset[field] = existing[field]
+        if _empty(dataset.get(field)):
+            if field == "license_id" and pkg.license_id:
+                dataset[field] = pkg.license_id
+            elif field in extras and not _empty(extras[field]):
+                dataset[field] = _stored(extras[field])
+
+
+def _stored(value: Any) -> Any:
+    """An extra as the schema's validators take it (lists are stored as JSON)."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _set_state(dataset_id: str, current: str, target: str, actor: str, comment: str) -> None:

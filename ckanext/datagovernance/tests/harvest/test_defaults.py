@@ -30,7 +30,7 @@ def site(clean_db):
 
 
 def _source(user: dict, org: dict, defaults: dict) -> dict:
-    return call_action("harvest_source_create", {"user": user["name"]}, name="stadt-a",
+    return call_action("harvest_source_create", {"user": user["name"], "ignore_auth": False}, name="stadt-a",
                        title="Stadt A", url="https://stadt-a.example/catalog.rdf",
                        source_type="dcat_rdf", owner_org=org["id"],
                        config=json.dumps({"datagovernance": defaults}))
@@ -60,12 +60,12 @@ def test_only_the_office_sets_defaults_and_sees_the_overview(site, app):
         _source(site["admin"], site["org"], {"access_class": "public"})
     _source(site["office"], site["org"], {"access_class": "public", "workflow_state": "approved"})
 
-    page = app.get("/harvesting", headers={"Authorization": site["office"]["token"]})
+    page = app.get("/de/harvesting", headers={"Authorization": site["office"]["token"]})
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Stadt A" in text and "Governance-Vorgaben" in text and "Noch nie gelaufen" in text
     assert "Freigegeben" in text  # the state's German label, not its code
-    assert 'href="/harvesting"' in text  # the menu entry
+    assert 'href="/de/harvesting"' in text  # the menu entry
     denied = app.get("/harvesting", headers={"Authorization": site["admin"]["token"]})
     assert denied.status_code == 403
     menu = app.get("/dataset", headers={"Authorization": site["admin"]["token"]})

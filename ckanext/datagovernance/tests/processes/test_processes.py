@@ -33,7 +33,8 @@ from ckanext.datagovernance import scheduler
 
 ROOT = Path(__file__).resolve().parents[4]
 PLUGINS = ("activity datagovernance_search datagovernance scheming_datasets scheming_groups "
-           "scheming_organizations dcat datagovernance_dcat harvest dcat_rdf_harvester")
+           "scheming_organizations dcat datagovernance_dcat harvest dcat_rdf_harvester "
+           "datagovernance_harvest")
 PROFILES = "euro_dcat_ap_3 dcat_ap_de"
 
 FEED = """\
