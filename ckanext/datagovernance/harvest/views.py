@@ -89,7 +89,8 @@ def index() -> str:
         sources.append({
             "id": src.id, "name": pkg.name, "title": src.title or pkg.title or pkg.name,
             "url": src.url, "type": src.type, "frequency": frequency_label(src.frequency),
-            "defaults": schema.defaults_of(src.config), **source_overview(src.id),
+            # validated: a source saved before the checks shows only valid values
+            "defaults": schema.validate(src.config)[0], **source_overview(src.id),
         })
     return tk.render("datagovernance/harvest/index.html", {"sources": sources})
 
