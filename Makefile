@@ -12,6 +12,7 @@ DB      ?= datagovernance
 TEST_DB ?= datagovernance_test
 DB_URL  ?= postgresql://datagovernance:pass@127.0.0.1:5432/$(DB)
 REDIS_URL ?= redis://127.0.0.1:6379/0?socket_timeout=3600
+PORT    ?= 5000
 ADMIN   ?= admin
 ADMIN_PASSWORD ?= Admin-Datenkatalog-1
 PYTEST_ARGS ?=
@@ -19,7 +20,7 @@ PYTEST_ARGS ?=
 .PHONY: help run setup test services venv db migrate i18n lint bench bench-dcat clean
 
 help:
-	@echo "make run    install everything, set up the database and serve CKAN on http://127.0.0.1:5000"
+	@echo "make run    install everything, set up the database and start CKAN on http://127.0.0.1:$(PORT) with its workers (Procfile)"
 	@echo "make test   the same set-up with its own test database, then the whole test suite"
 	@echo "make bench  search benchmark (bench/search.py, see README)"
 	@echo "make bench-dcat  DCAT feed benchmark (bench/dcat.py, see README)"
@@ -55,7 +56,7 @@ $(INI): config/ckan.ini.template
 	  echo "==> writing $(INI)"; mkdir -p var/storage; \
 	  sed -e "s|@SECRET_KEY@|$$(head -c 24 /dev/urandom | base64 | tr -d '/+=')|" \
 	      -e "s|@SQLALCHEMY_URL@|$(DB_URL)|" -e "s|@REDIS_URL@|$(REDIS_URL)|" \
-	      -e "s|@STORAGE_PATH@|$(CURDIR)/var/storage|" $< > $(INI); \
+	      -e "s|@STORAGE_PATH@|$(CURDIR)/var/storage|" -e "s|@PORT@|$(PORT)|g" $< > $(INI); \
 	fi
 
 db: services
@@ -75,12 +76,11 @@ setup: migrate
 
 run: setup
 	@echo
-	@echo "  CKAN:  http://127.0.0.1:5000"
+	@echo "  CKAN:  http://127.0.0.1:$(PORT)"
 	@echo "  Login: $(ADMIN) / $(ADMIN_PASSWORD) (sysadmin)"
+	@echo "  Processes (Procfile): web, jobs worker, harvest gather/fetch, scheduler; Ctrl-C stops all"
 	@echo
-	@echo "  Jobs:  ckan jobs worker (workflow mail) runs alongside"
-	@$(CKAN) -c $(INI) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(CKAN) -c $(INI) run
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" CKAN_INI=$(INI) $(VENV)/bin/honcho -f Procfile start -p $(PORT)
 
 test: venv i18n
 	@bin/ensure-browser.sh

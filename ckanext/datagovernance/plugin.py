@@ -13,7 +13,7 @@ from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
-from . import ui, visibility, workflow
+from . import scheduler, ui, visibility, workflow
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
 from .feedback import actions as feedback_actions
 from .feedback import auth as feedback_auth
@@ -59,6 +59,7 @@ if feedback_service.reader_ids not in roles_labels.extra_readers:
     roles_labels.extra_readers.append(feedback_service.reader_ids)
 cli.datagovernance.add_command(quality_cli.quality)
 cli.datagovernance.add_command(kpi_cli.kpi)
+cli.datagovernance.add_command(scheduler.command)
 
 
 def _validators() -> dict[str, Any]:

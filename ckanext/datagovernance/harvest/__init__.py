@@ -1,0 +1,1 @@
+"""datagovernance_harvest: governance defaults and local fields for harvested datasets."""
