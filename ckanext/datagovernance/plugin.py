@@ -18,6 +18,7 @@ from .catalog import access, cli, helpers, logic, schema, validators, vocab
 from .feedback import actions as feedback_actions
 from .feedback import auth as feedback_auth
 from .feedback import cli as feedback_cli
+from .feedback import jobs as feedback_jobs
 from .feedback import service as feedback_service
 from .feedback import views as feedback_views
 from .hvd import report as hvd_report
@@ -25,10 +26,12 @@ from .hvd import views as hvd_views
 from .kpi import actions as kpi_actions
 from .kpi import auth as kpi_auth
 from .kpi import cli as kpi_cli
+from .kpi import jobs as kpi_jobs
 from .kpi import views as kpi_views
 from .quality import actions as quality_actions
 from .quality import auth as quality_auth
 from .quality import cli as quality_cli
+from .quality import jobs as quality_jobs
 from .quality import signals as quality_signals
 from .quality import views as quality_views
 from .roles import actions as roles_actions
@@ -60,6 +63,12 @@ if feedback_service.reader_ids not in roles_labels.extra_readers:
 cli.datagovernance.add_command(quality_cli.quality)
 cli.datagovernance.add_command(kpi_cli.kpi)
 cli.datagovernance.add_command(scheduler.command)
+
+# Periodic work of the concerns, enqueued by `ckan datagovernance scheduler`
+# (a process of `make run` and of production) and run by `ckan jobs worker`.
+scheduler.register("datagovernance_kpi_snapshot", 24 * 3600, kpi_jobs.take_snapshot)
+scheduler.register("datagovernance_link_check", 3600, quality_jobs.check_links_due)
+scheduler.register("datagovernance_expire_grants", 900, feedback_jobs.expire_grants)
 
 
 def _validators() -> dict[str, Any]:
