@@ -16,6 +16,9 @@ from ckan.types import Context
 from .catalog import access, cli, helpers, logic, schema, validators, vocab
 from .hvd import report as hvd_report
 from .hvd import views as hvd_views
+from .inventory import actions as inventory_actions
+from .inventory import cli as inventory_cli
+from .inventory import views as inventory_views
 from .roles import cli as roles_cli
 from .roles import labels as roles_labels
 from .roles import logic as roles_logic
@@ -36,6 +39,7 @@ REQUIRED_PLUGINS = ("scheming_datasets", "scheming_groups", "scheming_organizati
 cli.datagovernance.add_command(roles_cli.role)
 cli.datagovernance.add_command(roles_cli.user)
 cli.datagovernance.add_command(workflow_cli.workflow)
+cli.datagovernance.add_command(inventory_cli.inventory)
 
 
 def _validators() -> dict[str, Any]:
@@ -44,16 +48,19 @@ def _validators() -> dict[str, Any]:
 
 def _actions() -> dict[str, Any]:
     return {**logic.get_actions(), **roles_logic.get_actions(), **roles_rights.get_actions(),
-            **workflow_logic.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report}
+            **workflow_logic.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report,
+            **inventory_actions.get_actions()}
 
 
 def _auth_functions() -> dict[str, Any]:
     return {**logic.get_auth_functions(), **roles_logic.get_auth_functions(), **roles_rights.get_auth_functions(),
-            **workflow_logic.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth}
+            **workflow_logic.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth,
+            **inventory_actions.get_auth_functions()}
 
 
 def _helpers() -> dict[str, Any]:
-    return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers()}
+    return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers(),
+            **inventory_views.get_helpers()}
 
 
 def _reset_license_register() -> None:
@@ -69,6 +76,7 @@ def _reset_license_register() -> None:
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.blueprints(
     lambda: roles_views.get_blueprints() + workflow_views.get_blueprints() + hvd_views.get_blueprints()
+    + inventory_views.get_blueprints()
 )
 class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)

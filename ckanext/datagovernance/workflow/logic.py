@@ -170,8 +170,12 @@ def package_update(next_action: Any, context: Context, data_dict: DataDict) -> A
 
 def _reopen(context: Context, pkg: model.Package, changed: list[str]) -> None:
     comment = _("Governance-relevant change ({0}): back to review").format(", ".join(changed))
+    # a caller's deferred commit (bulk import: one transaction) is kept; CKAN's
+    # package_update needs return_id_only then, or it drops its own savepoint
+    deferred = bool(context.get("defer_commit"))
     tk.get_action("package_patch")(
-        {"user": context.get("user"), "ignore_auth": True, service.FLAG: True},
+        {"user": context.get("user"), "ignore_auth": True, service.FLAG: True,
+         "defer_commit": deferred, "return_id_only": deferred},
         {"id": pkg.id, "workflow_state": states.IN_REVIEW},
     )
     user = _user(context)
