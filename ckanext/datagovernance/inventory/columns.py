@@ -197,7 +197,7 @@ class Resolver:
         raise CellError(Msg("Unknown {what} \"{value}\"", what=what, value=text))
 
     def user(self, text: str) -> model.User:
-        return self._find(self._user_index, text, lambda u: f"{u.fullname or u.name} ({u.email or u.name})",
+        return self._find(self._user_index, text, lambda u: f"{u.fullname or u.name} ({', '.join(x for x in (u.name, u.email) if x)})",
                           [u.fullname or u.name for u in self.users], Msg.noun("person"))
 
     def org(self, text: str) -> model.Group:
@@ -296,7 +296,7 @@ def parse(col: Column, raw: Any, res: Resolver) -> Any:
                 return dt.datetime.strptime(text, fmt).strftime("%Y-%m-%d")
             except ValueError:
                 continue
-        raise CellError(Msg("\"{value}\" is not a date (TT.MM.JJJJ)", value=text))
+        raise CellError(Msg("\"{value}\" is not a date (DD.MM.YYYY)", value=text))
     return text
 
 

@@ -15,7 +15,6 @@ inside the same transaction.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +35,15 @@ log = logging.getLogger(__name__)
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ẞ": "SS"})
 PAGE = 1000
+
+
+def _free_name(name: str, taken: dict[str, Any]) -> str:
+    if name not in taken and model.Package.get(name) is None:
+        return name
+    n = 2
+    while f"{name}-{n}" in taken or model.Package.get(f"{name}-{n}") is not None:
+        n += 1
+    return f"{name}-{n}"
 
 
 def slug(title: str) -> str:
@@ -153,7 +161,7 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
                                         candidates=", ".join(col.header for col in cols)))
     present = {col.field for col in found.values()}
     if "title" not in present and "name" not in present and "inventory_id" not in present:
-        _file_error(report, "Titel", Msg("The file needs a column \"Titel\" (or \"URL\" or \"Inventarnummer\")."))
+        _file_error(report, "Titel", Msg("The file needs a column \"Titel\" (title), \"URL\" or \"Inventarnummer\"."))
     if report.file_errors:
         report.seconds = time.perf_counter() - started
         return report
@@ -175,11 +183,16 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
             except c.CellError as e:
                 result.error(col.header, c._text(cell), e.msg)
         title = wanted.get("title") or ""
-        if not wanted.get("name") and title and "name" not in present:
-            wanted["name"] = slug(title)
-        result.name, result.title = wanted.get("name") or "", title
+        # without a URL column the address follows the title, for new datasets
+        derived = slug(title) if title and not wanted.get("name") and "name" not in present else ""
         pkg = by_inv.get(wanted.get("inventory_id") or "")
-        by_n = by_name.get(wanted.get("name") or "")
+        by_n = by_name.get(wanted.get("name") or derived)
+        if pkg is None and by_n is not None and by_n.get("inventory_id") and wanted.get("inventory_id") \
+                and derived and by_n["inventory_id"] != wanted["inventory_id"]:
+            by_n = None  # same title, another inventory number: a new dataset (the name gets a suffix)
+        if derived and pkg is None and by_n is None:
+            wanted["name"] = _free_name(derived, by_name)
+        result.name, result.title = wanted.get("name") or derived, title
         if pkg is not None and by_n is not None and by_n["id"] != pkg["id"]:
             result.error(by_field["name"].header, wanted.get("name"),
                          Msg("The inventory number belongs to \"{a}\", the URL to \"{b}\".",
