@@ -44,7 +44,7 @@ SUBJECTS = ["Straßenbeleuchtung", "Parkplätze", "Baumkataster", "Haushaltsplan
 HEADERS = ["Inventarnummer", "Titel", "Beschreibung", "Schlagworte", "Datenthemen (EU)",
            "Organisation (Fachbereich/Amt)", "Datendomäne", "Data Owner", "Kontaktstelle", "Kontakt-E-Mail",
            "Aktualisierungsfrequenz", "Sprache", "Rechtsgrundlage", "Quellsystem (intern)", "Zugriffsklasse",
-           "Personenbezug", "Aufbewahrungsfrist (intern)", "Stammdaten", "Lizenz", "Zeitraum von"]
+           "Personenbezug", "Aufbewahrungsfrist (intern)", "Stammdaten", "Qualitätsstandard", "Lizenz", "Zeitraum von"]
 
 
 def setup() -> None:
@@ -96,7 +96,7 @@ def make_rows(n: int, offset: int, bad_share: float = 0.0, seed: int = 11) -> li
             "Sprache": "Deutsch", "Rechtsgrundlage": "§ 12 HBO", "Quellsystem (intern)": rnd.choice(["SAP", "ALKIS"]),
             "Zugriffsklasse": rnd.choice(["Intern", "Öffentlich", "Eingeschränkt"]),
             "Personenbezug": "Kein Personenbezug", "Aufbewahrungsfrist (intern)": "10 Jahre",
-            "Stammdaten": rnd.choice(["Ja", "Nein"]), "Lizenz": "Datenlizenz Deutschland Namensnennung 2.0",
+            "Stammdaten": rnd.choice(["Ja", "Nein"]), "Qualitätsstandard": "ALKIS GeoInfoDok", "Lizenz": "Datenlizenz Deutschland Namensnennung 2.0",
             "Zeitraum von": f"01.01.{2000 + i % 25}",
         }
         if bad_share and rnd.random() < bad_share:
@@ -134,7 +134,7 @@ def export() -> tuple[float, int]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ini", default=str(HERE / "inventory.ini"))
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--profile-rows", type=int, default=300)
     args = ap.parse_args(argv)

@@ -264,7 +264,7 @@ def parse(col: Column, raw: Any, res: Resolver) -> Any:
     if kind in ("text", "readonly"):
         return text
     if not text:
-        return [] if kind in ("vocabs", "list") else ""
+        return [] if kind in ("vocabs", "list", "tags") else ""
     if kind == "tags":
         return sorted(set(_split(text, _TAG_SPLIT)))
     if kind == "vocab":

@@ -260,11 +260,18 @@ def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None,
         data = {k: v for k, v in data.items() if not (by_field.get(k) and not by_field[k].writable)}
         ctx: Context = {"user": user.name if user else context.get("user"), "auth_user_obj": user,
                         "defer_commit": True, "return_id_only": True}
+        if pkg is None:
+            data = {k: v for k, v in data.items() if v not in ("", [], None)}
+            data.setdefault("type", "dataset")
+        # CKAN rolls back the whole session on a validation error; validating
+        # first (the same schema, no writes) keeps the other rows' savepoints
+        invalid = _prevalidate(ctx, pkg, data, by_field, wanted, result)
+        if invalid is not None:
+            failed[i] = invalid
+            continue
         savepoint = model.Session.begin_nested()
         try:
             if pkg is None:
-                data = {k: v for k, v in data.items() if v not in ("", [], None)}
-                data.setdefault("type", "dataset")
                 pkg_id = tk.get_action("package_create")(ctx, data)
             else:
                 pkg_id = tk.get_action("package_patch")(ctx, dict(data, id=pkg["id"]))
@@ -277,14 +284,7 @@ def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None,
                 savepoint.rollback()
             err = RowResult(row=result.row, action=ERROR, name=result.name, title=result.title)
             if isinstance(e, tk.ValidationError):
-                messages_de = _validation_messages(e.error_dict, by_field)
-                en = _english_errors(ctx, pkg, data) if messages_de else []
-                for k, (header, message) in enumerate(messages_de):
-                    value = wanted.get(next((f for f, col in by_field.items() if col.header == header), ""), "")
-                    err.error(header, value if not isinstance(value, list) else "; ".join(map(str, value)),
-                              Msg.text(message, en[k][1] if k < len(en) else message))
-                if not err.errors:
-                    err.error("", "", Msg.text(str(e)))
+                _add_validation_errors(err, e.error_dict, e.error_dict, by_field, wanted)
             else:
                 err.error("", "", Msg("Not allowed: {reason}", reason=str(e) or "—"))
             if outer_gone:
@@ -295,8 +295,8 @@ def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None,
     return written
 
 
-def _english_errors(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The same validation in English (no writes: validation only)."""
+def _validate(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:
+    """The action's own schema validation, without writing anything."""
     from ckan.lib import plugins as lib_plugins
 
     plugin = lib_plugins.lookup_package_plugin("dataset")
@@ -306,8 +306,31 @@ def _english_errors(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, An
     vctx = dict(ctx, model=model, session=model.Session)
     if pkg is not None:
         vctx["package"] = model.Package.get(pkg["id"])
-    _data, errors = _english(lambda: lib_plugins.plugin_validate(plugin, vctx, full, schema, action))
-    return _validation_messages(errors, {})
+    _data, errors = lib_plugins.plugin_validate(plugin, vctx, full, schema, action)
+    return errors
+
+
+def _prevalidate(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any], by_field: dict[str, c.Column],
+                 wanted: dict[str, Any], result: RowResult) -> RowResult | None:
+    errors = _validate(ctx, pkg, data)
+    if not errors:
+        return None
+    err = RowResult(row=result.row, action=ERROR, name=result.name, title=result.title)
+    _add_validation_errors(err, errors, _english(lambda: _validate(ctx, pkg, data)), by_field, wanted)
+    return err
+
+
+def _add_validation_errors(err: RowResult, errors: dict[str, Any], errors_en: dict[str, Any],
+                           by_field: dict[str, c.Column], wanted: dict[str, Any]) -> None:
+    messages = _validation_messages(errors, by_field)
+    english = _validation_messages(errors_en, by_field)
+    for k, (header, message) in enumerate(messages):
+        field_name = next((f for f, col in by_field.items() if col.header == header), "")
+        value = wanted.get(field_name, "")
+        err.error(header, value if not isinstance(value, list) else "; ".join(map(str, value)),
+                  Msg.text(message, english[k][1] if k < len(english) else message))
+    if not err.errors:
+        err.error("", "", Msg.text(str(errors)))
 
 
 def _index(ids: list[str]) -> None:

@@ -176,7 +176,7 @@ def test_round_trip_export_import_changes_nothing(city):
         assert headers[0] == "Inventarnummer" and "Zugriffsklasse" in headers
         rep = _import(content, filename=f"inventur.{fmt}")
         assert rep["ok"], [r for r in rep["rows"] if r["action"] != "unchanged"]
-        assert rep["counts"]["unchanged"] == result["count"], [r for r in rep["rows"] if r["action"] != "unchanged"]
+        assert rep["counts"]["unchanged"] == result["count"], [(r["name"], r["changed"]) for r in rep["rows"] if r["action"] != "unchanged"]
         assert rep["counts"]["unchanged"] == result["count"] > 0
         assert rep["counts"]["update"] == rep["counts"]["create"] == 0
 
