@@ -92,6 +92,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     # IConfigurer
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "datagovernance")
         if not config.get("licenses_group_url"):
             # CKAN's licence register = the dcat-ap.de list shipped in vocab/.
             config["licenses_group_url"] = vocab.licenses_url()

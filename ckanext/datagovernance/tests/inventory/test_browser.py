@@ -81,6 +81,7 @@ def test_office_uploads_reads_report_fixes_and_imports(office_city, server, tmp_
         try:
             context = browser.new_context(locale="de-DE")
             page = context.new_page()
+            page.set_default_timeout(180_000)  # a busy machine: first pages build assets
             page.goto(f"{server}/user/login")
             page.fill("#field-login", "dg_office")
             page.fill("#field-password", PASSWORD)
@@ -111,6 +112,11 @@ def test_office_uploads_reads_report_fixes_and_imports(office_city, server, tmp_
             page.click("tr.datagovernance-inventory-create >> text=Straßenbäume")
             page.wait_for_load_state()
             assert "Straßenbäume" in page.locator("h1").first.inner_text()
+
+            # the web form's address preview transliterates like the import
+            page.goto(f"{server}/dataset/new")
+            page.fill("#field-title", "Straßenbeleuchtung Übersicht")
+            assert page.input_value("#field-name") == "strassenbeleuchtung-uebersicht"
             context.close()
         finally:
             browser.close()
