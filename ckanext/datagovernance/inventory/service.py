@@ -14,9 +14,10 @@ inside the same transaction.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,9 +102,36 @@ def _file_error(report: Report, column: str, msg: Msg) -> None:
 
 
 # -- reading what the caller may see ------------------------------------------------
+@contextlib.contextmanager
+def _request_user(context: Context) -> Iterator[None]:
+    """Search hides internal fields in an anonymous web request; the CLI (and
+    a bench) run in one although the caller is a user: make the request's
+    user the caller for the search."""
+    from flask import g, has_request_context
+
+    user = roles.context_user(context)
+    if user is None or not has_request_context() or getattr(tk.current_user, "is_authenticated", False):
+        yield
+        return
+    had, old = "_login_user" in g, g.get("_login_user")
+    g._login_user = user
+    try:
+        yield
+    finally:
+        if had:
+            g._login_user = old
+        else:
+            g.pop("_login_user", None)
+
+
 def readable_datasets(context: Context) -> list[dict[str, Any]]:
     """Every dataset the caller may read, as package_show returns it (from
     the search index: one query per thousand datasets)."""
+    with _request_user(context):
+        return _search_all(context)
+
+
+def _search_all(context: Context) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     start = 0
     while True:
@@ -237,7 +265,8 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
     if dry_run or (not partial and not report.ok) or not written:
         model.Session.rollback()
     else:
-        _index(written)
+        with _request_user(context):  # index documents keep the internal fields
+            _index(written)
         model.repo.commit()
         report.written = True
     report.seconds = time.perf_counter() - started

@@ -242,6 +242,9 @@ def test_cli_exit_codes(city, cli, tmp_path):
     assert result.exit_code == 2
     result = cli.invoke(datagovernance, ["inventory", "import", str(good), "--as", "dg_office"])
     assert result.exit_code == 0 and _exists("denkmaeler-c")
+    # internal fields (inventory number, owner, source system) survive the CLI: nothing changes
+    result = cli.invoke(datagovernance, ["inventory", "import", str(good), "--as", "dg_office"])
+    assert result.exit_code == 0 and "unchanged: 1" in result.output, result.output
     out = tmp_path / "export.xlsx"
     result = cli.invoke(datagovernance, ["inventory", "export", str(out), "--as", "dg_office"])
     assert result.exit_code == 0 and files.read_table(out.read_bytes(), "export.xlsx")[1]
