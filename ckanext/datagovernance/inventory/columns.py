@@ -155,6 +155,7 @@ class Resolver:
         self.orgs = [g for g in groups if g.is_organization]
         self.domains = [g for g in groups if not g.is_organization and g.type == roles.DOMAIN_GROUP_TYPE]
         self.user_by_id = {u.id: u for u in self.users}
+        self.user_by_name = {u.name: u for u in self.users}
         self.org_by_id = {g.id: g for g in self.orgs}
         self.domain_by_name = {g.name: g for g in self.domains}
         self._user_index = self._index(self.users, lambda u: (u.id, u.name, u.email or "", u.fullname or ""))
@@ -366,7 +367,7 @@ def format_cell(col: Column, pkg: dict[str, Any], res: Resolver) -> str:
     if kind == "domain":
         return res.group_cell(res.domain_by_name.get(value) or roles.get_domain(value), value)
     if kind == "user":
-        user = model.User.get(value)
+        user = res.user_by_name.get(value) or res.user_by_id.get(value)
         return res.user_cell(user.id) if user else value
     if kind == "license":
         lic = res.licenses.get(value)
