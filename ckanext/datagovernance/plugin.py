@@ -23,6 +23,9 @@ from .feedback import service as feedback_service
 from .feedback import views as feedback_views
 from .hvd import report as hvd_report
 from .hvd import views as hvd_views
+from .inventory import actions as inventory_actions
+from .inventory import cli as inventory_cli
+from .inventory import views as inventory_views
 from .kpi import actions as kpi_actions
 from .kpi import auth as kpi_auth
 from .kpi import cli as kpi_cli
@@ -63,6 +66,7 @@ if feedback_service.reader_ids not in roles_labels.extra_readers:
 cli.datagovernance.add_command(quality_cli.quality)
 cli.datagovernance.add_command(kpi_cli.kpi)
 cli.datagovernance.add_command(scheduler.command)
+cli.datagovernance.add_command(inventory_cli.inventory)
 
 # Periodic work of the concerns, enqueued by `ckan datagovernance scheduler`
 # (a process of `make run` and of production) and run by `ckan jobs worker`.
@@ -80,20 +84,21 @@ def _actions() -> dict[str, Any]:
     return {**logic.get_actions(), **roles_actions.get_actions(),
             **workflow.get_actions(), **roles_owner.get_actions(), "datagovernance_hvd_report": hvd_report.datagovernance_hvd_report,
             **visibility.get_actions(), **feedback_actions.get_actions(),
-            **quality_actions.get_actions(), **kpi_actions.get_actions()}
+            **quality_actions.get_actions(), **kpi_actions.get_actions(),
+            **inventory_actions.get_actions()}
 
 
 def _auth_functions() -> dict[str, Any]:
     return {**logic.get_auth_functions(), **roles_auth.get_auth_functions(),
             **workflow.get_auth_functions(), "datagovernance_hvd_report": hvd_report.report_auth,
             **feedback_auth.get_auth_functions(), **quality_auth.get_auth_functions(),
-            **kpi_auth.get_auth_functions()}
+            **kpi_auth.get_auth_functions(), **inventory_actions.get_auth_functions()}
 
 
 def _helpers() -> dict[str, Any]:
     return {**helpers.get_helpers(), **roles_views.get_helpers(), **workflow_views.get_helpers(),
             **feedback_views.get_helpers(), **quality_views.get_helpers(), **kpi_views.get_helpers(),
-            **ui.get_helpers()}
+            **ui.get_helpers(), **inventory_views.get_helpers()}
 
 
 def _reset_license_register() -> None:
@@ -110,6 +115,7 @@ def _reset_license_register() -> None:
 @tk.blanket.blueprints(
     lambda: roles_views.get_blueprints() + workflow_views.get_blueprints() + hvd_views.get_blueprints()
     + feedback_views.get_blueprints() + quality_views.get_blueprints() + kpi_views.get_blueprints() + visibility.get_blueprints()
+    + inventory_views.get_blueprints()
 )
 class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)

@@ -1,0 +1,181 @@
+"""Throughput of the data-inventory import/export (issue 11). Not a test.
+
+    bin/ensure-db.sh datagovernance_bench_inv
+    .venv/bin/python bench/inventory.py --sizes 1000 10000 [--profile]
+
+Resets the bench database, creates a city (organisations, domains, people,
+a data-office user who is editor of every organisation) and for each size:
+
+- dry run of N realistic rows of which 2 % are bad (unknown domain, value
+  outside a vocabulary, missing title, unknown person);
+- import of the N good rows (new datasets, as the data office);
+- re-import of the same file (every row unchanged), twice (cold, warm);
+- export of the whole inventory (XLSX), twice.
+
+Prints rows/s and writes bench/results/inventory.md. `--profile` prints the
+top of a cProfile of a 300-row import (where the time goes).
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import search as sb  # noqa: E402  (bench/search.py: boot)
+
+RESULTS = HERE / "results"
+OFFICE = "benchinv-office"
+ORGS = [("ordnungsamt", "Ordnungsamt"), ("tiefbau", "Amt für Tiefbau"), ("umwelt", "Umweltamt"),
+        ("kaemmerei", "Kämmerei"), ("schulamt", "Schulamt")]
+DOMAINS = [("geodaten", "Geodaten"), ("verkehr", "Verkehr"), ("umweltdaten", "Umweltdaten"),
+           ("finanzen", "Finanzen"), ("bildung", "Bildung"), ("gebaeude", "Gebäudedaten")]
+PEOPLE = [f"benchinv-owner-{k}" for k in range(20)]
+SUBJECTS = ["Straßenbeleuchtung", "Parkplätze", "Baumkataster", "Haushaltsplan", "Schulstandorte",
+            "Lärmkartierung", "Radwege", "Gewerbeanmeldungen", "Friedhöfe", "Spielplätze", "Wahlergebnisse",
+            "Luftmessstationen", "Bebauungspläne", "Müllabfuhrtermine", "Hundesteuer"]
+HEADERS = ["Inventarnummer", "Titel", "Beschreibung", "Schlagworte", "Datenthemen (EU)",
+           "Organisation (Fachbereich/Amt)", "Datendomäne", "Data Owner", "Kontaktstelle", "Kontakt-E-Mail",
+           "Aktualisierungsfrequenz", "Sprache", "Rechtsgrundlage", "Quellsystem (intern)", "Zugriffsklasse",
+           "Personenbezug", "Aufbewahrungsfrist (intern)", "Stammdaten", "Qualitätsstandard", "Lizenz", "Zeitraum von"]
+
+
+def setup() -> None:
+    import ckan.model as model
+    import ckan.plugins.toolkit as tk
+    from ckan.cli.db import _run_migrations
+
+    model.repo.clean_db()
+    model.repo.init_db()
+    for plugin in ("activity", "datagovernance_search", "datagovernance"):
+        _run_migrations(plugin)
+    admin = {"ignore_auth": True, "user": ""}
+    tk.get_action("user_create")(admin, {"name": "benchinv-admin", "email": "admin@bench.example",
+                                         "password": "Bench-Passwort-2025"})
+    model.User.get("benchinv-admin").sysadmin = True
+    model.repo.commit()
+    sys_ctx = {"user": "benchinv-admin"}
+    for name in [OFFICE, *PEOPLE]:
+        k = name.rsplit("-", 1)[-1]
+        tk.get_action("user_create")(dict(admin), {
+            "name": name, "email": f"{name}@stadt.example", "password": "Bench-Passwort-2025",
+            "fullname": "Datenbüro" if name == OFFICE else f"Person {k} Muster"})
+    for name, title in ORGS:
+        tk.get_action("organization_create")(dict(sys_ctx), {
+            "name": name, "title": title, "users": [{"name": OFFICE, "capacity": "editor"}]})
+    for name, title in DOMAINS:
+        tk.get_action("group_create")(dict(sys_ctx), {"type": "domain", "name": name, "title": title})
+    tk.get_action("datagovernance_role_grant")(dict(sys_ctx), {"user": OFFICE, "role": "data_office"})
+    model.repo.commit()
+
+
+def make_rows(n: int, offset: int, bad_share: float = 0.0, seed: int = 11) -> list[list[Any]]:
+    rnd = random.Random(seed + offset)
+    rows = []
+    for i in range(offset, offset + n):
+        subject = SUBJECTS[i % len(SUBJECTS)]
+        org = ORGS[i % len(ORGS)][1]
+        row = {
+            "Inventarnummer": f"INV-{i:06d}", "Titel": f"{subject} {i}",
+            "Beschreibung": f"{subject} der Stadt, Bestand {i}, gepflegt im Fachverfahren.",
+            "Schlagworte": ", ".join(rnd.sample(["Verkehr", "Umwelt", "Geodaten", "Haushalt", "Bildung",
+                                                  "Stadtplanung", "Sicherheit"], 2)),
+            "Datenthemen (EU)": rnd.choice(["Regierung und öffentlicher Sektor", "Verkehr", "Umwelt",
+                                            "Regierung und öffentlicher Sektor; Umwelt"]),
+            "Organisation (Fachbereich/Amt)": org, "Datendomäne": rnd.choice(DOMAINS)[1],
+            "Data Owner": f"Person {rnd.randrange(len(PEOPLE))} Muster",
+            "Kontaktstelle": "Team Open Data", "Kontakt-E-Mail": "opendata@stadt.example",
+            "Aktualisierungsfrequenz": rnd.choice(["jährlich", "monatlich", "täglich", "unregelmäßig"]),
+            "Sprache": "Deutsch", "Rechtsgrundlage": "§ 12 HBO", "Quellsystem (intern)": rnd.choice(["SAP", "ALKIS"]),
+            "Zugriffsklasse": rnd.choice(["Intern", "Öffentlich", "Eingeschränkt"]),
+            "Personenbezug": "Kein Personenbezug", "Aufbewahrungsfrist (intern)": "10 Jahre",
+            "Stammdaten": rnd.choice(["Ja", "Nein"]), "Qualitätsstandard": "ALKIS GeoInfoDok", "Lizenz": "Datenlizenz Deutschland Namensnennung 2.0",
+            "Zeitraum von": f"01.01.{2000 + i % 25}",
+        }
+        if bad_share and rnd.random() < bad_share:
+            broken = rnd.choice(["Datendomäne", "Zugriffsklasse", "Titel", "Data Owner"])
+            row[broken] = {"Datendomäne": "Gibt es nicht", "Zugriffsklasse": "geheim", "Titel": "",
+                           "Data Owner": "Niemand Unbekannt"}[broken]
+            if broken == "Titel":
+                row["Inventarnummer"] = f"NEU-{i:06d}"
+        rows.append([row[h] for h in HEADERS])
+    return rows
+
+
+def run(rows: list[list[Any]], **kw: Any) -> tuple[float, dict[str, int]]:
+    import ckan.model as model
+
+    from ckanext.datagovernance.inventory import service
+
+    user = model.User.get(OFFICE)
+    t = time.perf_counter()
+    report = service.run_import({"user": OFFICE, "auth_user_obj": user}, HEADERS, rows, **kw)
+    return time.perf_counter() - t, report.counts()
+
+
+def export() -> tuple[float, int]:
+    import ckan.model as model
+
+    from ckanext.datagovernance.inventory import files, service
+
+    t = time.perf_counter()
+    headers, rows = service.export_table({"user": OFFICE, "auth_user_obj": model.User.get(OFFICE)})
+    files.write_xlsx(headers, rows)
+    return time.perf_counter() - t, len(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ini", default=str(HERE / "inventory.ini"))
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
+    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--profile-rows", type=int, default=300)
+    args = ap.parse_args(argv)
+    sb.boot(Path(args.ini))
+    setup()
+    lines = ["| rows | step | seconds | rows/s | result |", "|---:|---|---:|---:|---|"]
+
+    def out(n: int, step: str, secs: float, counts: Any) -> None:
+        lines.append(f"| {n} | {step} | {secs:.2f} | {n / secs:,.0f} | {counts} |")
+        print(lines[-1], flush=True)
+
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.enable()
+        run(make_rows(args.profile_rows, 900_000))
+        prof.disable()
+        s = io.StringIO()
+        pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(60)
+        print(s.getvalue())
+    offset = 0
+    for n in args.sizes:
+        good = make_rows(n, offset)
+        mixed = make_rows(n, offset, bad_share=0.02)
+        secs, counts = run(mixed, dry_run=True)
+        out(n, "dry run (2 % bad), cold", secs, counts)
+        secs, counts = run(mixed, dry_run=True)
+        out(n, "dry run (2 % bad), warm", secs, counts)
+        secs, counts = run(good)
+        out(n, "import (new datasets)", secs, counts)
+        secs, counts = run(good)
+        out(n, "re-import unchanged, cold", secs, counts)
+        secs, counts = run(good)
+        out(n, "re-import unchanged, warm", secs, counts)
+        for label in ("cold", "warm"):
+            secs, count = export()
+            out(count, f"export XLSX ({count} datasets), {label}", secs, "")
+        offset += n
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "inventory.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

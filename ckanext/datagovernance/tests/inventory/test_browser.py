@@ -1,0 +1,124 @@
+"""The data office in a real browser (German UI): uploads an inventory file,
+reads the report, fixes the file and imports it. Headless Chromium driven by
+Playwright against a real CKAN server (the workflow browser test's fixture)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import ckan.model as model
+import pytest
+from ckan.common import config
+
+from ..roles.conftest import build_city
+from ..workflow.test_browser import CHROMIUM, PASSWORD, ROOT, _free_port
+from .conftest import csv_bytes, row
+
+pytestmark = [
+    pytest.mark.usefixtures("with_plugins", "clean_db"),
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture
+def server():
+    """CKAN's dev server on the test database, German by default (start-up
+    may take a minute on a busy machine)."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as ini:
+        ini.write(f"[app:main]\nuse = config:{ROOT / 'test.ini'}\nckan.site_url = {url}\n"
+                  f"ckan.locale_default = de\nWTF_CSRF_ENABLED = true\n")
+    env = dict(os.environ, CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"])
+    proc = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), "ckan"), "-c", ini.name, "run", "-H", "127.0.0.1",
+         "-p", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                urllib.request.urlopen(url + "/api/3/action/status_show", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("CKAN server did not start")
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        os.unlink(ini.name)
+
+
+@pytest.fixture
+def office_city():
+    from ckan.tests.helpers import call_action
+
+    city = build_city()
+    model.User.get("dg_office").password = PASSWORD
+    owner = model.User.get("dg_owner")
+    owner.fullname = "Olga Owner"
+    for org in ("hochbau", "kaemmerei"):
+        call_action("organization_member_create", {"user": "dg_sysadmin"}, id=org, username="dg_office",
+                    role="editor")
+    model.Session.commit()
+    return city
+
+
+def test_office_uploads_reads_report_fixes_and_imports(office_city, server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    bad = tmp_path / "inventur.csv"
+    bad.write_bytes(csv_bytes([row("BR-1", "Straßenbäume"), row("BR-2", "Brunnen", **{"Zugriffsklasse": "geheim"})]))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        try:
+            context = browser.new_context(locale="de-DE")
+            page = context.new_page()
+            page.set_default_timeout(180_000)  # a busy machine: first pages build assets
+            page.goto(f"{server}/user/login")
+            page.fill("#field-login", "dg_office")
+            page.fill("#field-password", PASSWORD)
+            page.press("#field-password", "Enter")
+            page.wait_for_load_state()
+            page.goto(f"{server}/inventur/")
+            assert page.locator("h1").inner_text() == "Dateninventur"
+
+            page.set_input_files("#field-upload", str(bad))
+            page.click("button[value=check]")
+            page.wait_for_load_state()
+            page.screenshot(path="/tmp/inventory-report.png", full_page=True)
+            summary = page.locator(".datagovernance-inventory-summary").inner_text()
+            assert "Probelauf" in summary and "Fehler: 1" in summary
+            error_row = page.locator("tr.datagovernance-inventory-error")
+            assert "Zugriffsklasse" in error_row.inner_text() and "nicht erlaubt" in error_row.inner_text()
+            assert model.Package.get("strassenbaeume") is None
+
+            fixed = tmp_path / "inventur-korrigiert.csv"
+            fixed.write_bytes(csv_bytes([row("BR-1", "Straßenbäume"),
+                                         row("BR-2", "Brunnen", **{"Zugriffsklasse": "Intern"})]))
+            page.set_input_files("#field-upload", str(fixed))
+            page.click("button[value=import]")
+            page.wait_for_load_state()
+            page.screenshot(path="/tmp/inventory-imported.png", full_page=True)
+            assert "Importiert" in page.locator(".datagovernance-inventory-summary").inner_text()
+            assert page.locator("tr.datagovernance-inventory-create").count() == 2
+            page.click("tr.datagovernance-inventory-create >> text=Straßenbäume")
+            page.wait_for_load_state()
+            assert "Straßenbäume" in page.locator("h1").first.inner_text()
+
+            # the web form's address preview transliterates like the import
+            page.goto(f"{server}/dataset/new")
+            page.fill("#field-title", "Straßenbeleuchtung Übersicht")
+            assert page.input_value("#field-name") == "strassenbeleuchtung-uebersicht"
+            context.close()
+        finally:
+            browser.close()
+    model.Session.remove()
+    assert model.Package.get("strassenbaeume") is not None
