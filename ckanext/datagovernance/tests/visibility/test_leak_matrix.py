@@ -38,7 +38,7 @@ pytestmark = [
     pytest.mark.ckan_config(
         "ckan.plugins",
         "activity datagovernance_search datagovernance scheming_datasets scheming_groups "
-        "scheming_organizations dcat",
+        "scheming_organizations dcat datagovernance_dcat",
     ),
 ]
 
@@ -285,6 +285,8 @@ def _route_values(rule, ds: dict[str, Any] | None, probe, k: str | None) -> dict
             values[arg] = probe["activity"][k]
         elif arg == "_format":
             values[arg] = "ttl"
+        elif arg == "target":  # the suite's feeds (GovData, Hessen, HVD): all serve the same selection rule
+            values[arg] = "govdata"
         elif arg == "filename":
             values[arg] = "probe.csv"
         elif arg == "ver":
