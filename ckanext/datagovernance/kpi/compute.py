@@ -32,6 +32,7 @@ NUMERIC = (
     "published_open", "share_published_open", "personal", "share_personal", "hvd_flagged",
     "hvd_compliant", "share_hvd_compliant", "quality_scored", "quality_avg",
     "lead_time_median_days", "overdue_reviews", "orphaned",
+    "feedback_open", "feedback_hours_to_first_answer", "harvest_errors",
 )
 PERCENT = frozenset(k for k in NUMERIC if k.startswith("share_"))
 
@@ -145,7 +146,37 @@ def figures(scope_type: str = "site", scope_id: str = "", open_only: bool = Fals
     """), params).one()
     out["lead_time_median_days"] = round(float(lead[0]), 1) if lead[0] is not None else None
     out["lead_time_count"] = lead[1]
+    out.update(_feedback_figures(base, scope_type, params))
+    out["harvest_errors"] = _harvest_errors(today) if scope_type == "site" and not open_only else None
     return out
+
+
+def _feedback_figures(base: str, scope_type: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Open feedback items and mean hours to the first answer: of the scope's
+    datasets, and for the whole catalog also the data requests without one."""
+    from ..feedback import policy as feedback_policy
+
+    row = model.Session.execute(sa.text(f"""
+        WITH ds AS ({base})
+        SELECT count(*) FILTER (WHERE f.status = ANY(:open_statuses)),
+               avg(extract(epoch FROM f.first_response - f.created) / 3600.0)
+        FROM datagovernance_feedback f
+        WHERE f.package_id IN (SELECT id FROM ds) OR (:whole AND f.package_id IS NULL)
+    """), dict(params, open_statuses=list(feedback_policy.OPEN_STATUSES), whole=scope_type == "site")).one()
+    return {"feedback_open": int(row[0] or 0),
+            "feedback_hours_to_first_answer": round(float(row[1]), 1) if row[1] is not None else None}
+
+
+def _harvest_errors(today: dt.date) -> int | None:
+    """Gather and import errors of the last seven days (None without ckanext-harvest)."""
+    if not model.Session.execute(sa.text("SELECT to_regclass('harvest_object_error')")).scalar():
+        return None
+    since = today - dt.timedelta(days=7)
+    return int(model.Session.execute(sa.text("""
+        SELECT (SELECT count(*) FROM harvest_object_error e JOIN harvest_object o ON o.id = e.harvest_object_id
+                 WHERE o.gathered >= :since)
+             + (SELECT count(*) FROM harvest_gather_error g WHERE g.created >= :since)
+    """), {"since": since}).scalar() or 0)
 
 
 def organizations(open_only: bool = False) -> list[dict[str, Any]]:

@@ -24,6 +24,9 @@ def kpi_label(key: str) -> str:
         "lead_time_median_days": _("Lead time draft to published (median, days)"),
         "overdue_reviews": _("Overdue re-evaluations"),
         "orphaned": _("Datasets without a data owner"),
+        "feedback_open": _("Open feedback items"),
+        "feedback_hours_to_first_answer": _("Hours to the first answer (mean)"),
+        "harvest_errors": _("Harvest errors (last 7 days)"),
     }.get(key, key)
 
 
