@@ -37,10 +37,14 @@ def email_of(user: str) -> str:
 
 # -- the whole path per kind ----------------------------------------------------
 def test_error_report_owner_answers_requester_is_told(city, mail_server, run_jobs):
+    from ckanext.datagovernance.kpi import compute
+
     ds = city.datasets["internal"]
+    open_before = compute.figures()["feedback_open"]
     item = act("dg_plain", "datagovernance_feedback_create", kind="error", dataset=ds["name"],
                subject="Spalte Miete leer", message="In Zeile 12 fehlt die Miete.")
     assert item["status"] == "new"
+    assert compute.figures()["feedback_open"] == open_before + 1  # on the KPI dashboard
     assert item["assignee_name"] == model.User.get("dg_owner").display_name  # the owner first
     run_jobs()
     assert mails_to(mail_server, email_of("dg_plain"))  # receipt
@@ -52,6 +56,8 @@ def test_error_report_owner_answers_requester_is_told(city, mail_server, run_job
                answer="Korrigiert, danke!")
     assert done["status"] == "answered" and done["first_response"]
     assert feedback.kpis()["open"] == 0 and feedback.kpis()["hours_to_first_answer"] is not None
+    figures = compute.figures()
+    assert figures["feedback_open"] == open_before and figures["feedback_hours_to_first_answer"] is not None
     run_jobs()
     bodies = mails_to(mail_server, email_of("dg_plain"))
     assert any("Wir pr" in b for b in bodies) and any("Korrigiert" in b for b in bodies)
