@@ -218,6 +218,17 @@ def datagovernance_feedback_inbox_count() -> int:
         return 0
 
 
+def datagovernance_feedback_open_items(limit: int = 20) -> dict[str, Any]:
+    """Open items the current user handles ("Meine Aufgaben")."""
+    if not tk.current_user.is_authenticated:
+        return {"open": 0, "results": []}
+    try:
+        return tk.get_action("datagovernance_feedback_list")(
+            _ctx(), {"scope": "inbox", "status": "open", "limit": limit})
+    except (tk.NotAuthorized, tk.ValidationError):
+        return {"open": 0, "results": []}
+
+
 def datagovernance_feedback_targets(status: str) -> tuple[str, ...]:
     return policy.TRANSITIONS.get(status, ())
 
@@ -233,4 +244,5 @@ def get_helpers() -> dict[str, Any]:
         "datagovernance_feedback_label": datagovernance_feedback_label,
         "datagovernance_feedback_date": datagovernance_feedback_date,
         "datagovernance_feedback_inbox_count": datagovernance_feedback_inbox_count,
+        "datagovernance_feedback_open_items": datagovernance_feedback_open_items,
     }

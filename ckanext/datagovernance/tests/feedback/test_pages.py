@@ -192,3 +192,15 @@ def browser_city(clean_db, clean_redis):
         model.User.get(name).password = PASSWORD
     model.Session.commit()
     return city
+
+
+def test_open_requests_are_in_my_tasks(city, app):
+    ds = city.datasets["internal"]
+    item = act("dg_plain", "datagovernance_feedback_create", kind="wish", dataset=ds["name"],
+               subject="Bitte monatlich aktualisieren", message="Die Daten sind veraltet.")
+    page = app.get("/de/aufgaben", headers=_token("dg_owner")).body
+    assert "Anfragen von Datennutzenden" in page and "Bitte monatlich aktualisieren" in page
+    # an unrelated member of staff has nothing of it in their tasks
+    assert "Bitte monatlich aktualisieren" not in app.get("/de/aufgaben", headers=_token("dg_org_member")).body
+    act("dg_owner", "datagovernance_feedback_update", id=item["id"], status="answered", answer="Ab Mai monatlich.")
+    assert "Bitte monatlich aktualisieren" not in app.get("/de/aufgaben", headers=_token("dg_owner")).body
