@@ -117,8 +117,11 @@ def score_all() -> int:
 
 
 def enqueue_score(package_id: str) -> None:
-    tk.enqueue_job(score_dataset, [package_id], title=f"datagovernance quality score {package_id}",
-                   queue=QUEUE)
+    # only for a committed change: a dry run or a rolled-back edit queues nothing
+    from ..aftercommit import enqueue_after_commit
+
+    enqueue_after_commit(score_dataset, [package_id], title=f"datagovernance quality score {package_id}",
+                         queue=QUEUE)
 
 
 def enqueue_link_check(package_ids: list[str] | None = None) -> Any:

@@ -105,7 +105,7 @@ def test_mixed_file_all_or_nothing_by_default_partial_writes_valid_rows(city):
 
 def test_dry_run_writes_nothing_and_says_what_would_happen(city):
     _import(csv_bytes([row("D-1", "Schulstandorte D"), row("D-2", "Gewerbe D")]))
-    before = model.Session.execute(model.meta.metadata.tables["package"].select()).fetchall()
+    before = model.Session.execute(model.Package.__table__.select()).fetchall()
     rows = [row("D-1", "Schulstandorte D"),  # unchanged
             row("D-2", "Gewerbe D", **{"Beschreibung": "neu beschrieben"}),  # update
             row("D-3", "Friedhof D"),  # create
@@ -114,7 +114,7 @@ def test_dry_run_writes_nothing_and_says_what_would_happen(city):
     assert [r["action"] for r in rep["rows"]] == ["unchanged", "update", "create", "error"]
     assert rep["rows"][1]["changed"] == ["Beschreibung"]
     assert not rep["written"]
-    after = model.Session.execute(model.meta.metadata.tables["package"].select()).fetchall()
+    after = model.Session.execute(model.Package.__table__.select()).fetchall()
     assert before == after
     assert _show("gewerbe-d")["notes"] == "Gewerbe D der Stadt"
 

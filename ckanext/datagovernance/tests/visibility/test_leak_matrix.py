@@ -74,6 +74,9 @@ WRITES = re.compile(
     r"cancel|send|invite|register|rename|pin|transfer|revise|mark"
 )
 SKIP_ACTIONS = {
+    "datagovernance_feedback_comment": "adds a comment to a request (writes)",
+    "datagovernance_quality_link_check": "queues a link check (writes)",
+    "datagovernance_inventory_import": "imports datasets (writes)",
     "get_site_user": "the site user's API key (sysadmin only, no dataset content)",
     "job_list": "background jobs (sysadmin only)",
     "job_show": "background jobs (sysadmin only)",
@@ -193,6 +196,23 @@ def _leaks(probe, persona: str, text: str, asked: str) -> list[str]:
     return found
 
 
+def _body_text(res: Any) -> str:
+    """The response as text; a spreadsheet download (XLSX) by its cell values."""
+    data = res.get_data()
+    if data[:2] == b"PK":  # a zip container: XLSX exports
+        import io
+
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        except Exception:  # noqa: BLE001 - some other zip: look at its bytes
+            return data.decode("utf-8", "replace")
+        return "\n".join(str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                         for cell in row if cell is not None)
+    return data.decode("utf-8", "replace")
+
+
 def _check(app, probe, persona: str, method: str, url: str, params: dict[str, Any] | None, where: str,
            failures: list[str]) -> Any:
     asked = url + json.dumps(params or {}, default=str)
@@ -210,7 +230,7 @@ def _check(app, probe, persona: str, method: str, url: str, params: dict[str, An
     TIMES.append((time.monotonic() - started, where))
     if res.status_code >= 500:
         failures.append(f"{where} as {persona}: {res.status_code}")
-    text = res.get_data(as_text=True) + "\n" + "\n".join(f"{k}: {v}" for k, v in res.headers.items())
+    text = _body_text(res) + "\n" + "\n".join(f"{k}: {v}" for k, v in res.headers.items())
     leaks = _leaks(probe, persona, text, asked)
     if leaks:
         failures.append(f"{where} as {persona}: {', '.join(leaks[:4])}")
@@ -237,7 +257,8 @@ def _hidden_for(probe, persona: str, i: int, need: str = "") -> dict[str, Any] |
 # -- routes --------------------------------------------------------------------------
 DATASET_BLUEPRINTS = ("dataset", "dataset_resource", "resource", "geodataset", "geodataset_resource", "dcat",
                       "datagovernance_workflow")
-DATASET_ENDPOINTS = ("activity.package_", "activity.resource_history", "activity.package_changes")
+DATASET_ENDPOINTS = ("activity.package_", "activity.resource_history", "activity.package_changes",
+                     "datagovernance_feedback.dataset_form")
 
 
 # routes whose <id> is an activity id
@@ -283,8 +304,12 @@ def _route_values(rule, ds: dict[str, Any] | None, probe, k: str | None) -> dict
             values[arg] = ds["resources"][0]["id"]
         elif arg == "activity_id" and ds is not None:
             values[arg] = probe["activity"][k]
+        elif arg == "id" and rule.endpoint == "datagovernance_feedback.item":
+            values[arg] = "probe-unknown-request"  # no request exists: must answer 404
         elif arg == "_format":
             values[arg] = "ttl"
+        elif arg == "fmt":  # the suite's exports (inventory): XLSX is read cell by cell
+            values[arg] = "xlsx"
         elif arg == "target":  # the suite's feeds (GovData, Hessen, HVD): all serve the same selection rule
             values[arg] = "govdata"
         elif arg == "filename":

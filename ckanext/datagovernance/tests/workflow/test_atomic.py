@@ -178,6 +178,11 @@ def test_search_commit_keeps_callers_pending_work(city, app):  # noqa: F811
     assert model.User.get("dg_org_member").fullname == before
 
 
+def _mail_jobs() -> list:
+    # other concerns queue their own jobs (the quality score after a change)
+    return [j for j in jobs.get_queue().jobs if j.func_name.endswith("jobs.send_mail")]
+
+
 def _run_jobs() -> None:
     jobs.Worker([jobs.DEFAULT_QUEUE_NAME]).work(burst=True)
 
@@ -189,11 +194,11 @@ def test_mail_is_a_job_after_the_commit(city, mail_server):  # noqa: F811
     call_action("datagovernance_workflow_transition", {"user": "dg_owner", "ignore_auth": False,
                                                        "defer_commit": True}, id=ds["id"], to="in_review")
     model.Session.rollback()
-    assert jobs.get_queue().count == 0, [(j.description, j.args) for j in jobs.get_queue().jobs]
+    assert _mail_jobs() == [], [(j.description, j.args) for j in jobs.get_queue().jobs]
     result = move("dg_owner", ds, "in_review")
     assert sorted(result["notified"]) == ["dg_dpo", "dg_steward", "dg_steward_deputy"]
     assert mail_server.get_smtp_messages() == []  # nothing is sent inside the request
-    assert jobs.get_queue().count == 1
+    assert len(_mail_jobs()) == 1
     _run_jobs()
     recipients = sorted(address for m in mail_server.get_smtp_messages() for address in m[2])
     assert recipients == sorted(city.users[u]["email"] for u in ("steward", "steward_deputy", "dpo"))
