@@ -21,20 +21,22 @@ _PENDING = "datagovernance_after_commit_jobs"
 
 def enqueue_after_commit(fn: Callable[..., Any], args: list[Any], title: str,
                          queue: str | None = None, **kwargs: Any) -> None:
+    if queue is not None:  # None would name a queue of its own, not CKAN's default
+        kwargs["queue"] = queue
     session = model.Session()
     transaction = session.get_nested_transaction() or session.get_transaction()
     if transaction is None:  # nothing pending: the change is already committed
-        tk.enqueue_job(fn, args, title=title, queue=queue, **kwargs)
+        tk.enqueue_job(fn, args, title=title, **kwargs)
         return
-    session.info.setdefault(_PENDING, []).append((transaction, fn, args, title, queue, kwargs))
+    session.info.setdefault(_PENDING, []).append((transaction, fn, args, title, kwargs))
 
 
 def _after_commit(session: Any) -> None:
     if session.in_nested_transaction():
         return  # a released savepoint is reported as a commit too
-    for _transaction, fn, args, title, queue, kwargs in session.info.pop(_PENDING, []):
+    for _transaction, fn, args, title, kwargs in session.info.pop(_PENDING, []):
         try:
-            tk.enqueue_job(fn, args, title=title, queue=queue, **kwargs)
+            tk.enqueue_job(fn, args, title=title, **kwargs)
         except Exception:  # noqa: BLE001 - Redis trouble never undoes a committed change
             log.exception("could not enqueue %s", title)
 

@@ -8,16 +8,15 @@ is rolled back, the mail is dropped.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import ckan.lib.mailer as mailer
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from sqlalchemy import event
+
+from ..aftercommit import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
-_PENDING = "datagovernance_workflow_mail"
 
 SUBJECTS = {
     "in_review": "Datensatz zur Prüfung eingereicht / Dataset submitted for review",
@@ -32,46 +31,14 @@ SUBJECTS = {
 
 def notify_after_commit(event_id: str, recipients: dict[str, list[str]]) -> list[str]:
     """Queue the mail of workflow event `event_id` (topic -> user ids) for
-    when the current transaction commits; returns the user names told."""
+    when the current transaction commits (dropped on rollback, see
+    aftercommit.py); returns the user names told."""
     recipients = {topic: list(dict.fromkeys(ids)) for topic, ids in recipients.items() if ids}
     if not recipients:
         return []
-    session = model.Session()
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(_PENDING, []).append((transaction, event_id, recipients))
+    enqueue_after_commit(send_mail, [event_id, recipients], title=f"workflow mail {event_id}")
     users = [model.User.get(i) for ids in recipients.values() for i in ids]
     return list(dict.fromkeys(u.name for u in users if u is not None))
-
-
-def _after_commit(session: Any) -> None:
-    if session.in_nested_transaction():
-        return  # SQLAlchemy reports a released savepoint as a commit too
-    for _transaction, event_id, recipients in session.info.pop(_PENDING, []):
-        try:
-            tk.enqueue_job(send_mail, [event_id, recipients], title=f"workflow mail {event_id}")
-        except Exception:  # noqa: BLE001 - Redis trouble never undoes a committed change
-            log.exception("could not enqueue the workflow mail of event %s", event_id)
-
-
-def _after_soft_rollback(session: Any, previous_transaction: Any) -> None:
-    """Drop the mail of every change undone by this rollback (the whole
-    transaction, or a savepoint and what was registered inside it)."""
-    pending = session.info.get(_PENDING)
-    if not pending:
-        return
-
-    def undone(transaction: Any) -> bool:
-        while transaction is not None:
-            if transaction is previous_transaction:
-                return True
-            transaction = transaction.parent
-        return False
-
-    session.info[_PENDING] = [item for item in pending if not undone(item[0])]
-
-
-event.listen(model.Session, "after_commit", _after_commit)
-event.listen(model.Session, "after_soft_rollback", _after_soft_rollback)
 
 
 def send_mail(event_id: str, recipients: dict[str, list[str]]) -> list[str]:
