@@ -43,14 +43,7 @@ def may_read(user: model.User | None, pkg: model.Package | None) -> bool:
     """May `user` read `pkg` now? Compares the dataset's current permission
     labels with the user's, exactly as search does; a dataset that is not
     active (CKAN draft or deleted) is never public."""
-    if pkg is None or (pkg.state == "deleted" and not (user and user.sysadmin)):
-        return False
-    if user is not None and user.sysadmin:
-        return True
-    from ckan.lib.plugins import get_permission_labels
-
-    labels = get_permission_labels()
-    return bool(set(labels.get_dataset_labels(pkg)) & set(labels.get_user_dataset_labels(user)))
+    return pkg is not None and pkg.id in _readable(user, [pkg])
 
 
 def readable_dataset_ids(user: model.User | None, pkg_ids: set[str]) -> set[str]:
@@ -60,7 +53,21 @@ def readable_dataset_ids(user: model.User | None, pkg_ids: set[str]) -> set[str]
     import sqlalchemy as sa
 
     pkgs = model.Session.scalars(sa.select(model.Package).where(model.Package.id.in_(list(pkg_ids)))).all()
-    return {pkg.id for pkg in pkgs if may_read(user, pkg)}
+    return _readable(user, pkgs)
+
+
+def _readable(user: model.User | None, pkgs: list[model.Package]) -> set[str]:
+    # the user's labels cost a query of CKAN's organisations per call: once per batch
+    if user is not None and user.sysadmin:
+        return {pkg.id for pkg in pkgs}
+    candidates = [pkg for pkg in pkgs if pkg.state != "deleted"]
+    if not candidates:
+        return set()
+    from ckan.lib.plugins import get_permission_labels
+
+    labels = get_permission_labels()
+    user_labels = set(labels.get_user_dataset_labels(user))
+    return {pkg.id for pkg in candidates if user_labels & set(labels.get_dataset_labels(pkg))}
 
 
 def may_maintain(user: model.User | None, pkg: model.Package) -> bool:
