@@ -16,6 +16,9 @@ PORT    ?= 5000
 ADMIN   ?= admin
 ADMIN_PASSWORD ?= Admin-Datenkatalog-1
 PYTEST_ARGS ?=
+# pytest-xdist workers (each with its own database, Redis database and storage,
+# see ckanext/datagovernance/tests/conftest.py); 0 runs the suite in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: help run setup test services venv db migrate i18n lint bench bench-dcat clean
 
@@ -86,7 +89,7 @@ test: venv i18n
 	@bin/ensure-browser.sh
 	@bin/ensure-db.sh $(TEST_DB)
 	@CKAN_SQLALCHEMY_URL=$${CKAN_SQLALCHEMY_URL:-postgresql://datagovernance:pass@127.0.0.1:5432/$(TEST_DB)} \
-	  $(VENV)/bin/pytest $(PYTEST_ARGS)
+	  $(VENV)/bin/pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 lint: venv
 	@$(VENV)/bin/ruff check ckanext bench

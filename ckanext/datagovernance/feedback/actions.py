@@ -92,9 +92,9 @@ def datagovernance_feedback_create(context: Context, data_dict: DataDict) -> dic
     result = service.dictize(item, user, pkg)
     if not user:
         result["requester_email"] = item.requester_email  # the sender's own address
-    if _commit(context):
-        jobs.enqueue(jobs.notify_requester, [event.id])
-        jobs.enqueue(jobs.notify_handlers, item.id)
+    jobs.enqueue(jobs.notify_requester, [event.id])
+    jobs.enqueue(jobs.notify_handlers, item.id)
+    _commit(context)
     return result
 
 
@@ -272,8 +272,8 @@ def datagovernance_feedback_update(context: Context, data_dict: DataDict) -> dic
     service.reindex(reindex)
     model.Session.flush()
     result = service.dictize(item, user, service.package_of(item), with_events=True)
-    if _commit(context):
-        jobs.enqueue(jobs.notify_requester, [e.id for e in recorded if not e.internal])
+    jobs.enqueue(jobs.notify_requester, [e.id for e in recorded if not e.internal])
+    _commit(context)
     return result
 
 
@@ -293,8 +293,9 @@ def datagovernance_feedback_comment(context: Context, data_dict: DataDict) -> di
         item.first_response = event.created
     model.Session.flush()
     result = service.event_dictize(event)
-    if _commit(context) and not event.internal:
+    if not event.internal:
         jobs.enqueue(jobs.notify_requester, [event.id])
+    _commit(context)
     return result
 
 
@@ -341,10 +342,10 @@ def datagovernance_access_grant_revoke(context: Context, data_dict: DataDict) ->
     service.reindex([grant.package_id])
     model.Session.flush()
     result = service.grant_dictize(grant)
-    if _commit(context):
-        jobs.enqueue(jobs.notify_grantee, grant.id, "revoke")
-        if event is not None and item.requester_id != grant.user_id:
-            jobs.enqueue(jobs.notify_requester, [event.id])
+    jobs.enqueue(jobs.notify_grantee, grant.id, "revoke")
+    if event is not None and item.requester_id != grant.user_id:
+        jobs.enqueue(jobs.notify_requester, [event.id])
+    _commit(context)
     return result
 
 

@@ -1,7 +1,7 @@
 """Background jobs: e-mail to requesters and handlers, grant expiry.
 
-Job functions take ids and re-read the database in the worker; the actions
-enqueue them after their commit."""
+Job functions take ids and re-read the database in the worker; they are
+enqueued when the change commits (``aftercommit``), never for a rollback."""
 from __future__ import annotations
 
 import logging
@@ -11,6 +11,7 @@ import ckan.lib.mailer as mailer
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from ..aftercommit import enqueue_after_commit
 from ..roles import service as roles
 from . import service
 from .model import FeedbackEvent
@@ -39,11 +40,9 @@ ACTION_LABELS = {
 
 
 def enqueue(fn: Any, *args: Any) -> None:
-    """After the commit: a failing queue never undoes the change (logged)."""
-    try:
-        tk.enqueue_job(fn, list(args), title=f"datagovernance feedback: {fn.__name__}")
-    except Exception as e:  # noqa: BLE001 - Redis down: the change stands
-        log.warning("could not enqueue %s: %s", fn.__name__, e)
+    """Queued with the current transaction: sent once it commits (also when a
+    caller defers the commit), dropped if it rolls back."""
+    enqueue_after_commit(fn, list(args), title=f"datagovernance feedback: {fn.__name__}")
 
 
 def _url(path: str) -> str:
@@ -132,7 +131,7 @@ def expire_grants() -> int:
         if item is not None:
             service.record(item, "expire", None, text=service.grant_dictize(grant)["until"])
     service.reindex(g.package_id for g in due)
-    model.repo.commit()
     for grant in due:
         enqueue(notify_grantee, grant.id, "expire")
+    model.repo.commit()
     return len(due)

@@ -56,7 +56,15 @@ def reindex_datasets(pkg_ids: set[str] | list[str]) -> None:
 _DATASETS_OF_DOMAINS = sa.text(
     "SELECT id FROM package WHERE state <> 'deleted' AND extras ->> 'domain' = ANY(:refs)"
 )
-_COMMITTED_PARENT = sa.text("""SELECT extras ->> 'parent_domain', state FROM "group" WHERE id = :id""")
+_COMMITTED_PARENT = sa.text(
+    """SELECT extras ->> 'parent_domain', state, name FROM "group" WHERE id = :id""")
+# Datasets and sub-domains may name their domain by name: a rename re-points them.
+_REPOINT_DATASETS = sa.text(
+    "UPDATE package SET extras = jsonb_set(extras, '{domain}', to_jsonb(CAST(:new AS text))) "
+    "WHERE extras ->> 'domain' = :old RETURNING id")
+_REPOINT_SUBDOMAINS = sa.text(
+    """UPDATE "group" SET extras = jsonb_set(extras, '{parent_domain}', to_jsonb(CAST(:new AS text))) """
+    "WHERE extras ->> 'parent_domain' = :old")
 
 
 def reindex_moved_domain(group: model.Group) -> None:
@@ -68,6 +76,8 @@ def reindex_moved_domain(group: model.Group) -> None:
         return
     with model.meta.engine.connect() as conn:
         before = conn.execute(_COMMITTED_PARENT, {"id": group.id}).first()
+    if before is not None and before[2] != group.name:
+        _repoint_renamed_domain(before[2], group.name)
     new_parent = (group.extras or {}).get("parent_domain") or None
     if before is not None and (before[0] or None) == new_parent and before[1] == group.state:
         return
@@ -76,6 +86,19 @@ def reindex_moved_domain(group: model.Group) -> None:
     names = model.Session.scalars(sa.select(model.Group.name).where(model.Group.id.in_(subtree))).all()
     refs = sorted(set(subtree) | set(names))
     reindex_datasets(list(model.Session.scalars(_DATASETS_OF_DOMAINS, {"refs": refs})))
+
+
+def _repoint_renamed_domain(old: str, new: str) -> None:
+    """A renamed domain keeps its datasets and sub-domains: references by the
+    old name follow the new one (same transaction), and the datasets are
+    re-indexed so the domain facet and search show the new name."""
+    model.Session.flush()
+    moved = set(model.Session.scalars(_REPOINT_DATASETS, {"old": old, "new": new}))
+    model.Session.execute(_REPOINT_SUBDOMAINS, {"old": old, "new": new})
+    for obj in list(model.Session.identity_map.values()):
+        if isinstance(obj, (model.Package, model.Group)):
+            model.Session.expire(obj, ["extras"])  # the ORM copy still holds the old name
+    reindex_datasets(sorted(moved))
 
 
 def hand_over_duties(user: model.User, actor: model.User | None, reason: str) -> list[dict[str, Any]]:

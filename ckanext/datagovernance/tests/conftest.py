@@ -1,11 +1,46 @@
 """Shared fixtures: CKAN's own pytest plugin plus the suite's migrations."""
 from __future__ import annotations
 
+import configparser
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
 
 # Alembic chains the suite needs (CKAN core plugins first), applied after CKAN
 # drops all tables.
 SUITE_MIGRATIONS = ("activity", "datagovernance_search", "datagovernance")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`make test` runs two workers) each worker gets its
+    own database, Redis database and storage directory, derived from the run's
+    settings, so workers never see each other's rows, queues or caches. Set
+    before CKAN's pytest plugin loads the ini (its ``pytest_sessionstart``);
+    CKAN reads these environment variables over the ini's values."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    import sqlalchemy as sa
+
+    n = int(worker.removeprefix("gw"))
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read(ROOT / "test-core.ini")
+    db_url = sa.engine.make_url(os.environ.get("CKAN_SQLALCHEMY_URL")
+                                or ini["app:main"]["sqlalchemy.url"])
+    db_url = db_url.set(database=f"{db_url.database}_{worker}")
+    subprocess.run([str(ROOT / "bin" / "ensure-db.sh"), db_url.database],
+                   check=True, capture_output=True, timeout=120)
+    os.environ["CKAN_SQLALCHEMY_URL"] = db_url.render_as_string(hide_password=False)
+    redis_url = os.environ.get("CKAN_REDIS_URL") or ini["app:main"]["ckan.redis.url"]
+    head, _, tail = redis_url.rpartition("/")
+    base_db, _, query = tail.partition("?")
+    os.environ["CKAN_REDIS_URL"] = (f"{head}/{(int(base_db or 0) + n) % 16}"
+                                    + (f"?{query}" if query else ""))
+    os.environ["CKAN_STORAGE_PATH"] = f"{ini['app:main']['ckan.storage_path']}-{worker}"
 
 
 def reset_and_migrate() -> None:

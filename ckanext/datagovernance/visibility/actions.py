@@ -7,6 +7,8 @@
   anonymous callers never get internal field values from activity data.
 - tags: ``tag_list``/``tag_search``/``tag_autocomplete``/``tag_show`` know
   only tags of datasets the caller can find (the caller's own search).
+- formats: ``format_autocomplete`` knows only formats of datasets the caller
+  can find.
 - members and counts: ``member_list`` lists only readable datasets;
   ``package_count`` of groups and organisations (show and lists) is the
   count of the caller's own search.
@@ -222,6 +224,27 @@ def tag_show(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     return result
 
 
+@tk.chained_action
+@tk.side_effect_free
+def format_autocomplete(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """CKAN lists the formats of every active resource, private datasets'
+    included: only formats of datasets the caller can find, most used first."""
+    data_dict = dict(data_dict or {})
+    if _sees_everything(context):
+        return next_action(context, data_dict)
+    tk.check_access("format_autocomplete", context, data_dict)
+    try:
+        limit = int(data_dict.get("limit") or 5)
+    except (TypeError, ValueError) as e:
+        raise tk.ValidationError({"limit": [tk._("Must be a whole number")]}) from e
+    needle = str(data_dict.get("q") or "").lower()
+    result = _search(context, rows=0, include_private=True, include_drafts=True,
+                     **{"facet.field": ["res_format"], "facet.limit": -1})
+    counts = result["facets"].get("res_format", {})
+    found = sorted((f for f in counts if needle in f.lower()), key=lambda f: (-counts[f], f))
+    return [f.lower() for f in found[:limit]]  # lower case, as CKAN answers
+
+
 # -- members and counts --------------------------------------------------------
 @tk.chained_action
 @tk.side_effect_free
@@ -291,6 +314,7 @@ def get_actions() -> dict[str, Action]:
         "tag_search": tag_search,
         "tag_autocomplete": tag_autocomplete,
         "tag_show": tag_show,
+        "format_autocomplete": format_autocomplete,
         "member_list": member_list,
         "group_list": group_list,
         "organization_list": organization_list,

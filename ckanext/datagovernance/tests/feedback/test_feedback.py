@@ -288,3 +288,22 @@ def test_cli_lists_items(city, cli):
     assert bad.exit_code != 0 and "status" in bad.output
     assert call_action("datagovernance_feedback_list", {"ignore_auth": True, "user": "dg_sysadmin"},
                        scope="all")["count"] == 1
+
+
+def test_mail_only_for_committed_requests(city, mail_server, run_jobs):
+    """A caller that defers the commit (a bulk job, another action) and then
+    rolls back leaves no mail behind; when it commits, the mail goes out."""
+    ds = city.datasets["internal"]
+    context = {"user": "dg_plain", "ignore_auth": False, "defer_commit": True}
+    call_action("datagovernance_feedback_create", dict(context), kind="wish", dataset=ds["name"],
+                subject="Rückgängig gemacht", message="Wird zurückgerollt.")
+    model.Session.rollback()
+    run_jobs()
+    assert mails_to(mail_server, email_of("dg_plain")) == []
+    assert feedback.kpis()["open"] == 0  # nothing of it was written either
+
+    call_action("datagovernance_feedback_create", dict(context), kind="wish", dataset=ds["name"],
+                subject="Bleibt bestehen", message="Wird bestätigt.")
+    model.repo.commit()
+    run_jobs()
+    assert any("Bleibt bestehen" in b or "eingegangen" in b for b in mails_to(mail_server, email_of("dg_plain")))

@@ -166,3 +166,19 @@ class TestDomainMove:
         assert ds["name"] not in _search_names("dg_other_steward")
         assert not _readable("dg_other_steward", ds["name"])
         assert ds["name"] in _search_names("dg_office")
+
+    def test_renaming_a_domain_keeps_its_datasets_and_subdomains(self, city):
+        ds = city.datasets["confidential"]  # domain "mietobjekte" by name, below "gebaeude"
+        call_action("group_patch", {"user": "dg_sysadmin"}, id="gebaeude", name="liegenschaften")
+        # the sub-domain still hangs below it, so the steward still reads the dataset
+        sub = call_action("group_show", {"user": "dg_sysadmin"}, id="mietobjekte")
+        assert sub["parent_domain"] in ("liegenschaften", call_action(
+            "group_show", {"user": "dg_sysadmin"}, id="liegenschaften")["id"])
+        assert ds["name"] in _search_names("dg_steward") and _readable("dg_steward", ds["name"])
+        call_action("group_patch", {"user": "dg_sysadmin"}, id="mietobjekte", name="mietobjekte-neu")
+        shown = call_action("package_show", {"user": "dg_sysadmin"}, id=ds["id"])
+        assert shown["domain"] == "mietobjekte-neu"
+        found = call_action("package_search", {"user": "dg_sysadmin"}, fq='domain:"mietobjekte-neu"',
+                            include_private=True)
+        assert ds["name"] in [r["name"] for r in found["results"]]
+        assert _readable("dg_steward", ds["name"])

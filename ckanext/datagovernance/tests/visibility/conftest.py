@@ -82,7 +82,9 @@ def build_probe_catalog() -> SimpleNamespace:
             source_system=f"{key}quellsystem", storage_location=f"{key}speicherort",
             data_owner="vis_owner" if cls == "confidential" else None, workflow_state=workflow,
             tags=[{"name": f"{key}schlagwort"}], groups=[{"name": "vis-themen"}],
-            resources=[{"url": f"https://intern.example/{key}datei.csv", "format": "CSV", "name": f"Liste {key}"}],
+            # confidential files are GeoPackages: their format must not leak either
+            resources=[{"url": f"https://intern.example/{key}datei.csv", "name": f"Liste {key}",
+                        "format": "GPKG" if cls == "confidential" else "CSV"}],
         )
         return call_action("package_create", dict(admin, **FLAG), **dict(params, **extra))
 

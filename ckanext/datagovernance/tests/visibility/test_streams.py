@@ -98,6 +98,16 @@ def test_tags_only_of_readable_datasets(app, probe_catalog):
     assert sorted(_api(app, "tag_list", "steward").json["result"]) != sorted(plain)
 
 
+def test_formats_only_of_readable_datasets(app, probe_catalog):
+    assert _api(app, "format_autocomplete", q="gp").json["result"] == []
+    assert _api(app, "format_autocomplete", "plain", q="gp").json["result"] == []
+    assert _api(app, "format_autocomplete", "owner", q="gp").json["result"] == ["gpkg"]
+    assert _api(app, "format_autocomplete", "sysadmin", q="gp").json["result"] == ["gpkg"]
+    assert _api(app, "format_autocomplete", q="cs").json["result"] == ["csv"]
+    assert app.get("/api/2/util/resource/format_autocomplete",
+                   query_string={"incomplete": "gp"}).json == {"ResultSet": {"Result": []}}
+
+
 def test_members_and_counts_follow_the_caller(app, probe_catalog):
     public = probe_catalog.datasets["public/published"]
     for group in ("vis-hochbau", "vis-themen"):
