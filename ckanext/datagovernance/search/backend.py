@@ -147,20 +147,16 @@ def build_row(doc: dict[str, Any]) -> dict[str, Any]:
         "metadata_created": _parse_timestamp(doc.get("metadata_created")),
         "fields": json.dumps(fields),
         "doc": json.dumps(doc, default=str),
-        "ta": " ".join(text["A"]),
-        "tb": " ".join(text["B"]),
-        "tc": " ".join(text["C"]),
-        "td": " ".join(text["D"]),
-        "ti": " ".join(text["I"]),
+        # values joined with the gap word: a phrase never spans two values
+        **{f"t{w.lower()}": lucene.GAP_JOIN.join(text[w]) for w in ("A", "B", "C", "D", "I")},
         "cfg": _text_config(),
     }
 
 
 def _vector(param: str, weight: str) -> str:
-    return (
-        f"setweight(to_tsvector(CAST(:cfg AS regconfig), :{param}) || "
-        f"to_tsvector('simple', :{param}), '{weight}')"
-    )
+    # stemmed + exact words, gaps between values and fields, reversed stems
+    # for compounds (migration 006)
+    return f"setweight(datagovernance_search_vector(CAST(:cfg AS regconfig), :{param}), '{weight}')"
 
 
 _UPSERT = sa.text(
@@ -175,7 +171,7 @@ _UPSERT = sa.text(
         :metadata_modified, :metadata_created, CAST(:fields AS jsonb), CAST(:doc AS jsonb),
         {_vector("ta", "A")} || {_vector("tb", "B")} || {_vector("tc", "C")} || {_vector("td", "D")},
         {_vector("ti", "D")},
-        to_tsvector(CAST(:cfg AS regconfig), coalesce(:title, '')) || to_tsvector('simple', coalesce(:title, '')),
+        datagovernance_search_vector(CAST(:cfg AS regconfig), coalesce(:title, '')),
         now())
     ON CONFLICT (index_id) DO UPDATE SET
         id = EXCLUDED.id, site_id = EXCLUDED.site_id, name = EXCLUDED.name,
@@ -448,7 +444,11 @@ def _order_by(sort: Any, compiler: lucene.QueryCompiler, rank_sql: str) -> str:
         elif name in ("metadata_modified", "metadata_created", "title_string", "name"):
             parts.append(f"{name} {direction} NULLS LAST")
         else:
-            parts.append(f"doc -> {compiler.bind(name)} {direction} NULLS LAST")
+            # as in Solr, a missing value (no key, JSON null, empty string)
+            # sorts last in both directions
+            parts.append(
+                f"NULLIF(NULLIF(doc -> {compiler.bind(name)}, 'null'::jsonb), '\"\"'::jsonb) {direction} NULLS LAST"
+            )
     parts.append("index_id")  # a total order keeps paging stable
     return ", ".join(parts)
 
@@ -464,4 +464,13 @@ def _rank_sql(compiler: lucene.QueryCompiler) -> str:
     if all(column == "title_tsv" for column, _term in compiler.rank_terms):
         # title-only queries (autocomplete) rank on the short title vector
         return f"ts_rank(title_tsv, {' || '.join(queries)})"
-    return f"ts_rank('{_RANK_WEIGHTS}', tsv, {' || '.join(queries)})"
+    if not compiler.compound_words:
+        return f"ts_rank('{_RANK_WEIGHTS}', tsv, {' || '.join(queries)})"
+    # Compound parts (Baum -> Straßenbäume) rank below exact words: every
+    # query word found as itself adds 1, more than any ts_rank
+    compounds = [
+        f"datagovernance_search_compounds(CAST({cfg} AS regconfig), {compiler.bind(w)})"
+        for w in compiler.compound_words[:32]
+    ]
+    exact = " + ".join(f"(tsv @@ ({q}))::int" for q in queries)
+    return f"(ts_rank('{_RANK_WEIGHTS}', tsv, {' || '.join(queries + compounds)}) + {exact})"

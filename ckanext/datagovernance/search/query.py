@@ -49,6 +49,16 @@ FACET_COLUMN_FIELDS = ("organization", "groups", "tags", "res_format", "license_
 # tsvector weights (see backend.build_row): C holds notes.
 WEIGHT_OF_FIELD = {"notes": "C"}
 
+# Joins the values of a field before tokenising; the search vector deletes the
+# word again, leaving a position gap (Solr's positionIncrementGap): a phrase
+# never spans two values or two fields (migration 006).
+GAP_WORD = "qqjqq"
+GAP_JOIN = f" {GAP_WORD} "
+# Free-text fields whose single words also find German compounds starting or
+# ending with them (ranked below exact matches).
+COMPOUND_FIELDS = frozenset({"text", STAFF_TEXT_FIELD})
+MIN_COMPOUND_WORD = 4
+
 _FIELD_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 _NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
@@ -175,6 +185,8 @@ class QueryCompiler:
         self.params: dict[str, Any] = {}
         # (tsvector column, tsquery text) of the free-text terms that rank
         self.rank_terms: list[tuple[str, str]] = []
+        # single words also matched as parts of compounds (rank below exact)
+        self.compound_words: list[str] = []
         self._clauses = 0
 
     # -- public -----------------------------------------------------------
@@ -192,17 +204,23 @@ class QueryCompiler:
         query = (query or "").strip()
         if not query:
             return "TRUE"
-        try:
-            return self._node(parse(query), None)
-        except SearchQueryError:
-            # Broken structure (brackets, quotes, field syntax) is an error the
-            # user must see; stray operators in plain words are not.
-            if _STRUCTURE_CHARS.search(query):
-                raise
-            words = _TOKEN_RE.findall(query)
-            if not words:
-                return "TRUE"
-            return self._and([self._text_term(self.default_field, w, phrase=False) for w in words])
+        candidates = [query]
+        if _unbalanced_quotes(query):
+            # edismax: a stray quote is searched as if it were not there
+            candidates.append(_drop_stray_quote(query))
+        for candidate in candidates:
+            try:
+                return self._node(parse(candidate), None)
+            except SearchQueryError:
+                continue
+        # Broken structure (brackets, field syntax) is an error the user must
+        # see; stray operators in plain words are not.
+        if _STRUCTURE_CHARS.search(candidates[-1]):
+            return self._node(parse(candidates[-1]), None)  # raises the parse error
+        words = _TOKEN_RE.findall(query)
+        if not words:
+            return "TRUE"
+        return self._and([self._text_term(self.default_field, w, phrase=False) for w in words])
 
     def bind(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -359,6 +377,12 @@ class QueryCompiler:
         cfg = self.bind(self.text_config)
         p = self.bind(text)
         tsq = f"(to_tsquery(CAST({cfg} AS regconfig), {p}) || to_tsquery('simple', {p}))"
+        word = value.strip()
+        if (fname in COMPOUND_FIELDS and not phrase and not prefix and len(word) >= MIN_COMPOUND_WORD
+                and _TOKEN_RE.fullmatch(word)):
+            self.compound_words.append(word)
+            w = self.bind(word)
+            tsq = f"({tsq[1:-1]} || datagovernance_search_compounds(CAST({cfg} AS regconfig), {w}))"
         if fname == "text":
             self.rank_terms.append(("tsv", text))
             return f"tsv @@ {tsq}"
@@ -377,10 +401,10 @@ class QueryCompiler:
         f = self.bind(fname)
         value = (
             f"coalesce(CASE WHEN jsonb_typeof(doc -> {f}) = 'array' THEN "
-            f"(SELECT string_agg(v, ' ') FROM jsonb_array_elements_text(doc -> {f}) AS v) "
+            f"(SELECT string_agg(v, '{GAP_JOIN}') FROM jsonb_array_elements_text(doc -> {f}) AS v) "
             f"ELSE doc ->> {f} END, '')"
         )
-        return f"(to_tsvector(CAST({cfg} AS regconfig), {value}) || to_tsvector('simple', {value})) @@ {tsq}"
+        return f"datagovernance_search_vector(CAST({cfg} AS regconfig), {value}) @@ {tsq}"
 
     def _timestamp(self, value: str) -> str:
         # a bare NOW stays SQL's now(): the statement (and its cache key)
@@ -424,6 +448,17 @@ class QueryCompiler:
             f"EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> {f}) AS v "
             f"WHERE {' AND '.join(where)})"
         )
+
+
+def _unbalanced_quotes(query: str) -> bool:
+    return len(re.findall(r'(?<!\\)"', query)) % 2 == 1
+
+
+def _drop_stray_quote(query: str) -> str:
+    """Removes the last unescaped quote (the one without a partner)."""
+    quotes = [m.start() for m in re.finditer(r'(?<!\\)"', query)]
+    i = quotes[-1]
+    return query[:i] + " " + query[i + 1:]
 
 
 def _like_escape(value: str) -> str:
