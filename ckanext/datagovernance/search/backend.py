@@ -19,6 +19,7 @@ import ckan.model as model
 import click
 import pysolr
 import sqlalchemy as sa
+from ckan.common import asbool as tk_asbool
 from ckan.common import config
 from ckan.lib.search.common import (
     SearchError,
@@ -35,6 +36,7 @@ from . import query as lucene
 log = logging.getLogger(__name__)
 
 TABLE = "datagovernance_search_index"
+COUNTS_TABLE = "datagovernance_search_facet_counts"
 # Stored-only fields: returned for `fl`, never searched (as in CKAN's schema).
 STORED_ONLY = frozenset({"data_dict", "validated_data_dict"})
 # Which tsvector weight a field's words get; everything else textual is D.
@@ -63,6 +65,10 @@ _RANK_WEIGHTS = "{0.25, 0.25, 0.5, 1.0}"  # D, C, B, A ~ qf "name^4 title^4 tags
 
 def _text_config() -> str:
     return config.get("ckanext.datagovernance.search.text_config") or "german"
+
+
+def _facet_counts_enabled() -> bool:
+    return tk_asbool(config.get("ckanext.datagovernance.search.facet_counts", True))
 
 
 def _statement_timeout() -> int:
@@ -282,6 +288,8 @@ class PostgresSolr:
         facet_mincount = max(1, _int_param(params, "facet.mincount", 1))
 
         bind = compiler.params
+        # visibility-only searches (landing page, /dataset) read kept counts
+        counted = _facet_counts_enabled() and compiler.only_visibility_filters()
         cache_key = cache.key("count+facets", cond, bind, facet_fields, facet_limit, facet_mincount)
         cached = cache.get(cache_key)
         try:
@@ -289,6 +297,13 @@ class PostgresSolr:
                 restore = self._set_timeout()
                 if cached is not None:
                     total, facets = cached["total"], cached["facets"]
+                elif counted:
+                    kept = [f for f in facet_fields if f in lucene.FACET_COLUMN_FIELDS]
+                    total, facets = self._kept_counts(cond, bind, kept, facet_limit, facet_mincount)
+                    rest = [f for f in facet_fields if f not in kept]
+                    if rest and total:
+                        facets.update(self._facets(cond, bind, rest, facet_limit, facet_mincount))
+                    cache.put(cache_key, {"total": total, "facets": facets})
                 else:
                     total = model.Session.execute(
                         sa.text(f"SELECT count(*) FROM {TABLE} WHERE {cond}"), bind
@@ -370,6 +385,37 @@ class PostgresSolr:
                 d["score"] = float(score)
             docs.append(d)
         return docs
+
+    def _kept_counts(
+        self, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int
+    ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+        """Dataset count and facets from the counts kept per visibility class
+        (migration 007): `cond` reads only class columns, which the counts
+        table has under the same names."""
+        params = dict(bind, _fk=["", *fields], _fmin=mincount, _flimit=limit)
+        rank_limit = "" if limit < 0 else "AND rn <= :_flimit"
+        sql = f"""
+            SELECT facet, value, n FROM (
+                SELECT facet, value, n,
+                       row_number() OVER (PARTITION BY facet ORDER BY n DESC, value) AS rn
+                FROM (
+                    SELECT facet, value, sum(n) AS n FROM {COUNTS_TABLE}
+                    WHERE ({cond}) AND facet = ANY(:_fk)
+                    GROUP BY facet, value
+                ) AS g
+                WHERE n >= :_fmin
+            ) AS ranked
+            WHERE facet = '' OR (TRUE {rank_limit})
+            ORDER BY facet, n DESC, value
+        """
+        total = 0
+        out: dict[str, list[tuple[str, int]]] = {}
+        for facet, value, n in model.Session.execute(sa.text(sql), params):
+            if facet == "":
+                total = int(n)
+            else:
+                out.setdefault(facet, []).append((value, int(n)))
+        return total, out
 
     def _facets(
         self, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int

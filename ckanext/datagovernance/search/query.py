@@ -44,6 +44,9 @@ TIMESTAMP_FIELDS = frozenset({"metadata_modified", "metadata_created"})
 # Filters CKAN adds to every query, answered from plain columns.
 COLUMN_FIELDS = frozenset({"site_id", "state", "capacity", "entity_type", "dataset_type", "name", "id"})
 ARRAY_COLUMN_FIELDS = frozenset({"permission_labels"})
+# Visibility filters of CKAN's searches: every dataset is in one class of
+# these values, and facet counts are kept per class (migration 007).
+CLASS_FIELDS = frozenset({"site_id", "state", "capacity", "entity_type", "dataset_type", "permission_labels"})
 # CKAN's standard facets, kept as native arrays in columns f_<field>.
 FACET_COLUMN_FIELDS = ("organization", "groups", "tags", "res_format", "license_id")
 # tsvector weights (see backend.build_row): C holds notes.
@@ -187,9 +190,16 @@ class QueryCompiler:
         self.rank_terms: list[tuple[str, str]] = []
         # single words also matched as parts of compounds (rank below exact)
         self.compound_words: list[str] = []
+        # fields the compiled conditions read ("<field>[range]" for ranges)
+        self.fields_used: set[str] = set()
         self._clauses = 0
 
     # -- public -----------------------------------------------------------
+    def only_visibility_filters(self) -> bool:
+        """True when everything compiled so far filters on visibility columns
+        only (no text, no facet value): such a search is one set of classes."""
+        return self.fields_used <= CLASS_FIELDS and not self.rank_terms
+
     def compile(self, query: str) -> str:
         query = (query or "").strip()
         if not query or query in ('""', "''"):
@@ -264,6 +274,7 @@ class QueryCompiler:
             return self._node(node.term, fname)
         if isinstance(node, tree.Proximity):
             # "a b"~N: all words, any distance (no positional slop in SQL)
+            self.fields_used.add(fname or self.default_field)
             words = _TOKEN_RE.findall(node.term.value)
             return self._and([self._term(fname, w, phrase=False) for w in words]) if words else "FALSE"
         if isinstance(node, tree.Phrase):
@@ -312,6 +323,7 @@ class QueryCompiler:
     # -- leaves -----------------------------------------------------------
     def _term(self, fname: str | None, raw: str, phrase: bool) -> str:
         fname = fname or self.default_field
+        self.fields_used.add(fname)
         if fname in NGRAM_FIELDS:
             value = unescape(raw)
             return f"{NGRAM_FIELDS[fname]} ILIKE {self.bind('%' + _like_escape(value) + '%')}"
@@ -415,6 +427,7 @@ class QueryCompiler:
 
     def _range(self, fname: str | None, low: str, high: str, inc_low: bool, inc_high: bool) -> str:
         fname = fname or self.default_field
+        self.fields_used.add(f"{fname}[range]")
         lo = None if low == "*" else unescape(low)
         hi = None if high == "*" else unescape(high)
         if fname in TIMESTAMP_FIELDS:
