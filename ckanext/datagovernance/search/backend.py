@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 
 TABLE = "datagovernance_search_index"
 COUNTS_TABLE = "datagovernance_search_facet_counts"
+# narrow copy of the rows for searches without free text (migration 008)
+FILTER_TABLE = "datagovernance_search_filter"
+# columns only the wide index table has; SQL naming none of them can run on
+# the filter table
+_WIDE_COLUMNS_RE = re.compile(r"\b(doc|fields|tsv|tsv_internal)\b")
 # Stored-only fields: returned for `fl`, never searched (as in CKAN's schema).
 STORED_ONLY = frozenset({"data_dict", "validated_data_dict"})
 # Which tsvector weight a field's words get; everything else textual is D.
@@ -288,6 +293,13 @@ class PostgresSolr:
         facet_mincount = max(1, _int_param(params, "facet.mincount", 1))
 
         bind = compiler.params
+        # no free text, no document fields: count, facet and page on the
+        # narrow filter table; only the page's documents come from the index
+        narrow = not any(
+            _WIDE_COLUMNS_RE.search(sql_part)
+            for sql_part in (cond, order_by, rank_sql)
+        ) and all(f in lucene.FACET_COLUMN_FIELDS for f in facet_fields)
+        src = FILTER_TABLE if narrow else TABLE
         # visibility-only searches (landing page, /dataset) read kept counts
         counted = _facet_counts_enabled() and compiler.only_visibility_filters()
         cache_key = cache.key("count+facets", cond, bind, facet_fields, facet_limit, facet_mincount)
@@ -302,15 +314,15 @@ class PostgresSolr:
                     total, facets = self._kept_counts(cond, bind, kept, facet_limit, facet_mincount)
                     rest = [f for f in facet_fields if f not in kept]
                     if rest and total:
-                        facets.update(self._facets(cond, bind, rest, facet_limit, facet_mincount))
+                        facets.update(self._facets(TABLE, cond, bind, rest, facet_limit, facet_mincount))
                     cache.put(cache_key, {"total": total, "facets": facets})
                 else:
                     total = model.Session.execute(
-                        sa.text(f"SELECT count(*) FROM {TABLE} WHERE {cond}"), bind
+                        sa.text(f"SELECT count(*) FROM {src} WHERE {cond}"), bind
                     ).scalar_one()
                     facets = {}
                     if facet_fields and total:
-                        facets = self._facets(cond, bind, facet_fields, facet_limit, facet_mincount)
+                        facets = self._facets(src, cond, bind, facet_fields, facet_limit, facet_mincount)
                     cache.put(cache_key, {"total": total, "facets": facets})
                 docs: list[dict[str, Any]] = []
                 if rows > 0 and total > start:
@@ -321,7 +333,7 @@ class PostgresSolr:
                         # all, but the planner cannot see that (jsonb/array
                         # selectivity estimates are poor), so sorting is ruled out.
                         model.Session.execute(sa.text("SELECT set_config('enable_sort', 'off', true)"))
-                    docs = self._fetch(cond, bind, fl, rank_sql, order_by, rows, start)
+                    docs = self._fetch(src, cond, bind, fl, rank_sql, order_by, rows, start)
                     if walk:
                         model.Session.execute(sa.text("SELECT set_config('enable_sort', 'on', true)"))
                 if restore is not None:
@@ -361,7 +373,7 @@ class PostgresSolr:
         ).first()[0]
 
     def _fetch(
-        self, cond: str, bind: dict[str, Any], fl: list[str], rank_sql: str, order_by: str, rows: int, start: int
+        self, src: str, cond: str, bind: dict[str, Any], fl: list[str], rank_sql: str, order_by: str, rows: int, start: int
     ) -> list[dict[str, Any]]:
         if "*" in fl:
             select = "doc"
@@ -373,7 +385,7 @@ class PostgresSolr:
         # documents of just those rows.
         sql = (
             f"WITH page AS (SELECT index_id, {rank_sql} AS score, "
-            f"row_number() OVER (ORDER BY {order_by}) AS pos FROM {TABLE} WHERE {cond} "
+            f"row_number() OVER (ORDER BY {order_by}) AS pos FROM {src} WHERE {cond} "
             f"ORDER BY {order_by} LIMIT :_rows OFFSET :_start) "
             f"SELECT {select} AS d, page.score FROM page JOIN {TABLE} USING (index_id) ORDER BY page.pos"
         )
@@ -418,7 +430,7 @@ class PostgresSolr:
         return total, out
 
     def _facets(
-        self, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int
+        self, src: str, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int
     ) -> dict[str, list[tuple[str, int]]]:
         # One scan of the matching rows; each requested field becomes an array
         # (native column for CKAN's standard facets, else from `fields`).
@@ -431,6 +443,8 @@ class PostgresSolr:
             else:
                 values.append(f"(:_fk{i}, ARRAY(SELECT jsonb_array_elements_text(d.fields -> :_fk{i})))")
         columns = ", ".join(f"f_{c}" for c in lucene.FACET_COLUMN_FIELDS)
+        if src == TABLE:
+            columns = "fields, " + columns
         rank_limit = "" if limit < 0 else "WHERE rn <= :_flimit"
         sql = f"""
             SELECT key, value, n FROM (
@@ -438,7 +452,7 @@ class PostgresSolr:
                        row_number() OVER (PARTITION BY key ORDER BY n DESC, value) AS rn
                 FROM (
                     SELECT f.key, v.value, count(*) AS n
-                    FROM (SELECT fields, {columns} FROM {TABLE} WHERE {cond}) AS d
+                    FROM (SELECT {columns} FROM {src} WHERE {cond}) AS d
                     CROSS JOIN LATERAL (VALUES {", ".join(values)}) AS f(key, vals)
                     CROSS JOIN LATERAL unnest(f.vals) AS v(value)
                     GROUP BY f.key, v.value

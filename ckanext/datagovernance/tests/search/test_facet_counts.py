@@ -95,6 +95,20 @@ def test_kept_counts_equal_row_counts_for_every_reader_after_every_write(ckan_co
         "res_format": {"PDF": 1}, "license_id": {"cc-by": 1},
     }
     assert seen[member["name"]]["tags"] == {"finanzen": 1, "geheim": 1}
+    # searches without free text read the narrow filter table (migration
+    # 008), kept in step with every write
+    statements.clear()
+    sa.event.listen(model.meta.engine, "before_cursor_execute", log)
+    try:
+        staff = {"user": member["name"], "ignore_auth": False}
+        fq = call_action("package_search", dict(staff), fq="res_format:PDF", include_private=True)
+        auto = call_action("package_autocomplete", dict(staff), q="hausha")
+    finally:
+        sa.event.remove(model.meta.engine, "before_cursor_execute", log)
+    assert [r["name"] for r in fq["results"]] == ["haushalt"]
+    assert [r["name"] for r in auto] == ["haushalt"]
+    assert sum("FROM datagovernance_search_filter" in s for s in statements) >= 2
+    assert call_action("package_autocomplete", {"user": "", "ignore_auth": False}, q="baeume") == []
     # an uncommitted index write is counted in its own transaction only, and
     # its rollback takes the counts back
     pkg = model.Package.get(p2["id"])
