@@ -440,8 +440,13 @@ def load_index(n: int, real: int, batch: int = 500, unique: int = 0) -> None:
         have = sql(f"SELECT count(*) FROM {TABLE}").scalar_one()
     if have >= n:
         print(f"  index holds {have} documents")
+        vacuum_analyze()  # cheap when nothing changed; needed after a migration
         return
     target, n = n, min(n, unique) if unique else n
+    if unique and have >= n:
+        clone_rows(target)
+        vacuum_analyze()
+        return
     builder, solr = SyntheticBuilder(), PostgresSolr()
     real_keys = {k for (k,) in sql(f"SELECT DISTINCT jsonb_object_keys(doc) FROM {TABLE}")}
     t0, done = time.perf_counter(), 0
@@ -473,7 +478,8 @@ def clone_rows(n: int) -> None:
     }
     select = ", ".join(new.get(c, c) for c in cols)
     have = sql(f"SELECT count(*) FROM {TABLE}").scalar_one()
-    originals, k = have, 1
+    originals = sql(f"SELECT count(*) FROM {TABLE} WHERE name !~ '-k[0-9]+$'").scalar_one()
+    k = 1 + sql(f"SELECT coalesce(max(substring(name from '-k([0-9]+)$')::int), 0) FROM {TABLE}").scalar_one()
     while have < n:
         take = min(originals, n - have)
         sql(f"INSERT INTO {TABLE} ({', '.join(cols)}) SELECT {select} FROM {TABLE} "
@@ -491,7 +497,9 @@ def vacuum_analyze() -> None:
 
     model.Session.commit()
     with model.meta.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f"VACUUM ANALYZE {TABLE}")
+        # the filter and counts tables are kept by triggers on the index
+        for table in (TABLE, "datagovernance_search_filter", "datagovernance_search_facet_counts"):
+            conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
 
 
 # -- measuring ----------------------------------------------------------------
