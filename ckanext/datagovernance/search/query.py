@@ -17,6 +17,7 @@ Anything the grammar or these rules cannot express raises
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import threading
@@ -91,7 +92,16 @@ def _escape_range_bounds(query: str) -> str:
 
 
 def parse(query: str) -> tree.Item:
-    """Parse Lucene syntax; any syntax problem is a SearchQueryError."""
+    """Parse Lucene syntax; any syntax problem is a SearchQueryError.
+
+    Trees are cached: CKAN sends the same filter strings on every search (a
+    logged-in user's permission labels are one OR of dozens of values) and the
+    PLY parser is slow and serialised. The compiler only reads the trees."""
+    return _parse_cached(query)
+
+
+@functools.lru_cache(maxsize=2048)
+def _parse_cached(query: str) -> tree.Item:
     if len(query) > _MAX_QUERY_LENGTH:
         raise SearchQueryError(f"Query too long ({len(query)} characters, at most {_MAX_QUERY_LENGTH})")
     query = _escape_range_bounds(query)
