@@ -293,6 +293,7 @@ class PostgresSolr:
         facet_mincount = max(1, _int_param(params, "facet.mincount", 1))
 
         bind = compiler.params
+        _expand_compounds(compiler)
         # no free text, no document fields: count, facet and page on the
         # narrow filter table; only the page's documents come from the index
         narrow = not any(
@@ -467,6 +468,24 @@ class PostgresSolr:
         return out
 
 
+def _expand_compounds(compiler: lucene.QueryCompiler) -> None:
+    """The compounds of each query word, from the word table (migration
+    006), as constant tsquery text: the search stays an exact GIN look-up."""
+    if not compiler.compound_words:
+        return
+    words = [w for _param, w in compiler.compound_words]
+    found = model.Session.execute(
+        sa.text(
+            "SELECT CAST(datagovernance_search_compounds(CAST(:cfg AS regconfig), w) AS text) "
+            "FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS q(w, i) ORDER BY i"
+        ),
+        {"cfg": _text_config(), "words": words},
+    ).scalars().all()
+    for (param, _word), tsquery in zip(compiler.compound_words, found, strict=True):
+        if tsquery:
+            compiler.params[param] = tsquery
+
+
 def _int_param(params: dict[str, Any], key: str, default: int, allow_negative: bool = False) -> int:
     raw = params.get(key)
     if raw is None or raw == "":
@@ -528,9 +547,6 @@ def _rank_sql(compiler: lucene.QueryCompiler) -> str:
         return f"ts_rank('{_RANK_WEIGHTS}', tsv, {' || '.join(queries)})"
     # Compound parts (Baum -> Straßenbäume) rank below exact words: every
     # query word found as itself adds 1, more than any ts_rank
-    compounds = [
-        f"datagovernance_search_compounds(CAST({cfg} AS regconfig), {compiler.bind(w)})"
-        for w in compiler.compound_words[:32]
-    ]
+    compounds = [f"CAST(:{param} AS tsquery)" for param, _word in compiler.compound_words[:32]]
     exact = " + ".join(f"(tsv @@ ({q}))::int" for q in queries)
     return f"(ts_rank('{_RANK_WEIGHTS}', tsv, {' || '.join(queries + compounds)}) + {exact})"

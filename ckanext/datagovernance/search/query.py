@@ -198,8 +198,9 @@ class QueryCompiler:
         self.params: dict[str, Any] = {}
         # (tsvector column, tsquery text) of the free-text terms that rank
         self.rank_terms: list[tuple[str, str]] = []
-        # single words also matched as parts of compounds (rank below exact)
-        self.compound_words: list[str] = []
+        # (parameter, word): single words also matched as parts of compounds
+        # (rank below exact); the parameter gets the compounds' tsquery text
+        self.compound_words: list[tuple[str, str]] = []
         # fields the compiled conditions read ("<field>[range]" for ranges)
         self.fields_used: set[str] = set()
         self._clauses = 0
@@ -402,9 +403,11 @@ class QueryCompiler:
         word = value.strip()
         if (fname in COMPOUND_FIELDS and not phrase and not prefix and len(word) >= MIN_COMPOUND_WORD
                 and _TOKEN_RE.fullmatch(word)):
-            self.compound_words.append(word)
-            w = self.bind(word)
-            tsq = f"({tsq[1:-1]} || datagovernance_search_compounds(CAST({cfg} AS regconfig), {w}))"
+            # the compounds are looked up before the search (backend); until
+            # then the parameter holds the word itself
+            c = self.bind(text)
+            self.compound_words.append((c[1:], word))
+            tsq = f"({tsq[1:-1]} || CAST({c} AS tsquery))"
         if fname == "text":
             self.rank_terms.append(("tsv", text))
             return f"tsv @@ {tsq}"
