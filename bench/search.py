@@ -550,7 +550,6 @@ def run_case(case: Case, user: str, cache: str, runs: int, warmup: int
              ) -> tuple[Result, list[tuple[str, Any, float]]]:
     import ckan.model as model
     import ckan.plugins.toolkit as tk
-
     from ckan.common import config
 
     action = tk.get_action(case.action)
