@@ -11,7 +11,8 @@ transaction, so a reader sees counts and index rows from the same snapshot.
 A match-all search sums the rows of the classes its filters admit - the same
 SQL condition, evaluated on these columns - so counts respect permission
 labels exactly (a hidden dataset never changes an anonymous count).
-TRUNCATE fires no row triggers: truncate both tables together.
+TRUNCATE fires no row triggers: truncate both tables together. The key index
+uses NULLS NOT DISTINCT (PostgreSQL 15+, as the README requires).
 
 Revision ID: 007_d_facet_counts
 Revises: 006_d_phrases_compounds
