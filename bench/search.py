@@ -41,6 +41,9 @@ HERE = Path(__file__).resolve().parent
 TABLE = "datagovernance_search_index"
 NS = uuid.UUID("5d1c1e0e-6a4b-4c1e-9a57-0b3e1d2c9f10")  # synthetic ids: uuid5(NS, i)
 ADMIN = "benchadmin"
+# logged-in staff: editor in every organisation, so it reads the private
+# (internal) datasets too, through CKAN's permission labels
+STAFF = "benchstaff"
 FACETS = ["organization", "groups", "tags", "res_format", "license_id"]
 CACHE_TTL = "ckanext.datagovernance.search.cache_ttl"  # the backend's Redis count/facet cache
 END = dt.datetime(2025, 10, 31, 12, 0, 0)  # newest synthetic metadata_modified
@@ -312,12 +315,18 @@ def ensure_site(real: int) -> None:
     def ctx() -> dict[str, Any]:
         return {"user": ADMIN}
 
+    if model.User.get(STAFF) is None:
+        tk.get_action("user_create")({"ignore_auth": True}, {
+            "name": STAFF, "email": "staff@example.org", "password": "Bench-Passwort-2025"})
+        model.Session.commit()
     for kind, items in (("organization", ORGS), ("group", GROUPS)):
         existing = set(tk.get_action(f"{kind}_list")(ctx(), {"all_fields": False}))
         for name, title in items:
             if name not in existing:
                 tk.get_action(f"{kind}_create")(ctx(), {
                     "name": name, "title": title, "description": f"{title} (Benchmark)"})
+    for name, _title in ORGS:
+        tk.get_action("organization_member_create")(ctx(), {"id": name, "username": STAFF, "role": "editor"})
     have = {n for (n,) in sql("SELECT name FROM package WHERE state = 'active'")}
     todo = [i for i in range(real) if make_spec(i).name not in have]
     t0 = time.perf_counter()
@@ -412,8 +421,12 @@ class SyntheticBuilder:
         return collector.docs
 
 
-def load_index(n: int, real: int, batch: int = 500) -> None:
-    """Tops the index up (or trims it) to n documents: `real` real + synthetic."""
+def load_index(n: int, real: int, batch: int = 500, unique: int = 0) -> None:
+    """Tops the index up (or trims it) to n documents: `real` real + synthetic.
+
+    With `unique`, only that many documents are built through CKAN; the rest
+    are copies of them made in SQL (new ids and names, same values), which
+    loads 100k in minutes instead of an hour on a busy machine."""
     import ckan.model as model
 
     from ckanext.datagovernance.search.backend import PostgresSolr
@@ -427,6 +440,12 @@ def load_index(n: int, real: int, batch: int = 500) -> None:
         have = sql(f"SELECT count(*) FROM {TABLE}").scalar_one()
     if have >= n:
         print(f"  index holds {have} documents")
+        vacuum_analyze()  # cheap when nothing changed; needed after a migration
+        return
+    target, n = n, min(n, unique) if unique else n
+    if unique and have >= n:
+        clone_rows(target)
+        vacuum_analyze()
         return
     builder, solr = SyntheticBuilder(), PostgresSolr()
     real_keys = {k for (k,) in sql(f"SELECT DISTINCT jsonb_object_keys(doc) FROM {TABLE}")}
@@ -436,12 +455,40 @@ def load_index(n: int, real: int, batch: int = 500) -> None:
         if lo == have and (odd := {k for d in docs for k in d} ^ real_keys):
             print(f"  WARNING: synthetic document keys differ from CKAN's: {sorted(odd)}")
         solr.add(docs)
-        solr.commit()
+        model.Session.commit()  # progress survives an interrupted load
         done += len(docs)
         rate = done / (time.perf_counter() - t0)
         print(f"\r  bulk load {lo + len(docs)}/{n} ({rate:.0f} docs/s)", end="", flush=True)
-    print()
+    if have < n:
+        print()
+    if target > n:
+        clone_rows(target)
     vacuum_analyze()
+
+
+def clone_rows(n: int) -> None:
+    """Copies index rows in SQL until there are n: new index_id, id and name."""
+    import ckan.model as model
+
+    cols = [c for (c,) in sql("SELECT column_name FROM information_schema.columns WHERE table_name = :t "
+                              "ORDER BY ordinal_position", t=TABLE)]
+    new = {
+        "index_id": "md5(index_id || :k)", "id": "md5(id || :k)", "name": "name || '-k' || :k",
+        "doc": "jsonb_set(jsonb_set(doc, '{id}', to_jsonb(md5(id || :k))), '{name}', to_jsonb(name || '-k' || :k))",
+    }
+    select = ", ".join(new.get(c, c) for c in cols)
+    have = sql(f"SELECT count(*) FROM {TABLE}").scalar_one()
+    originals = sql(f"SELECT count(*) FROM {TABLE} WHERE name !~ '-k[0-9]+$'").scalar_one()
+    k = 1 + sql(f"SELECT coalesce(max(substring(name from '-k([0-9]+)$')::int), 0) FROM {TABLE}").scalar_one()
+    while have < n:
+        take = min(originals, n - have)
+        sql(f"INSERT INTO {TABLE} ({', '.join(cols)}) SELECT {select} FROM {TABLE} "
+            f"WHERE name !~ '-k[0-9]+$' ORDER BY index_id LIMIT :take", k=str(k), take=take)
+        model.Session.commit()
+        have += take
+        k += 1
+        print(f"\r  copies {have}/{n}", end="", flush=True)
+    print()
 
 
 def vacuum_analyze() -> None:
@@ -450,7 +497,9 @@ def vacuum_analyze() -> None:
 
     model.Session.commit()
     with model.meta.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f"VACUUM ANALYZE {TABLE}")
+        # the filter and counts tables are kept by triggers on the index
+        for table in (TABLE, "datagovernance_search_filter", "datagovernance_search_facet_counts"):
+            conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
 
 
 # -- measuring ----------------------------------------------------------------
@@ -483,6 +532,7 @@ class Case:
     action: str
     data: Callable[[int], dict[str, Any]]
     target_ms: float | None = None  # p95 target (at 100k)
+    settings: dict[str, Any] | None = None  # config set while it runs
 
 
 @dataclass
@@ -500,13 +550,16 @@ def run_case(case: Case, user: str, cache: str, runs: int, warmup: int
              ) -> tuple[Result, list[tuple[str, Any, float]]]:
     import ckan.model as model
     import ckan.plugins.toolkit as tk
+    from ckan.common import config
 
     action = tk.get_action(case.action)
+    saved = {k: config.get(k) for k in (case.settings or {})}
+    config.update(case.settings or {})
 
     def call(k: int) -> Any:
         data = case.data(k)
-        if user == ADMIN and case.action == "package_search":
-            data["include_private"] = True
+        if case.action == "package_search":
+            data["include_private"] = True  # as CKAN's /dataset page asks
         try:
             return action({"user": user}, data)
         finally:
@@ -526,6 +579,7 @@ def run_case(case: Case, user: str, cache: str, runs: int, warmup: int
         statements.append(sum(t for _, _, t in log) / elapsed)
         found = out["count"] if isinstance(out, dict) else len(out)
         last = log
+    config.update(saved)
     times.sort()
     p95 = times[min(len(times) - 1, max(0, int(round(0.95 * len(times))) - 1))]
     return Result(case, user or "anonymous", cache, found, statistics.median(times) * 1000, p95 * 1000,
@@ -553,15 +607,18 @@ def cases(top_org: str) -> list[Case]:
             "metadata_modified:[2024-01-01T00:00:00Z TO NOW]"]
     return [
         Case("match-all, 5 facets", "package_search",
-             lambda k: {"q": "*:*", "facet.field": list(FACETS), "rows": 20}, 100),
+             lambda k: {"q": "*:*", "facet.field": list(FACETS), "rows": 20}, 50),
+        Case("match-all, 5 facets, rows counted (facet_counts off: before)", "package_search",
+             lambda k: {"q": "*:*", "facet.field": list(FACETS), "rows": 20},
+             settings={"ckanext.datagovernance.search.facet_counts": False}),
         Case('text "Baumkataster Offenbach", 5 facets', "package_search",
-             lambda k: {"q": "Baumkataster Offenbach", "facet.field": list(FACETS), "rows": 20}, 30),
+             lambda k: {"q": "Baumkataster Offenbach", "facet.field": list(FACETS), "rows": 20}, 20),
         Case(f'fq organization:"{top_org}" +res_format:"CSV"', "package_search",
-             lambda k: {"fq": f'organization:"{top_org}" +res_format:"CSV"', "rows": 20}, 30),
+             lambda k: {"fq": f'organization:"{top_org}" +res_format:"CSV"', "rows": 20}, 20),
         Case("dcat modified_since (rows=100)", "package_search",
-             lambda k: {"q": "*:*", "fq_list": list(dcat), "sort": "metadata_modified desc", "rows": 100}),
+             lambda k: {"q": "*:*", "fq_list": list(dcat), "sort": "metadata_modified desc", "rows": 100}, 20),
         Case("autocomplete " + "/".join(prefixes), "package_autocomplete",
-             lambda k: {"q": prefixes[k % len(prefixes)], "limit": 10}),
+             lambda k: {"q": prefixes[k % len(prefixes)], "limit": 10}, 20),
     ]
 
 
@@ -610,18 +667,19 @@ def report(n: int, results: list[Result], rebuild: dict[str, float], load_note: 
     ]
     ok = True
     for r in results:
-        v = verdict(r.p95, r.case.target_ms) if r.user == "anonymous" else "–"
+        # the targets hold cold (cache off), for anonymous and staff alike
+        v = verdict(r.p95, r.case.target_ms) if r.cache == "off" else "–"
         ok &= v != "FAIL"
-        target = f"≤ {r.case.target_ms:.0f}" if r.case.target_ms and r.user == "anonymous" else ""
+        target = f"≤ {r.case.target_ms:.0f}" if r.case.target_ms and r.cache == "off" else ""
         lines.append(f"| {r.case.label} | {r.user} | {r.cache} | {r.found:,} | {r.median:.1f} | {r.p95:.1f} | "
                      f"{r.sql_share:.0%} | {target} | {v} |")
-    rv, sv = verdict(rebuild["rate"], 50, True), verdict(rebuild["add_share"], 0.2)
+    rv, sv = verdict(rebuild["rate"], 150, True), verdict(rebuild["add_share"], 0.2)
     ok &= "FAIL" not in (rv, sv)
     lines += [
         "",
         "| rebuild (real datasets) | seconds | datasets/s | index write (PostgresSolr.add) share | |",
         "|---|---:|---:|---:|---|",
-        f"| {rebuild['datasets']:,} | {rebuild['seconds']:.1f} | {rebuild['rate']:.0f} (≥ 50: {rv}) | "
+        f"| {rebuild['datasets']:,} | {rebuild['seconds']:.1f} | {rebuild['rate']:.0f} (≥ 150: {rv}) | "
         f"{rebuild['add_share']:.1%} (< 20%: {sv}) | |",
         "",
     ]
@@ -635,6 +693,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs per query first (default 5)")
     parser.add_argument("--rebuild-sample", type=int, default=1000,
                         help="real datasets made with package_create; timed rebuild set (default 1000)")
+    parser.add_argument("--unique", type=int, default=0,
+                        help="build only this many documents through CKAN, copy the rest in SQL (fast load)")
+    parser.add_argument("--only", default="", help="run only the queries whose label contains this text")
+    parser.add_argument("--no-rebuild", action="store_true", help="skip the rebuild measurement")
     parser.add_argument("--keep", action="store_true",
                         help="reuse the database as it is (no reset; top up or trim to N)")
     parser.add_argument("--explain", action="store_true",
@@ -663,7 +725,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         print(f"\nN = {n:,}")
         t1 = time.perf_counter()
-        load_index(n, args.rebuild_sample)
+        load_index(n, args.rebuild_sample, unique=args.unique)
         load_note = (f"Index: {sql(f'SELECT count(*) FROM {TABLE}').scalar_one():,} documents "
                      f"({args.rebuild_sample:,} via package_create), {os.cpu_count()} cores, "
                      f"{args.runs} runs after {args.warmup} warm-up, load {time.perf_counter() - t1:.0f} s, "
@@ -672,10 +734,10 @@ def main(argv: list[str] | None = None) -> int:
                       "GROUP BY v ORDER BY 2 DESC LIMIT 1").first()[0]
         results: list[Result] = []
         plans: list[str] = []
-        for case in cases(top_org):
+        for case in [c for c in cases(top_org) if args.only in c.label]:
             # computed on every call (cache off) for both users, then the
             # configured cache serving the repeated anonymous query
-            for cache, ttl, users in (("off", 0, ("", ADMIN)), ("on", cache_ttl, ("",))):
+            for cache, ttl, users in (("off", 0, ("", STAFF)), ("on", cache_ttl, ("", STAFF))):
                 if cache == "on" and ttl <= 0:
                     continue
                 config[CACHE_TTL] = ttl
@@ -693,7 +755,9 @@ def main(argv: list[str] | None = None) -> int:
                         explain(statements, plans, f"{case.label} ({res.user})")
             config[CACHE_TTL] = cache_ttl
         print("  rebuild ...", flush=True)
-        rebuild = measure_rebuild()
+        rebuild = {"datasets": 0, "seconds": 0.0, "rate": 0.0, "add_share": 0.0}
+        if not args.no_rebuild:
+            rebuild = measure_rebuild()
         table, ok = report(n, results, rebuild, load_note)
         all_ok &= ok
         print("\n" + table)

@@ -19,6 +19,7 @@ import ckan.model as model
 import click
 import pysolr
 import sqlalchemy as sa
+from ckan.common import asbool as tk_asbool
 from ckan.common import config
 from ckan.lib.search.common import (
     SearchError,
@@ -35,6 +36,12 @@ from . import query as lucene
 log = logging.getLogger(__name__)
 
 TABLE = "datagovernance_search_index"
+COUNTS_TABLE = "datagovernance_search_facet_counts"
+# narrow copy of the rows for searches without free text (migration 008)
+FILTER_TABLE = "datagovernance_search_filter"
+# columns only the wide index table has; SQL naming none of them can run on
+# the filter table
+_WIDE_COLUMNS_RE = re.compile(r"\b(doc|fields|tsv|tsv_internal)\b")
 # Stored-only fields: returned for `fl`, never searched (as in CKAN's schema).
 STORED_ONLY = frozenset({"data_dict", "validated_data_dict"})
 # Which tsvector weight a field's words get; everything else textual is D.
@@ -63,6 +70,10 @@ _RANK_WEIGHTS = "{0.25, 0.25, 0.5, 1.0}"  # D, C, B, A ~ qf "name^4 title^4 tags
 
 def _text_config() -> str:
     return config.get("ckanext.datagovernance.search.text_config") or "german"
+
+
+def _facet_counts_enabled() -> bool:
+    return tk_asbool(config.get("ckanext.datagovernance.search.facet_counts", True))
 
 
 def _statement_timeout() -> int:
@@ -147,20 +158,16 @@ def build_row(doc: dict[str, Any]) -> dict[str, Any]:
         "metadata_created": _parse_timestamp(doc.get("metadata_created")),
         "fields": json.dumps(fields),
         "doc": json.dumps(doc, default=str),
-        "ta": " ".join(text["A"]),
-        "tb": " ".join(text["B"]),
-        "tc": " ".join(text["C"]),
-        "td": " ".join(text["D"]),
-        "ti": " ".join(text["I"]),
+        # values joined with the gap word: a phrase never spans two values
+        **{f"t{w.lower()}": lucene.GAP_JOIN.join(text[w]) for w in ("A", "B", "C", "D", "I")},
         "cfg": _text_config(),
     }
 
 
 def _vector(param: str, weight: str) -> str:
-    return (
-        f"setweight(to_tsvector(CAST(:cfg AS regconfig), :{param}) || "
-        f"to_tsvector('simple', :{param}), '{weight}')"
-    )
+    # stemmed + exact words, gaps between values and fields, reversed stems
+    # for compounds (migration 006)
+    return f"setweight(datagovernance_search_vector(CAST(:cfg AS regconfig), :{param}), '{weight}')"
 
 
 _UPSERT = sa.text(
@@ -175,7 +182,7 @@ _UPSERT = sa.text(
         :metadata_modified, :metadata_created, CAST(:fields AS jsonb), CAST(:doc AS jsonb),
         {_vector("ta", "A")} || {_vector("tb", "B")} || {_vector("tc", "C")} || {_vector("td", "D")},
         {_vector("ti", "D")},
-        to_tsvector(CAST(:cfg AS regconfig), coalesce(:title, '')) || to_tsvector('simple', coalesce(:title, '')),
+        datagovernance_search_vector(CAST(:cfg AS regconfig), coalesce(:title, '')),
         now())
     ON CONFLICT (index_id) DO UPDATE SET
         id = EXCLUDED.id, site_id = EXCLUDED.site_id, name = EXCLUDED.name,
@@ -286,6 +293,16 @@ class PostgresSolr:
         facet_mincount = max(1, _int_param(params, "facet.mincount", 1))
 
         bind = compiler.params
+        _expand_compounds(compiler)
+        # no free text, no document fields: count, facet and page on the
+        # narrow filter table; only the page's documents come from the index
+        narrow = not any(
+            _WIDE_COLUMNS_RE.search(sql_part)
+            for sql_part in (cond, order_by, rank_sql)
+        ) and all(f in lucene.FACET_COLUMN_FIELDS for f in facet_fields)
+        src = FILTER_TABLE if narrow else TABLE
+        # visibility-only searches (landing page, /dataset) read kept counts
+        counted = _facet_counts_enabled() and compiler.only_visibility_filters()
         cache_key = cache.key("count+facets", cond, bind, facet_fields, facet_limit, facet_mincount)
         cached = cache.get(cache_key)
         try:
@@ -293,13 +310,20 @@ class PostgresSolr:
                 restore = self._set_timeout()
                 if cached is not None:
                     total, facets = cached["total"], cached["facets"]
+                elif counted:
+                    kept = [f for f in facet_fields if f in lucene.FACET_COLUMN_FIELDS]
+                    total, facets = self._kept_counts(cond, bind, kept, facet_limit, facet_mincount)
+                    rest = [f for f in facet_fields if f not in kept]
+                    if rest and total:
+                        facets.update(self._facets(TABLE, cond, bind, rest, facet_limit, facet_mincount))
+                    cache.put(cache_key, {"total": total, "facets": facets})
                 else:
                     total = model.Session.execute(
-                        sa.text(f"SELECT count(*) FROM {TABLE} WHERE {cond}"), bind
+                        sa.text(f"SELECT count(*) FROM {src} WHERE {cond}"), bind
                     ).scalar_one()
                     facets = {}
                     if facet_fields and total:
-                        facets = self._facets(cond, bind, facet_fields, facet_limit, facet_mincount)
+                        facets = self._facets(src, cond, bind, facet_fields, facet_limit, facet_mincount)
                     cache.put(cache_key, {"total": total, "facets": facets})
                 docs: list[dict[str, Any]] = []
                 if rows > 0 and total > start:
@@ -310,7 +334,7 @@ class PostgresSolr:
                         # all, but the planner cannot see that (jsonb/array
                         # selectivity estimates are poor), so sorting is ruled out.
                         model.Session.execute(sa.text("SELECT set_config('enable_sort', 'off', true)"))
-                    docs = self._fetch(cond, bind, fl, rank_sql, order_by, rows, start)
+                    docs = self._fetch(src, cond, bind, fl, rank_sql, order_by, rows, start)
                     if walk:
                         model.Session.execute(sa.text("SELECT set_config('enable_sort', 'on', true)"))
                 if restore is not None:
@@ -350,7 +374,7 @@ class PostgresSolr:
         ).first()[0]
 
     def _fetch(
-        self, cond: str, bind: dict[str, Any], fl: list[str], rank_sql: str, order_by: str, rows: int, start: int
+        self, src: str, cond: str, bind: dict[str, Any], fl: list[str], rank_sql: str, order_by: str, rows: int, start: int
     ) -> list[dict[str, Any]]:
         if "*" in fl:
             select = "doc"
@@ -362,7 +386,7 @@ class PostgresSolr:
         # documents of just those rows.
         sql = (
             f"WITH page AS (SELECT index_id, {rank_sql} AS score, "
-            f"row_number() OVER (ORDER BY {order_by}) AS pos FROM {TABLE} WHERE {cond} "
+            f"row_number() OVER (ORDER BY {order_by}) AS pos FROM {src} WHERE {cond} "
             f"ORDER BY {order_by} LIMIT :_rows OFFSET :_start) "
             f"SELECT {select} AS d, page.score FROM page JOIN {TABLE} USING (index_id) ORDER BY page.pos"
         )
@@ -375,8 +399,39 @@ class PostgresSolr:
             docs.append(d)
         return docs
 
-    def _facets(
+    def _kept_counts(
         self, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int
+    ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+        """Dataset count and facets from the counts kept per visibility class
+        (migration 007): `cond` reads only class columns, which the counts
+        table has under the same names."""
+        params = dict(bind, _fk=["", *fields], _fmin=mincount, _flimit=limit)
+        rank_limit = "" if limit < 0 else "AND rn <= :_flimit"
+        sql = f"""
+            SELECT facet, value, n FROM (
+                SELECT facet, value, n,
+                       row_number() OVER (PARTITION BY facet ORDER BY n DESC, value) AS rn
+                FROM (
+                    SELECT facet, value, sum(n) AS n FROM {COUNTS_TABLE}
+                    WHERE ({cond}) AND facet = ANY(:_fk)
+                    GROUP BY facet, value
+                ) AS g
+                WHERE n >= :_fmin
+            ) AS ranked
+            WHERE facet = '' OR (TRUE {rank_limit})
+            ORDER BY facet, n DESC, value
+        """
+        total = 0
+        out: dict[str, list[tuple[str, int]]] = {}
+        for facet, value, n in model.Session.execute(sa.text(sql), params):
+            if facet == "":
+                total = int(n)
+            else:
+                out.setdefault(facet, []).append((value, int(n)))
+        return total, out
+
+    def _facets(
+        self, src: str, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int
     ) -> dict[str, list[tuple[str, int]]]:
         # One scan of the matching rows; each requested field becomes an array
         # (native column for CKAN's standard facets, else from `fields`).
@@ -389,6 +444,8 @@ class PostgresSolr:
             else:
                 values.append(f"(:_fk{i}, ARRAY(SELECT jsonb_array_elements_text(d.fields -> :_fk{i})))")
         columns = ", ".join(f"f_{c}" for c in lucene.FACET_COLUMN_FIELDS)
+        if src == TABLE:
+            columns = "fields, " + columns
         rank_limit = "" if limit < 0 else "WHERE rn <= :_flimit"
         sql = f"""
             SELECT key, value, n FROM (
@@ -396,7 +453,7 @@ class PostgresSolr:
                        row_number() OVER (PARTITION BY key ORDER BY n DESC, value) AS rn
                 FROM (
                     SELECT f.key, v.value, count(*) AS n
-                    FROM (SELECT fields, {columns} FROM {TABLE} WHERE {cond}) AS d
+                    FROM (SELECT {columns} FROM {src} WHERE {cond}) AS d
                     CROSS JOIN LATERAL (VALUES {", ".join(values)}) AS f(key, vals)
                     CROSS JOIN LATERAL unnest(f.vals) AS v(value)
                     GROUP BY f.key, v.value
@@ -409,6 +466,24 @@ class PostgresSolr:
         for key, value, n in model.Session.execute(sa.text(sql), params):
             out.setdefault(key, []).append((value, int(n)))
         return out
+
+
+def _expand_compounds(compiler: lucene.QueryCompiler) -> None:
+    """The compounds of each query word, from the word table (migration
+    006), as constant tsquery text: the search stays an exact GIN look-up."""
+    if not compiler.compound_words:
+        return
+    words = [w for _param, w in compiler.compound_words]
+    found = model.Session.execute(
+        sa.text(
+            "SELECT CAST(datagovernance_search_compounds(CAST(:cfg AS regconfig), w) AS text) "
+            "FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS q(w, i) ORDER BY i"
+        ),
+        {"cfg": _text_config(), "words": words},
+    ).scalars().all()
+    for (param, _word), tsquery in zip(compiler.compound_words, found, strict=True):
+        if tsquery:
+            compiler.params[param] = tsquery
 
 
 def _int_param(params: dict[str, Any], key: str, default: int, allow_negative: bool = False) -> int:
@@ -448,7 +523,11 @@ def _order_by(sort: Any, compiler: lucene.QueryCompiler, rank_sql: str) -> str:
         elif name in ("metadata_modified", "metadata_created", "title_string", "name"):
             parts.append(f"{name} {direction} NULLS LAST")
         else:
-            parts.append(f"doc -> {compiler.bind(name)} {direction} NULLS LAST")
+            # as in Solr, a missing value (no key, JSON null, empty string)
+            # sorts last in both directions
+            parts.append(
+                f"NULLIF(NULLIF(doc -> {compiler.bind(name)}, 'null'::jsonb), '\"\"'::jsonb) {direction} NULLS LAST"
+            )
     parts.append("index_id")  # a total order keeps paging stable
     return ", ".join(parts)
 
@@ -464,4 +543,10 @@ def _rank_sql(compiler: lucene.QueryCompiler) -> str:
     if all(column == "title_tsv" for column, _term in compiler.rank_terms):
         # title-only queries (autocomplete) rank on the short title vector
         return f"ts_rank(title_tsv, {' || '.join(queries)})"
-    return f"ts_rank('{_RANK_WEIGHTS}', tsv, {' || '.join(queries)})"
+    if not compiler.compound_words:
+        return f"ts_rank('{_RANK_WEIGHTS}', tsv, {' || '.join(queries)})"
+    # Compound parts (Baum -> Straßenbäume) rank below exact words: every
+    # query word found as itself adds 1, more than any ts_rank
+    compounds = [f"CAST(:{param} AS tsquery)" for param, _word in compiler.compound_words[:32]]
+    exact = " + ".join(f"(tsv @@ ({q}))::int" for q in queries)
+    return f"(ts_rank('{_RANK_WEIGHTS}', tsv, {' || '.join(queries + compounds)}) + {exact})"

@@ -17,6 +17,7 @@ Anything the grammar or these rules cannot express raises
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import threading
@@ -44,10 +45,23 @@ TIMESTAMP_FIELDS = frozenset({"metadata_modified", "metadata_created"})
 # Filters CKAN adds to every query, answered from plain columns.
 COLUMN_FIELDS = frozenset({"site_id", "state", "capacity", "entity_type", "dataset_type", "name", "id"})
 ARRAY_COLUMN_FIELDS = frozenset({"permission_labels"})
+# Visibility filters of CKAN's searches: every dataset is in one class of
+# these values, and facet counts are kept per class (migration 007).
+CLASS_FIELDS = frozenset({"site_id", "state", "capacity", "entity_type", "dataset_type", "permission_labels"})
 # CKAN's standard facets, kept as native arrays in columns f_<field>.
 FACET_COLUMN_FIELDS = ("organization", "groups", "tags", "res_format", "license_id")
 # tsvector weights (see backend.build_row): C holds notes.
 WEIGHT_OF_FIELD = {"notes": "C"}
+
+# Joins the values of a field before tokenising; the search vector deletes the
+# word again, leaving a position gap (Solr's positionIncrementGap): a phrase
+# never spans two values or two fields (migration 006).
+GAP_WORD = "qqjqq"
+GAP_JOIN = f" {GAP_WORD} "
+# Free-text fields whose single words also find German compounds starting or
+# ending with them (ranked below exact matches).
+COMPOUND_FIELDS = frozenset({"text", STAFF_TEXT_FIELD})
+MIN_COMPOUND_WORD = 4
 
 _FIELD_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
@@ -78,7 +92,16 @@ def _escape_range_bounds(query: str) -> str:
 
 
 def parse(query: str) -> tree.Item:
-    """Parse Lucene syntax; any syntax problem is a SearchQueryError."""
+    """Parse Lucene syntax; any syntax problem is a SearchQueryError.
+
+    Trees are cached: CKAN sends the same filter strings on every search (a
+    logged-in user's permission labels are one OR of dozens of values) and the
+    PLY parser is slow and serialised. The compiler only reads the trees."""
+    return _parse_cached(query)
+
+
+@functools.lru_cache(maxsize=2048)
+def _parse_cached(query: str) -> tree.Item:
     if len(query) > _MAX_QUERY_LENGTH:
         raise SearchQueryError(f"Query too long ({len(query)} characters, at most {_MAX_QUERY_LENGTH})")
     query = _escape_range_bounds(query)
@@ -175,9 +198,19 @@ class QueryCompiler:
         self.params: dict[str, Any] = {}
         # (tsvector column, tsquery text) of the free-text terms that rank
         self.rank_terms: list[tuple[str, str]] = []
+        # (parameter, word): single words also matched as parts of compounds
+        # (rank below exact); the parameter gets the compounds' tsquery text
+        self.compound_words: list[tuple[str, str]] = []
+        # fields the compiled conditions read ("<field>[range]" for ranges)
+        self.fields_used: set[str] = set()
         self._clauses = 0
 
     # -- public -----------------------------------------------------------
+    def only_visibility_filters(self) -> bool:
+        """True when everything compiled so far filters on visibility columns
+        only (no text, no facet value): such a search is one set of classes."""
+        return self.fields_used <= CLASS_FIELDS and not self.rank_terms
+
     def compile(self, query: str) -> str:
         query = (query or "").strip()
         if not query or query in ('""', "''"):
@@ -192,17 +225,23 @@ class QueryCompiler:
         query = (query or "").strip()
         if not query:
             return "TRUE"
-        try:
-            return self._node(parse(query), None)
-        except SearchQueryError:
-            # Broken structure (brackets, quotes, field syntax) is an error the
-            # user must see; stray operators in plain words are not.
-            if _STRUCTURE_CHARS.search(query):
-                raise
-            words = _TOKEN_RE.findall(query)
-            if not words:
-                return "TRUE"
-            return self._and([self._text_term(self.default_field, w, phrase=False) for w in words])
+        candidates = [query]
+        if _unbalanced_quotes(query):
+            # edismax: a stray quote is searched as if it were not there
+            candidates.append(_drop_stray_quote(query))
+        for candidate in candidates:
+            try:
+                return self._node(parse(candidate), None)
+            except SearchQueryError:
+                continue
+        # Broken structure (brackets, field syntax) is an error the user must
+        # see; stray operators in plain words are not.
+        if _STRUCTURE_CHARS.search(candidates[-1]):
+            return self._node(parse(candidates[-1]), None)  # raises the parse error
+        words = _TOKEN_RE.findall(query)
+        if not words:
+            return "TRUE"
+        return self._and([self._text_term(self.default_field, w, phrase=False) for w in words])
 
     def bind(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -246,6 +285,7 @@ class QueryCompiler:
             return self._node(node.term, fname)
         if isinstance(node, tree.Proximity):
             # "a b"~N: all words, any distance (no positional slop in SQL)
+            self.fields_used.add(fname or self.default_field)
             words = _TOKEN_RE.findall(node.term.value)
             return self._and([self._term(fname, w, phrase=False) for w in words]) if words else "FALSE"
         if isinstance(node, tree.Phrase):
@@ -294,6 +334,7 @@ class QueryCompiler:
     # -- leaves -----------------------------------------------------------
     def _term(self, fname: str | None, raw: str, phrase: bool) -> str:
         fname = fname or self.default_field
+        self.fields_used.add(fname)
         if fname in NGRAM_FIELDS:
             value = unescape(raw)
             return f"{NGRAM_FIELDS[fname]} ILIKE {self.bind('%' + _like_escape(value) + '%')}"
@@ -359,6 +400,14 @@ class QueryCompiler:
         cfg = self.bind(self.text_config)
         p = self.bind(text)
         tsq = f"(to_tsquery(CAST({cfg} AS regconfig), {p}) || to_tsquery('simple', {p}))"
+        word = value.strip()
+        if (fname in COMPOUND_FIELDS and not phrase and not prefix and len(word) >= MIN_COMPOUND_WORD
+                and _TOKEN_RE.fullmatch(word)):
+            # the compounds are looked up before the search (backend); until
+            # then the parameter holds the word itself
+            c = self.bind(text)
+            self.compound_words.append((c[1:], word))
+            tsq = f"({tsq[1:-1]} || CAST({c} AS tsquery))"
         if fname == "text":
             self.rank_terms.append(("tsv", text))
             return f"tsv @@ {tsq}"
@@ -377,10 +426,10 @@ class QueryCompiler:
         f = self.bind(fname)
         value = (
             f"coalesce(CASE WHEN jsonb_typeof(doc -> {f}) = 'array' THEN "
-            f"(SELECT string_agg(v, ' ') FROM jsonb_array_elements_text(doc -> {f}) AS v) "
+            f"(SELECT string_agg(v, '{GAP_JOIN}') FROM jsonb_array_elements_text(doc -> {f}) AS v) "
             f"ELSE doc ->> {f} END, '')"
         )
-        return f"(to_tsvector(CAST({cfg} AS regconfig), {value}) || to_tsvector('simple', {value})) @@ {tsq}"
+        return f"datagovernance_search_vector(CAST({cfg} AS regconfig), {value}) @@ {tsq}"
 
     def _timestamp(self, value: str) -> str:
         # a bare NOW stays SQL's now(): the statement (and its cache key)
@@ -391,6 +440,7 @@ class QueryCompiler:
 
     def _range(self, fname: str | None, low: str, high: str, inc_low: bool, inc_high: bool) -> str:
         fname = fname or self.default_field
+        self.fields_used.add(f"{fname}[range]")
         lo = None if low == "*" else unescape(low)
         hi = None if high == "*" else unescape(high)
         if fname in TIMESTAMP_FIELDS:
@@ -424,6 +474,17 @@ class QueryCompiler:
             f"EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> {f}) AS v "
             f"WHERE {' AND '.join(where)})"
         )
+
+
+def _unbalanced_quotes(query: str) -> bool:
+    return len(re.findall(r'(?<!\\)"', query)) % 2 == 1
+
+
+def _drop_stray_quote(query: str) -> str:
+    """Removes the last unescaped quote (the one without a partner)."""
+    quotes = [m.start() for m in re.finditer(r'(?<!\\)"', query)]
+    i = quotes[-1]
+    return query[:i] + " " + query[i + 1:]
 
 
 def _like_escape(value: str) -> str:

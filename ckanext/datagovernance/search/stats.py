@@ -38,12 +38,15 @@ def written(rows: int) -> None:
 
 
 def analyze() -> None:
-    from .backend import TABLE
+    from .backend import COUNTS_TABLE, FILTER_TABLE, TABLE
 
     try:
-        # own connection in autocommit: no lock held in the caller's transaction
+        # own connection in autocommit: no lock held in the caller's transaction;
+        # the trigger-kept tables change with the index and need statistics too
         with model.meta.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text(f"ANALYZE {TABLE}"))
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                sa.text(f"ANALYZE {TABLE}, {FILTER_TABLE}, {COUNTS_TABLE}")
+            )
     except Exception as e:  # noqa: BLE001 - statistics must never break a write
         log.warning("search index: ANALYZE failed (%s)", e)
 
