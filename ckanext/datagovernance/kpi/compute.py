@@ -3,8 +3,8 @@
 (``datagovernance_kpi_cell``, a few hundred rows) and, for the date-dependent
 figures, the narrow per-dataset table ``datagovernance_kpi_fact`` through
 partial indexes. No pass over ``package`` and no ``package_show`` per dataset.
-What each dataset contributes is defined once, in the view
-``datagovernance_kpi_fact_source``.
+What each dataset contributes is defined once, in the SQL function
+``datagovernance_kpi_fact_source`` (the migration).
 
 Definitions (docs/kpi.md):
 - inventory: active datasets (not harvest sources)
@@ -88,7 +88,6 @@ class Rollup:
         self.today = today or dt.date.today()
         self.cells = [dict(r) for r in model.Session.execute(sa.text(_CELLS)).mappings()]
         self.stewarded = frozenset(stewarded_domain_refs())
-        self._overdue: list[Any] | None = None
         self._domains: dict[str, frozenset[str]] = {}
 
     def _domain_set(self, domain_id: str) -> frozenset[str]:
@@ -109,17 +108,6 @@ class Rollup:
             return True
 
         return match
-
-    def _overdue_rows(self) -> list[Any]:
-        """Overdue re-evaluations per combination (review date before today)."""
-        if self._overdue is None:
-            self._overdue = model.Session.execute(sa.text("""
-                SELECT owner_org, domain, access_class, workflow_state, count(*) AS n
-                FROM datagovernance_kpi_fact
-                WHERE review_date IS NOT NULL AND workflow_state <> 'archived' AND review_date < :today
-                GROUP BY owner_org, domain, access_class, workflow_state
-            """), {"today": self.today.isoformat()}).mappings().all()
-        return self._overdue
 
     def _scope_sql(self, scope_type: str, scope_id: str, open_only: bool, params: dict[str, Any]) -> str:
         parts = []
@@ -165,7 +153,6 @@ class Rollup:
                     by[key][row[column]] = by[key].get(row[column], 0) + n
         inv = out["inventory"]
         out["quality_avg"] = _mean(score_sum, out["quality_scored"])
-        out["overdue_reviews"] = sum(r["n"] for r in self._overdue_rows() if match(r))
         out["orphaned"] = inv - out["with_owner"]
         out["share_owner"] = _share(out["with_owner"], inv)
         out["share_steward"] = _share(out["with_steward"], inv)
@@ -175,8 +162,13 @@ class Rollup:
         for key, counts in by.items():
             out[f"by_{key}"] = counts
 
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = {"today": self.today.isoformat()}
         scope = self._scope_sql(scope_type, scope_id, open_only, params)
+        # date-dependent: counted in the fact table (index-only scans of partial indexes)
+        out["overdue_reviews"] = model.Session.execute(sa.text(f"""
+            SELECT count(*) FROM datagovernance_kpi_fact d
+            WHERE d.review_date IS NOT NULL AND d.workflow_state <> 'archived' AND d.review_date < :today {scope}
+        """), params).scalar()
         lead = model.Session.execute(sa.text(f"""
             SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d.lead_days), count(*)
             FROM datagovernance_kpi_fact d WHERE d.lead_days IS NOT NULL {scope}

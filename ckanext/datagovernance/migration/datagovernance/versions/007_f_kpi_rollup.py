@@ -6,7 +6,7 @@ dashboard must answer in <= 300 ms. So:
 
 - ``datagovernance_kpi_fact``: one narrow row per active dataset with what
   the KPIs read (classes, owner yes/no, newest score, lead time, review date).
-  Defined once, in the view ``datagovernance_kpi_fact_source``; kept current by
+  Defined once, in the function ``datagovernance_kpi_fact_source``; kept current by
   triggers on ``package``, ``datagovernance_role``, ``"user"``,
   ``datagovernance_quality_current`` and ``datagovernance_workflow_event`` in
   the writing transaction, so no write path (actions, imports, SQL, harvest)
@@ -42,26 +42,43 @@ def _row(prefix: str) -> str:
     return ", ".join(f"{prefix}.{k}" for k in CELL_KEYS)
 
 
-FACT_SOURCE = r"""
-CREATE OR REPLACE VIEW datagovernance_kpi_fact_source AS
-SELECT p.id AS package_id, p.owner_org,
-       p.extras->>'domain' AS domain,
-       coalesce(nullif(p.extras->>'access_class', ''), 'internal') AS access_class,
-       coalesce(nullif(p.extras->>'personal_data', ''), 'none') AS personal_data,
-       coalesce(nullif(p.extras->>'workflow_state', ''), 'draft') AS workflow_state,
-       coalesce(p.extras->>'hvd_category', '') NOT IN ('', '[]') AS hvd,
+# What one dataset contributes: the one definition (the former per-query
+# extraction of compute.py). A function, not a view: CKAN's `db clean` drops
+# the tables it reflects and a view on them would block that.
+_SOURCE_SELECT = r"""
+SELECT p.id, p.owner_org,
+       p.extras->>'domain',
+       coalesce(nullif(p.extras->>'access_class', ''), 'internal'),
+       coalesce(nullif(p.extras->>'personal_data', ''), 'none'),
+       coalesce(nullif(p.extras->>'workflow_state', ''), 'draft'),
+       coalesce(p.extras->>'hvd_category', '') NOT IN ('', '[]'),
        q.hvd_compliant,
        EXISTS (SELECT 1 FROM datagovernance_role r JOIN "user" u ON u.id = r.user_id
                WHERE r.scope_type = 'dataset' AND r.scope_id = p.id AND r.role = 'owner'
-                 AND NOT r.deputy AND u.state = 'active') AS has_owner,
+                 AND NOT r.deputy AND u.state = 'active'),
        q.band, q.score,
        CASE WHEN p.extras->>'reevaluation_date' ~ '^\d{4}-\d{2}-\d{2}'
-            THEN left(p.extras->>'reevaluation_date', 10) END AS review_date,
-       extract(epoch FROM ((SELECT min(e.created) FROM datagovernance_workflow_event e
-                            WHERE e.package_id = p.id AND e.to_state = 'published') AT TIME ZONE 'UTC')
-                          - p.metadata_created) / 86400.0 AS lead_days
+            THEN left(p.extras->>'reevaluation_date', 10) END,
+       (extract(epoch FROM ((SELECT min(e.created) FROM datagovernance_workflow_event e
+                             WHERE e.package_id = p.id AND e.to_state = 'published') AT TIME ZONE 'UTC')
+                           - p.metadata_created) / 86400.0)::double precision
 FROM package p LEFT JOIN datagovernance_quality_current q ON q.package_id = p.id
 WHERE p.state = 'active' AND p.type <> 'harvest'
+"""
+
+FACT_SOURCE = f"""
+CREATE OR REPLACE FUNCTION datagovernance_kpi_fact_source(pids text[] DEFAULT NULL)
+RETURNS TABLE (package_id text, owner_org text, domain text, access_class text, personal_data text,
+               workflow_state text, hvd boolean, hvd_compliant boolean, has_owner boolean, band text,
+               score integer, review_date text, lead_days double precision)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF pids IS NULL THEN  -- every dataset
+        RETURN QUERY {_SOURCE_SELECT};
+    ELSE
+        RETURN QUERY {_SOURCE_SELECT} AND p.id = ANY(pids);
+    END IF;
+END $$;
 """
 
 FACT_COLS = (_KEYS + ", score, review_date, lead_days")
@@ -77,14 +94,14 @@ BEGIN
     -- then sees what they committed (no lost update of the fact row)
     PERFORM 1 FROM package WHERE id = ANY(pids) ORDER BY id FOR NO KEY UPDATE;
     INSERT INTO datagovernance_kpi_fact (package_id, {FACT_COLS})
-    SELECT package_id, {FACT_COLS} FROM datagovernance_kpi_fact_source WHERE package_id = ANY(pids)
+    SELECT package_id, {FACT_COLS} FROM datagovernance_kpi_fact_source(pids)
     ON CONFLICT (package_id) DO UPDATE SET
         {", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLS.split(", "))}
     WHERE ({_row("datagovernance_kpi_fact")}, datagovernance_kpi_fact.score,
            datagovernance_kpi_fact.review_date, datagovernance_kpi_fact.lead_days)
           IS DISTINCT FROM ({_row("EXCLUDED")}, EXCLUDED.score, EXCLUDED.review_date, EXCLUDED.lead_days);
     DELETE FROM datagovernance_kpi_fact f WHERE f.package_id = ANY(pids)
-        AND NOT EXISTS (SELECT 1 FROM datagovernance_kpi_fact_source s WHERE s.package_id = f.package_id);
+        AND f.package_id NOT IN (SELECT s.package_id FROM datagovernance_kpi_fact_source(pids) s);
 END $$;
 
 CREATE OR REPLACE FUNCTION datagovernance_kpi_fact_count() RETURNS trigger
@@ -135,7 +152,7 @@ BEGIN
     DELETE FROM datagovernance_kpi_fact;
     DELETE FROM datagovernance_kpi_cell;
     INSERT INTO datagovernance_kpi_fact (package_id, {FACT_COLS})
-    SELECT package_id, {FACT_COLS} FROM datagovernance_kpi_fact_source;
+    SELECT package_id, {FACT_COLS} FROM datagovernance_kpi_fact_source();
     INSERT INTO datagovernance_kpi_cell ({_KEYS}, n, score_sum, score_n)
     SELECT {_KEYS}, count(*), coalesce(sum(score), 0), count(score) FROM datagovernance_kpi_fact
     GROUP BY {_KEYS};
@@ -271,6 +288,6 @@ def downgrade() -> None:
                  "datagovernance_kpi_rebuild()", "datagovernance_kpi_compact()",
                  "datagovernance_kpi_fact_count()", "datagovernance_kpi_fact_refresh(text[])"):
         op.execute(f"DROP FUNCTION IF EXISTS {func}")
-    op.execute("DROP VIEW IF EXISTS datagovernance_kpi_fact_source")
+    op.execute("DROP FUNCTION IF EXISTS datagovernance_kpi_fact_source(text[])")
     op.execute("DROP TABLE IF EXISTS datagovernance_kpi_cell")
     op.execute("DROP TABLE IF EXISTS datagovernance_kpi_fact")
