@@ -5,7 +5,7 @@ written straight into the tables the figures read (package with its scheming
 extras, owner roles, workflow history, quality scores): creating 100k datasets
 through package_create would take hours and measures nothing the dashboard does.
 The bulk load runs with the KPI triggers off and then rebuilds the rollup in
-one pass (``datagovernance_kpi_rebuild()``), as after a migration.
+one pass (``datagovernance_kpi_rebuild(current_date::text)``), as after a migration.
 
     bin/ensure-db.sh datagovernance_bench_kpi
     nice -n 10 .venv/bin/python bench/kpi.py --n 100000
@@ -92,7 +92,7 @@ def setup(n: int) -> None:
     s.commit()
     s.execute(sa.text("SELECT set_config('datagovernance.kpi_bulk', 'off', false)"))
     t0 = time.perf_counter()
-    cells = s.execute(sa.text("SELECT datagovernance_kpi_rebuild()")).scalar()
+    cells = s.execute(sa.text("SELECT datagovernance_kpi_rebuild(current_date::text)")).scalar()
     s.commit()
     print(f"rollup rebuilt: {cells} cells in {time.perf_counter() - t0:.1f} s", flush=True)
     s.execute(sa.text("ANALYZE"))
@@ -135,7 +135,7 @@ def write_cost(n: int = 300) -> dict[str, float]:
             times.append((time.perf_counter() - t0) * 1000)
         out[label] = statistics.median(times)
     # the "without" run left the rollup behind the catalog: bring it back
-    s.execute(sa.text("SELECT datagovernance_kpi_rebuild()"))
+    s.execute(sa.text("SELECT datagovernance_kpi_rebuild(current_date::text)"))
     s.commit()
     _vacuum()
     return out

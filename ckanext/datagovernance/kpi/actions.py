@@ -46,9 +46,12 @@ def resolve_scope(organization: str | None, domain: str | None) -> dict[str, Any
     return {"type": "site", "id": "", "name": "", "title": tk.config.get("ckan.site_title") or ""}
 
 
-def _objectives(today: dt.date, rollup: compute.Rollup | None = None) -> list[dict[str, Any]]:
+def _objectives(today: dt.date, rollup: compute.Rollup | None = None,
+                known: dict[tuple[str, str], dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The OKR objectives with progress; `known` holds figures already
+    computed in this request, per (scope type, scope id)."""
     rollup = rollup or compute.Rollup(today)
-    current: dict[tuple[str, str], dict[str, Any]] = {}
+    current: dict[tuple[str, str], dict[str, Any]] = dict(known or {})
     out = []
     for obj in model.Session.scalars(sa.select(kmodel.Objective).order_by(kmodel.Objective.end_date,
                                                                          kmodel.Objective.title)):
@@ -98,7 +101,7 @@ def datagovernance_kpi_show(context: Context, data_dict: DataDict) -> dict[str, 
         since = today - dt.timedelta(days=int(data_dict.get("days") or 365))
         result["trend"] = [dict({k: (row.kpis or {}).get(k) for k in TREND_KPIS}, day=row.day.isoformat())
                            for row in kmodel.series(scope["type"], scope["id"], since)]
-        result["objectives"] = _objectives(today, rollup)
+        result["objectives"] = _objectives(today, rollup, {(scope["type"], scope["id"]): figures})
     return result
 
 

@@ -45,8 +45,8 @@ PERCENT = frozenset(k for k in NUMERIC if k.startswith("share_"))
 CELL_KEYS = ("owner_org", "domain", "access_class", "personal_data", "workflow_state", "hvd",
              "hvd_compliant", "has_owner", "band")
 _CELLS = f"""
-    SELECT {", ".join(CELL_KEYS)}, sum(n) AS n, sum(score_sum) AS score_sum, sum(score_n) AS score_n
-    FROM datagovernance_kpi_cell GROUP BY {", ".join(CELL_KEYS)} HAVING sum(n) <> 0
+    SELECT {", ".join(CELL_KEYS)}, overdue, sum(n) AS n, sum(score_sum) AS score_sum, sum(score_n) AS score_n
+    FROM datagovernance_kpi_cell GROUP BY {", ".join(CELL_KEYS)}, overdue HAVING sum(n) <> 0
 """
 _OPEN = ("public", "published")  # the open-data part: access class public, published
 
@@ -87,6 +87,8 @@ class Rollup:
     def __init__(self, today: dt.date | None = None) -> None:
         self.today = today or dt.date.today()
         self.cells = [dict(r) for r in model.Session.execute(sa.text(_CELLS)).mappings()]
+        # the day the cells' "overdue" was counted against (the last compaction)
+        self.ref_day = model.Session.execute(sa.text("SELECT ref_day FROM datagovernance_kpi_state")).scalar() or ""
         self.stewarded = frozenset(stewarded_domain_refs())
         self._domains: dict[str, frozenset[str]] = {}
 
@@ -126,7 +128,7 @@ class Rollup:
         match = self._match(scope_type, scope_id, open_only)
         out: dict[str, Any] = dict.fromkeys(
             ("inventory", "with_owner", "with_steward", "could_be_open", "published_open", "personal",
-             "hvd_flagged", "hvd_compliant", "quality_scored"), 0)
+             "hvd_flagged", "hvd_compliant", "quality_scored", "overdue_reviews"), 0)
         by = {key: {v: 0 for v in values} for key, values in (
             ("access_class", ACCESS_CLASSES), ("personal_data", PERSONAL_DATA),
             ("workflow_state", STATES), ("quality_band", BANDS))}
@@ -145,6 +147,7 @@ class Rollup:
             if row["hvd"]:
                 out["hvd_flagged"] += n
                 out["hvd_compliant"] += n if row["hvd_compliant"] else 0
+            out["overdue_reviews"] += n if row["overdue"] else 0
             out["quality_scored"] += row["score_n"]
             score_sum += row["score_sum"]
             for key, column in (("access_class", "access_class"), ("personal_data", "personal_data"),
@@ -164,11 +167,16 @@ class Rollup:
 
         params: dict[str, Any] = {"today": self.today.isoformat()}
         scope = self._scope_sql(scope_type, scope_id, open_only, params)
-        # date-dependent: counted in the fact table (index-only scans of partial indexes)
-        out["overdue_reviews"] = model.Session.execute(sa.text(f"""
-            SELECT count(*) FROM datagovernance_kpi_fact d
-            WHERE d.review_date IS NOT NULL AND d.workflow_state <> 'archived' AND d.review_date < :today {scope}
-        """), params).scalar()
+        if self.ref_day != params["today"]:
+            # reviews that fell due between the cells' day and today (or, for
+            # a day before it, those counted too early): an index range
+            low, high = sorted((self.ref_day, params["today"]))
+            moved = model.Session.execute(sa.text(f"""
+                SELECT count(*) FROM datagovernance_kpi_fact d
+                WHERE d.review_date IS NOT NULL AND d.workflow_state <> 'archived'
+                  AND d.review_date >= :low AND d.review_date < :high {scope}
+            """), dict(params, low=low, high=high)).scalar()
+            out["overdue_reviews"] += moved if params["today"] > self.ref_day else -moved
         lead = model.Session.execute(sa.text(f"""
             SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d.lead_days), count(*)
             FROM datagovernance_kpi_fact d WHERE d.lead_days IS NOT NULL {scope}
@@ -250,15 +258,18 @@ def _harvest_errors(today: dt.date) -> int | None:
     """), {"since": since}).scalar() or 0)
 
 
-def compact() -> int:
-    """Fold the rollup's appended -1/+1 rows together (the daily snapshot job)."""
-    return int(model.Session.execute(sa.text("SELECT datagovernance_kpi_compact()")).scalar() or 0)
+def compact(today: dt.date | None = None) -> int:
+    """Recount the rollup's cells from the fact table, "overdue" as of
+    `today` (the daily snapshot job); returns the number of cells."""
+    day = (today or dt.date.today()).isoformat()
+    return int(model.Session.execute(sa.text("SELECT datagovernance_kpi_compact(:day)"), {"day": day}).scalar() or 0)
 
 
-def rebuild() -> int:
+def rebuild(today: dt.date | None = None) -> int:
     """Recompute the rollup from the source tables (after a bulk load with
     the triggers off; the migration does it once)."""
-    return int(model.Session.execute(sa.text("SELECT datagovernance_kpi_rebuild()")).scalar() or 0)
+    day = (today or dt.date.today()).isoformat()
+    return int(model.Session.execute(sa.text("SELECT datagovernance_kpi_rebuild(:day)"), {"day": day}).scalar() or 0)
 
 
 def snapshot_values(fig: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def take_snapshot(day: dt.date | None = None) -> int:
         elif gtype == DOMAIN_GROUP_TYPE:
             scopes.append(("domain", gid))
     try:
-        compute.compact()  # fold the day's -1/+1 rows of the rollup together
+        compute.compact()  # the day's -1/+1 rows of the rollup recounted, "overdue" as of today
         rollup = compute.Rollup(day)
         for scope_type, scope_id in scopes:
             fig = rollup.figures(scope_type, scope_id)

@@ -184,11 +184,13 @@ def _rollup_matches_definition() -> dict:
     source = model.Session.execute(sa.text(f"SELECT {cols} FROM datagovernance_kpi_fact_source() ORDER BY 1")).all()
     assert facts == source
     cells = model.Session.execute(sa.text(f"""
-        SELECT {keys}, sum(n), sum(score_sum), sum(score_n) FROM datagovernance_kpi_cell
-        GROUP BY {keys} HAVING sum(n) <> 0 ORDER BY {keys}""")).all()
+        SELECT {keys}, overdue, sum(n), sum(score_sum), sum(score_n) FROM datagovernance_kpi_cell
+        GROUP BY {keys}, overdue HAVING sum(n) <> 0 ORDER BY {keys}, overdue""")).all()
     fresh = model.Session.execute(sa.text(f"""
-        SELECT {keys}, count(*), coalesce(sum(score), 0), count(score) FROM datagovernance_kpi_fact_source()
-        GROUP BY {keys} ORDER BY {keys}""")).all()
+        SELECT {keys}, review_date IS NOT NULL AND workflow_state <> 'archived'
+                       AND review_date < coalesce((SELECT ref_day FROM datagovernance_kpi_state), '') AS overdue,
+               count(*), coalesce(sum(score), 0), count(score) FROM datagovernance_kpi_fact_source()
+        GROUP BY {keys}, overdue ORDER BY {keys}, overdue""")).all()
     assert cells == fresh
     return call_action("datagovernance_kpi_show", _as("dq_staff"))["figures"]
 
@@ -242,6 +244,16 @@ def test_every_write_path_keeps_the_rollup_exact(qcat):
 
     rows = model.Session.execute(sa.text("SELECT count(*) FROM datagovernance_kpi_cell")).scalar()
     assert compute.compact() < rows  # the -1/+1 rows folded together, the figures unchanged
+    model.Session.commit()
+    assert _rollup_matches_definition() == fig
+    # "overdue" against another day than the cells' one: corrected by the dates between
+    due_2020 = model.Session.execute(sa.text(
+        "SELECT count(*) FROM datagovernance_kpi_fact_source() WHERE review_date < '2020-01-02' "
+        "AND workflow_state <> 'archived'")).scalar()
+    assert due_2020 >= 1  # the dataset due on 2020-01-01
+    with freeze_time("2020-01-02"):
+        assert call_action("datagovernance_kpi_show", _as("dq_staff"))["figures"]["overdue_reviews"] == due_2020
+    compute.compact(dt.date(2020, 1, 2))
     model.Session.commit()
     assert _rollup_matches_definition() == fig
 

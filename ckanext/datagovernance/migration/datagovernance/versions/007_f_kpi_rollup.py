@@ -14,10 +14,12 @@ dashboard must answer in <= 300 ms. So:
 - ``datagovernance_kpi_cell``: counts per combination of the classes. A fact
   change appends a -1 row for the old and a +1 row for the new combination
   (insert-only: concurrent writers never wait on a shared counter row); the
-  dashboard sums them, a few hundred rows. ``datagovernance_kpi_compact()``
-  (the daily snapshot job) folds the appended rows together.
-- Date-dependent figures (overdue reviews, median lead time) are read from
-  the fact table through partial indexes.
+  dashboard sums them, a few hundred rows. ``datagovernance_kpi_compact(day)``
+  (the daily snapshot job) recounts them from the fact table.
+- "Overdue" depends on the day: the cells count it against the day of the
+  last compaction (``datagovernance_kpi_state``); the dashboard corrects by
+  the few review dates between that day and today (an index range).
+  The median lead time is read from the fact table through a partial index.
 
 Revision ID: 007_f_kpi_rollup
 Revises: 006_feedback
@@ -40,6 +42,11 @@ _KEYS = ", ".join(CELL_KEYS)
 
 def _row(prefix: str) -> str:
     return ", ".join(f"{prefix}.{k}" for k in CELL_KEYS)
+
+
+def _overdue(row: str, day: str) -> str:
+    """Re-evaluation due before `day` (ISO text, like the stored date)."""
+    return f"({row}.review_date IS NOT NULL AND {row}.workflow_state <> 'archived' AND {row}.review_date < {day})"
 
 
 # What one dataset contributes: the one definition (the former per-query
@@ -106,59 +113,62 @@ END $$;
 
 CREATE OR REPLACE FUNCTION datagovernance_kpi_fact_count() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    ref text;
 BEGIN
     IF current_setting('datagovernance.kpi_bulk', true) = 'on' THEN
         RETURN NULL;  -- datagovernance_kpi_rebuild() counts in one pass
     END IF;
     IF TG_OP = 'UPDATE' THEN
-        IF ({_row("OLD")}, OLD.score) IS NOT DISTINCT FROM ({_row("NEW")}, NEW.score) THEN
+        IF ({_row("OLD")}, OLD.score, OLD.review_date) IS NOT DISTINCT FROM
+           ({_row("NEW")}, NEW.score, NEW.review_date) THEN
             RETURN NULL;
         END IF;
     END IF;
+    -- the day "overdue" is counted against; a compaction moving it waits for
+    -- this transaction, and this one for a compaction under way
+    SELECT ref_day INTO ref FROM datagovernance_kpi_state FOR SHARE;
+    ref := coalesce(ref, '');  -- no row (tables emptied): nothing counted overdue yet
     IF TG_OP <> 'INSERT' THEN
-        INSERT INTO datagovernance_kpi_cell ({_KEYS}, n, score_sum, score_n)
-        VALUES ({_row("OLD")}, -1, -coalesce(OLD.score, 0), CASE WHEN OLD.score IS NULL THEN 0 ELSE -1 END);
+        INSERT INTO datagovernance_kpi_cell ({_KEYS}, overdue, n, score_sum, score_n)
+        VALUES ({_row("OLD")}, {_overdue("OLD", "ref")},
+                -1, -coalesce(OLD.score, 0), CASE WHEN OLD.score IS NULL THEN 0 ELSE -1 END);
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        INSERT INTO datagovernance_kpi_cell ({_KEYS}, n, score_sum, score_n)
-        VALUES ({_row("NEW")}, 1, coalesce(NEW.score, 0), CASE WHEN NEW.score IS NULL THEN 0 ELSE 1 END);
+        INSERT INTO datagovernance_kpi_cell ({_KEYS}, overdue, n, score_sum, score_n)
+        VALUES ({_row("NEW")}, {_overdue("NEW", "ref")},
+                1, coalesce(NEW.score, 0), CASE WHEN NEW.score IS NULL THEN 0 ELSE 1 END);
     END IF;
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE FUNCTION datagovernance_kpi_compact() RETURNS integer
+CREATE OR REPLACE FUNCTION datagovernance_kpi_compact(day text) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     kept integer;
 BEGIN
-    -- writers wait for the few milliseconds this takes; readers do not
-    LOCK TABLE datagovernance_kpi_cell IN EXCLUSIVE MODE;
-    WITH old AS (DELETE FROM datagovernance_kpi_cell RETURNING *)
-    INSERT INTO datagovernance_kpi_cell ({_KEYS}, n, score_sum, score_n)
-    SELECT {_KEYS}, sum(n), sum(score_sum), sum(score_n) FROM old
-    GROUP BY {_KEYS} HAVING sum(n) <> 0;
+    -- waits for writers in flight, new writers wait for this (fact_count)
+    INSERT INTO datagovernance_kpi_state (id, ref_day) VALUES (1, day)
+    ON CONFLICT (id) DO UPDATE SET ref_day = EXCLUDED.ref_day;
+    DELETE FROM datagovernance_kpi_cell;
+    INSERT INTO datagovernance_kpi_cell ({_KEYS}, overdue, n, score_sum, score_n)
+    SELECT {_KEYS}, {_overdue("f", "day")}, count(*), coalesce(sum(score), 0), count(score)
+    FROM datagovernance_kpi_fact f GROUP BY {_KEYS}, 10;
     GET DIAGNOSTICS kept = ROW_COUNT;
     RETURN kept;
 END $$;
 
-CREATE OR REPLACE FUNCTION datagovernance_kpi_rebuild() RETURNS integer
+CREATE OR REPLACE FUNCTION datagovernance_kpi_rebuild(day text) RETURNS integer
 LANGUAGE plpgsql AS $$
-DECLARE
-    kept integer;
 BEGIN
-    LOCK TABLE datagovernance_kpi_cell IN EXCLUSIVE MODE;
+    -- the fact table first: writers take it before the state row
     LOCK TABLE datagovernance_kpi_fact IN EXCLUSIVE MODE;
     PERFORM set_config('datagovernance.kpi_bulk', 'on', true);
     DELETE FROM datagovernance_kpi_fact;
-    DELETE FROM datagovernance_kpi_cell;
     INSERT INTO datagovernance_kpi_fact (package_id, {FACT_COLS})
     SELECT package_id, {FACT_COLS} FROM datagovernance_kpi_fact_source();
-    INSERT INTO datagovernance_kpi_cell ({_KEYS}, n, score_sum, score_n)
-    SELECT {_KEYS}, count(*), coalesce(sum(score), 0), count(score) FROM datagovernance_kpi_fact
-    GROUP BY {_KEYS};
-    GET DIAGNOSTICS kept = ROW_COUNT;
     PERFORM set_config('datagovernance.kpi_bulk', 'off', true);
-    RETURN kept;
+    RETURN datagovernance_kpi_compact(day);
 END $$;
 
 CREATE OR REPLACE FUNCTION datagovernance_kpi_on_package() RETURNS trigger
@@ -260,8 +270,13 @@ def upgrade() -> None:
             owner_org text, domain text,
             access_class text NOT NULL, personal_data text NOT NULL, workflow_state text NOT NULL,
             hvd boolean NOT NULL, hvd_compliant boolean, has_owner boolean NOT NULL, band text,
+            overdue boolean NOT NULL,
             n integer NOT NULL, score_sum bigint NOT NULL, score_n integer NOT NULL
         )""")
+    # the day the cells' "overdue" refers to (moved by each compaction)
+    op.execute("CREATE TABLE datagovernance_kpi_state (id integer PRIMARY KEY DEFAULT 1 CHECK (id = 1), "
+               "ref_day text NOT NULL)")
+    op.execute("INSERT INTO datagovernance_kpi_state (ref_day) VALUES (current_date::text)")
     # overdue reviews and lead times per scope: index-only scans
     op.execute("""CREATE INDEX datagovernance_kpi_fact_review_idx ON datagovernance_kpi_fact
                   (review_date) INCLUDE (owner_org, domain, access_class, workflow_state)
@@ -277,7 +292,7 @@ def upgrade() -> None:
     for table, func, when in TRIGGERS:
         op.execute(f"CREATE TRIGGER {_trigger_name(table)} {when} ON {table} "
                    f"FOR EACH ROW EXECUTE FUNCTION {func}()")
-    op.execute("SELECT datagovernance_kpi_rebuild()")
+    op.execute("SELECT datagovernance_kpi_rebuild(current_date::text)")
 
 
 def downgrade() -> None:
@@ -285,9 +300,10 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {_trigger_name(table)} ON {table}")
     for func in ("datagovernance_kpi_on_package_row()", "datagovernance_kpi_on_user()",
                  "datagovernance_kpi_on_role()", "datagovernance_kpi_on_package()",
-                 "datagovernance_kpi_rebuild()", "datagovernance_kpi_compact()",
+                 "datagovernance_kpi_rebuild(text)", "datagovernance_kpi_compact(text)",
                  "datagovernance_kpi_fact_count()", "datagovernance_kpi_fact_refresh(text[])"):
         op.execute(f"DROP FUNCTION IF EXISTS {func}")
     op.execute("DROP FUNCTION IF EXISTS datagovernance_kpi_fact_source(text[])")
     op.execute("DROP TABLE IF EXISTS datagovernance_kpi_cell")
+    op.execute("DROP TABLE IF EXISTS datagovernance_kpi_state")
     op.execute("DROP TABLE IF EXISTS datagovernance_kpi_fact")
