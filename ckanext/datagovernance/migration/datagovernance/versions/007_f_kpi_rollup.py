@@ -257,7 +257,7 @@ def _trigger_name(table: str) -> str:
 
 
 def upgrade() -> None:
-    op.execute(f"""
+    op.execute("""
         CREATE TABLE datagovernance_kpi_fact (
             package_id text PRIMARY KEY,
             owner_org text, domain text,
@@ -265,7 +265,7 @@ def upgrade() -> None:
             hvd boolean NOT NULL, hvd_compliant boolean, has_owner boolean NOT NULL,
             band text, score integer, review_date text, lead_days double precision
         )""")
-    op.execute(f"""
+    op.execute("""
         CREATE TABLE datagovernance_kpi_cell (
             owner_org text, domain text,
             access_class text NOT NULL, personal_data text NOT NULL, workflow_state text NOT NULL,
