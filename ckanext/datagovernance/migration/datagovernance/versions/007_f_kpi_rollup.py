@@ -107,8 +107,10 @@ BEGIN
     WHERE ({_row("datagovernance_kpi_fact")}, datagovernance_kpi_fact.score,
            datagovernance_kpi_fact.review_date, datagovernance_kpi_fact.lead_days)
           IS DISTINCT FROM ({_row("EXCLUDED")}, EXCLUDED.score, EXCLUDED.review_date, EXCLUDED.lead_days);
+    -- no longer counted (deleted, purged, a harvest source): the source's WHERE
     DELETE FROM datagovernance_kpi_fact f WHERE f.package_id = ANY(pids)
-        AND f.package_id NOT IN (SELECT s.package_id FROM datagovernance_kpi_fact_source(pids) s);
+        AND NOT EXISTS (SELECT 1 FROM package p WHERE p.id = f.package_id
+                        AND p.state = 'active' AND p.type <> 'harvest');
 END $$;
 
 CREATE OR REPLACE FUNCTION datagovernance_kpi_fact_count() RETURNS trigger
@@ -243,7 +245,12 @@ END $$;
 # (table, trigger function, condition on the row); the workflow history
 # only matters for publications
 TRIGGERS = (
-    ("package", "datagovernance_kpi_on_package", "AFTER INSERT OR UPDATE OR DELETE"),
+    ("package", "datagovernance_kpi_on_package", "AFTER INSERT OR DELETE"),
+    # CKAN rewrites the row on every edit; only these columns reach the KPIs
+    ("package", "datagovernance_kpi_on_package", "AFTER UPDATE",
+     "OLD.extras IS DISTINCT FROM NEW.extras OR OLD.state IS DISTINCT FROM NEW.state "
+     "OR OLD.type IS DISTINCT FROM NEW.type OR OLD.owner_org IS DISTINCT FROM NEW.owner_org "
+     "OR OLD.metadata_created IS DISTINCT FROM NEW.metadata_created"),
     ("datagovernance_role", "datagovernance_kpi_on_role", "AFTER INSERT OR UPDATE OR DELETE"),
     ('"user"', "datagovernance_kpi_on_user", "AFTER UPDATE OF state OR DELETE"),
     ("datagovernance_quality_current", "datagovernance_kpi_on_package_row", "AFTER INSERT OR UPDATE OR DELETE"),
@@ -252,8 +259,8 @@ TRIGGERS = (
 )
 
 
-def _trigger_name(table: str) -> str:
-    return "datagovernance_kpi_" + table.strip('"')
+def _trigger_name(table: str, when: str) -> str:
+    return "datagovernance_kpi_" + table.strip('"') + ("_update" if when == "AFTER UPDATE" else "")
 
 
 def upgrade() -> None:
@@ -289,15 +296,15 @@ def upgrade() -> None:
     op.execute("CREATE INDEX datagovernance_kpi_fact_domain_idx ON datagovernance_kpi_fact (domain)")
     op.execute(FACT_SOURCE)
     op.execute(FUNCTIONS)
-    for table, func, when in TRIGGERS:
-        op.execute(f"CREATE TRIGGER {_trigger_name(table)} {when} ON {table} "
-                   f"FOR EACH ROW EXECUTE FUNCTION {func}()")
+    for table, func, when, *condition in TRIGGERS:
+        op.execute(f"CREATE TRIGGER {_trigger_name(table, when)} {when} ON {table} FOR EACH ROW "
+                   + (f"WHEN ({condition[0]}) " if condition else "") + f"EXECUTE FUNCTION {func}()")
     op.execute("SELECT datagovernance_kpi_rebuild(current_date::text)")
 
 
 def downgrade() -> None:
-    for table, _func, _when in TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {_trigger_name(table)} ON {table}")
+    for table, _func, when, *_condition in TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS {_trigger_name(table, when)} ON {table}")
     for func in ("datagovernance_kpi_on_package_row()", "datagovernance_kpi_on_user()",
                  "datagovernance_kpi_on_role()", "datagovernance_kpi_on_package()",
                  "datagovernance_kpi_rebuild(text)", "datagovernance_kpi_compact(text)",
