@@ -46,8 +46,12 @@ def resolve_scope(organization: str | None, domain: str | None) -> dict[str, Any
     return {"type": "site", "id": "", "name": "", "title": tk.config.get("ckan.site_title") or ""}
 
 
-def _objectives(today: dt.date) -> list[dict[str, Any]]:
-    current: dict[tuple[str, str], dict[str, Any]] = {}
+def _objectives(today: dt.date, rollup: compute.Rollup | None = None,
+                known: dict[tuple[str, str], dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The OKR objectives with progress; `known` holds figures already
+    computed in this request, per (scope type, scope id)."""
+    rollup = rollup or compute.Rollup(today)
+    current: dict[tuple[str, str], dict[str, Any]] = dict(known or {})
     out = []
     for obj in model.Session.scalars(sa.select(kmodel.Objective).order_by(kmodel.Objective.end_date,
                                                                          kmodel.Objective.title)):
@@ -57,7 +61,7 @@ def _objectives(today: dt.date) -> list[dict[str, Any]]:
                 kmodel.KeyResult.objective_id == obj.id).order_by(kmodel.KeyResult.created)):
             scope = (kr.scope_type, kr.scope_id)
             if scope not in current:
-                current[scope] = compute.figures(kr.scope_type, kr.scope_id, today=today)
+                current[scope] = rollup.figures(kr.scope_type, kr.scope_id)
             value = current[scope].get(kr.kpi)
             baseline = kr.baseline if kr.baseline is not None else kmodel.value_on(
                 kr.scope_type, kr.scope_id, kr.kpi, obj.start_date)
@@ -88,15 +92,16 @@ def datagovernance_kpi_show(context: Context, data_dict: DataDict) -> dict[str, 
     scope = resolve_scope(data.get("organization"), data.get("domain"))
     public = roles.context_user(context) is None
     today = _today()
-    figures = compute.figures(scope["type"], scope["id"], open_only=public, today=today)
+    rollup = compute.Rollup(today)  # read once for the figures, the organisations and the targets
+    figures = rollup.figures(scope["type"], scope["id"], open_only=public)
     result: dict[str, Any] = {"scope": scope, "public": public, "date": today.isoformat(), "figures": figures}
     if scope["type"] == "site":
-        result["organizations"] = compute.organizations(open_only=public)
+        result["organizations"] = rollup.organizations(open_only=public)
     if not public:
         since = today - dt.timedelta(days=int(data_dict.get("days") or 365))
         result["trend"] = [dict({k: (row.kpis or {}).get(k) for k in TREND_KPIS}, day=row.day.isoformat())
                            for row in kmodel.series(scope["type"], scope["id"], since)]
-        result["objectives"] = _objectives(today)
+        result["objectives"] = _objectives(today, rollup, {(scope["type"], scope["id"]): figures})
     return result
 
 

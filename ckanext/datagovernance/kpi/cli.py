@@ -19,3 +19,16 @@ def snapshot(day: str | None) -> None:
 
     when = dt.date.fromisoformat(day) if day else None
     click.echo(f"scopes: {jobs.take_snapshot(when)}")
+
+
+@kpi.command("rebuild")
+def rebuild() -> None:
+    """Recompute the dashboard's rollup from the catalog (after a bulk load
+    that bypassed the triggers; normally never needed: they keep it exact)."""
+    import ckan.model as model
+
+    from . import compute
+
+    cells = compute.rebuild()
+    model.Session.commit()
+    click.echo(f"cells: {cells}")

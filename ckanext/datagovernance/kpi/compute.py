@@ -1,6 +1,10 @@
-"""The KPI figures, by SQL aggregates over CKAN's package table (scheming
-fields live in ``package.extras``), the role table, the workflow history and
-the newest quality score: a few queries, no ``package_show`` per dataset.
+"""The KPI figures, from the rollup that triggers keep exact on every write
+(migration ``007_f_kpi_rollup``): counts per combination of the classes
+(``datagovernance_kpi_cell``, a few hundred rows) and, for the date-dependent
+figures, the narrow per-dataset table ``datagovernance_kpi_fact`` through
+partial indexes. No pass over ``package`` and no ``package_show`` per dataset.
+What each dataset contributes is defined once, in the SQL function
+``datagovernance_kpi_fact_source`` (the migration).
 
 Definitions (docs/kpi.md):
 - inventory: active datasets (not harvest sources)
@@ -15,6 +19,7 @@ Definitions (docs/kpi.md):
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import ckan.model as model
@@ -36,18 +41,14 @@ NUMERIC = (
 )
 PERCENT = frozenset(k for k in NUMERIC if k.startswith("share_"))
 
-_BASE = """
-    SELECT p.id, p.owner_org, p.metadata_created,
-           coalesce(nullif(p.extras->>'access_class', ''), 'internal') AS access_class,
-           coalesce(nullif(p.extras->>'personal_data', ''), 'none') AS personal_data,
-           coalesce(nullif(p.extras->>'workflow_state', ''), 'draft') AS workflow_state,
-           p.extras->>'domain' AS domain,
-           coalesce(p.extras->>'hvd_category', '') NOT IN ('', '[]') AS hvd,
-           p.extras->>'reevaluation_date' AS review_date
-    FROM package p
-    WHERE p.state = 'active' AND p.type <> 'harvest' {scope}
+# the rollup's combination columns (migration 007_f_kpi_rollup)
+CELL_KEYS = ("owner_org", "domain", "access_class", "personal_data", "workflow_state", "hvd",
+             "hvd_compliant", "has_owner", "band")
+_CELLS = f"""
+    SELECT {", ".join(CELL_KEYS)}, overdue, sum(n) AS n, sum(score_sum) AS score_sum, sum(score_n) AS score_n
+    FROM datagovernance_kpi_cell GROUP BY {", ".join(CELL_KEYS)}, overdue HAVING sum(n) <> 0
 """
-_LATEST_SCORE = "SELECT package_id, score, band, hvd_compliant FROM datagovernance_quality_current"
+_OPEN = ("public", "published")  # the open-data part: access class public, published
 
 
 def _domain_refs(domain_ids: set[str]) -> list[str]:
@@ -67,101 +68,179 @@ def stewarded_domain_refs() -> list[str]:
     return _domain_refs(roles.domain_subtree(ids))
 
 
-def _scope_sql(scope_type: str, scope_id: str, open_only: bool, params: dict[str, Any]) -> str:
-    parts = []
-    if scope_type == "organization":
-        parts.append("AND p.owner_org = :scope_org")
-        params["scope_org"] = scope_id
-    elif scope_type == "domain":
-        parts.append("AND p.extras->>'domain' = ANY(:scope_domains)")
-        params["scope_domains"] = _domain_refs(roles.domain_subtree([scope_id]))
-    if open_only:
-        parts.append("AND p.extras->>'access_class' = 'public' AND p.extras->>'workflow_state' = 'published'")
-    return " ".join(parts)
-
-
 def _share(part: int | None, whole: int | None) -> float | None:
     return round(100.0 * (part or 0) / whole, 1) if whole else None
+
+
+def _mean(total: int, n: int) -> float | None:
+    """One decimal, rounded like PostgreSQL's round(avg(x)::numeric, 1)."""
+    if not n:
+        return None
+    return float((Decimal(total) / Decimal(n)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+class Rollup:
+    """The rollup read once (a few hundred rows), then summed per scope: the
+    dashboard, its organisation table, the OKR key results and the daily
+    snapshot of every scope all come from one read."""
+
+    def __init__(self, today: dt.date | None = None) -> None:
+        self.today = today or dt.date.today()
+        self.cells = [dict(r) for r in model.Session.execute(sa.text(_CELLS)).mappings()]
+        # the day the cells' "overdue" was counted against (the last compaction)
+        self.ref_day = model.Session.execute(sa.text("SELECT ref_day FROM datagovernance_kpi_state")).scalar() or ""
+        self.stewarded = frozenset(stewarded_domain_refs())
+        self._domains: dict[str, frozenset[str]] = {}
+
+    def _domain_set(self, domain_id: str) -> frozenset[str]:
+        if domain_id not in self._domains:
+            self._domains[domain_id] = frozenset(_domain_refs(roles.domain_subtree([domain_id])))
+        return self._domains[domain_id]
+
+    def _match(self, scope_type: str, scope_id: str, open_only: bool):  # noqa: ANN202
+        domains = self._domain_set(scope_id) if scope_type == "domain" else frozenset()
+
+        def match(row: Any) -> bool:
+            if open_only and (row["access_class"], row["workflow_state"]) != _OPEN:
+                return False
+            if scope_type == "organization":
+                return row["owner_org"] == scope_id
+            if scope_type == "domain":
+                return row["domain"] in domains
+            return True
+
+        return match
+
+    def _scope_sql(self, scope_type: str, scope_id: str, open_only: bool, params: dict[str, Any]) -> str:
+        parts = []
+        if scope_type == "organization":
+            parts.append("AND d.owner_org = :scope_org")
+            params["scope_org"] = scope_id
+        elif scope_type == "domain":
+            parts.append("AND d.domain = ANY(:scope_domains)")
+            params["scope_domains"] = sorted(self._domain_set(scope_id))
+        if open_only:
+            parts.append("AND d.access_class = 'public' AND d.workflow_state = 'published'")
+        return " ".join(parts)
+
+    def figures(self, scope_type: str = "site", scope_id: str = "", open_only: bool = False) -> dict[str, Any]:
+        """All KPI figures of one scope (site, organization id, domain id)."""
+        match = self._match(scope_type, scope_id, open_only)
+        out: dict[str, Any] = dict.fromkeys(
+            ("inventory", "with_owner", "with_steward", "could_be_open", "published_open", "personal",
+             "hvd_flagged", "hvd_compliant", "quality_scored", "overdue_reviews"), 0)
+        by = {key: {v: 0 for v in values} for key, values in (
+            ("access_class", ACCESS_CLASSES), ("personal_data", PERSONAL_DATA),
+            ("workflow_state", STATES), ("quality_band", BANDS))}
+        score_sum = 0
+        for row in self.cells:
+            if not match(row):
+                continue
+            n = row["n"]
+            out["inventory"] += n
+            out["with_owner"] += n if row["has_owner"] else 0
+            out["with_steward"] += n if row["domain"] in self.stewarded else 0
+            if row["access_class"] == "public":
+                out["could_be_open"] += n
+                out["published_open"] += n if row["workflow_state"] == "published" else 0
+            out["personal"] += n if row["personal_data"] != "none" else 0
+            if row["hvd"]:
+                out["hvd_flagged"] += n
+                out["hvd_compliant"] += n if row["hvd_compliant"] else 0
+            out["overdue_reviews"] += n if row["overdue"] else 0
+            out["quality_scored"] += row["score_n"]
+            score_sum += row["score_sum"]
+            for key, column in (("access_class", "access_class"), ("personal_data", "personal_data"),
+                                ("workflow_state", "workflow_state"), ("quality_band", "band")):
+                if row[column] is not None:
+                    by[key][row[column]] = by[key].get(row[column], 0) + n
+        inv = out["inventory"]
+        out["quality_avg"] = _mean(score_sum, out["quality_scored"])
+        out["orphaned"] = inv - out["with_owner"]
+        out["share_owner"] = _share(out["with_owner"], inv)
+        out["share_steward"] = _share(out["with_steward"], inv)
+        out["share_published_open"] = _share(out["published_open"], out["could_be_open"])
+        out["share_personal"] = _share(out["personal"], inv)
+        out["share_hvd_compliant"] = _share(out["hvd_compliant"], out["hvd_flagged"])
+        for key, counts in by.items():
+            out[f"by_{key}"] = counts
+
+        params: dict[str, Any] = {"today": self.today.isoformat()}
+        scope = self._scope_sql(scope_type, scope_id, open_only, params)
+        if self.ref_day != params["today"]:
+            # reviews that fell due between the cells' day and today (or, for
+            # a day before it, those counted too early): an index range
+            low, high = sorted((self.ref_day, params["today"]))
+            moved = model.Session.execute(sa.text(f"""
+                SELECT count(*) FROM datagovernance_kpi_fact d
+                WHERE d.review_date IS NOT NULL AND d.workflow_state <> 'archived'
+                  AND d.review_date >= :low AND d.review_date < :high {scope}
+            """), dict(params, low=low, high=high)).scalar()
+            out["overdue_reviews"] += moved if params["today"] > self.ref_day else -moved
+        lead = model.Session.execute(sa.text(f"""
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d.lead_days), count(*)
+            FROM datagovernance_kpi_fact d WHERE d.lead_days IS NOT NULL {scope}
+        """), params).one()
+        out["lead_time_median_days"] = round(float(lead[0]), 1) if lead[0] is not None else None
+        out["lead_time_count"] = lead[1]
+        out.update(_feedback_figures(scope, scope_type, params))
+        out["harvest_errors"] = _harvest_errors(self.today) if scope_type == "site" and not open_only else None
+        return out
+
+    def organizations(self, open_only: bool = False) -> list[dict[str, Any]]:
+        """Inventory and key shares per organisation."""
+        match = self._match("site", "", open_only)
+        per: dict[str, dict[str, Any]] = {}
+        for row in self.cells:
+            if row["owner_org"] is None or not match(row):
+                continue
+            o = per.setdefault(row["owner_org"], {"inventory": 0, "with_owner": 0, "could_be_open": 0,
+                                                  "published_open": 0, "score_sum": 0, "score_n": 0})
+            n = row["n"]
+            o["inventory"] += n
+            o["with_owner"] += n if row["has_owner"] else 0
+            if row["access_class"] == "public":
+                o["could_be_open"] += n
+                o["published_open"] += n if row["workflow_state"] == "published" else 0
+            o["score_sum"] += row["score_sum"]
+            o["score_n"] += row["score_n"]
+        if not per:
+            return []
+        groups = model.Session.execute(sa.text(
+            'SELECT id, name, title FROM "group" WHERE id = ANY(:ids) ORDER BY title'), {"ids": list(per)}).all()
+        out = []
+        for gid, name, title in groups:
+            o = per[gid]
+            avg = _mean(o["score_sum"], o["score_n"])
+            out.append({"id": gid, "name": name, "title": title, "inventory": o["inventory"],
+                        "with_owner": o["with_owner"], "could_be_open": o["could_be_open"],
+                        "published_open": o["published_open"], "quality_avg": avg,
+                        "share_owner": _share(o["with_owner"], o["inventory"]),
+                        "share_published_open": _share(o["published_open"], o["could_be_open"])})
+        return out
 
 
 def figures(scope_type: str = "site", scope_id: str = "", open_only: bool = False,
             today: dt.date | None = None) -> dict[str, Any]:
     """All KPI figures of one scope (site, organization id, domain id)."""
-    today = today or dt.date.today()
-    params: dict[str, Any] = {"stewarded": stewarded_domain_refs(), "today": today.isoformat()}
-    base = _BASE.format(scope=_scope_sql(scope_type, scope_id, open_only, params))
-    main = model.Session.execute(sa.text(f"""
-        WITH ds AS ({base}), q AS ({_LATEST_SCORE}),
-        owned AS (
-            SELECT DISTINCT r.scope_id AS id FROM datagovernance_role r JOIN "user" u ON u.id = r.user_id
-            WHERE r.role = 'owner' AND NOT r.deputy AND u.state = 'active')
-        SELECT count(*) AS inventory,
-               count(owned.id) AS with_owner,
-               count(*) FILTER (WHERE ds.domain = ANY(:stewarded)) AS with_steward,
-               count(*) FILTER (WHERE ds.access_class = 'public') AS could_be_open,
-               count(*) FILTER (WHERE ds.access_class = 'public' AND ds.workflow_state = 'published')
-                   AS published_open,
-               count(*) FILTER (WHERE ds.personal_data <> 'none') AS personal,
-               count(*) FILTER (WHERE ds.hvd) AS hvd_flagged,
-               count(*) FILTER (WHERE ds.hvd AND q.hvd_compliant) AS hvd_compliant,
-               count(q.score) AS quality_scored,
-               round(avg(q.score)::numeric, 1) AS quality_avg,
-               count(*) FILTER (WHERE ds.review_date ~ '^\\d{{4}}-\\d{{2}}-\\d{{2}}'
-                                AND left(ds.review_date, 10) < :today
-                                AND ds.workflow_state <> 'archived') AS overdue_reviews
-        FROM ds LEFT JOIN owned ON owned.id = ds.id LEFT JOIN q ON q.package_id = ds.id
-    """), params).mappings().one()
-    out: dict[str, Any] = {k: (float(v) if k == "quality_avg" and v is not None else v) for k, v in main.items()}
-    inv = out["inventory"]
-    out["orphaned"] = inv - out["with_owner"]
-    out["share_owner"] = _share(out["with_owner"], inv)
-    out["share_steward"] = _share(out["with_steward"], inv)
-    out["share_published_open"] = _share(out["published_open"], out["could_be_open"])
-    out["share_personal"] = _share(out["personal"], inv)
-    out["share_hvd_compliant"] = _share(out["hvd_compliant"], out["hvd_flagged"])
-
-    grouped = model.Session.execute(sa.text(f"""
-        WITH ds AS ({base}), q AS ({_LATEST_SCORE})
-        SELECT 'access_class' AS k, ds.access_class AS v, count(*) AS n FROM ds GROUP BY ds.access_class
-        UNION ALL SELECT 'personal_data', ds.personal_data, count(*) FROM ds GROUP BY ds.personal_data
-        UNION ALL SELECT 'workflow_state', ds.workflow_state, count(*) FROM ds GROUP BY ds.workflow_state
-        UNION ALL SELECT 'quality_band', q.band, count(*) FROM ds JOIN q ON q.package_id = ds.id GROUP BY q.band
-    """), params).all()
-    for key, values in (("access_class", ACCESS_CLASSES), ("personal_data", PERSONAL_DATA),
-                        ("workflow_state", STATES), ("quality_band", BANDS)):
-        counts = {v: 0 for v in values}
-        for k, v, n in grouped:
-            if k == key and v is not None:
-                counts[v] = counts.get(v, 0) + n
-        out[f"by_{key}"] = counts
-
-    lead = model.Session.execute(sa.text(f"""
-        WITH ds AS ({base}),
-        pub AS (SELECT package_id, min(created) AS at FROM datagovernance_workflow_event
-                WHERE to_state = 'published' GROUP BY package_id)
-        SELECT percentile_cont(0.5) WITHIN GROUP (
-                   ORDER BY extract(epoch FROM (pub.at AT TIME ZONE 'UTC') - ds.metadata_created) / 86400.0),
-               count(*)
-        FROM ds JOIN pub ON pub.package_id = ds.id
-    """), params).one()
-    out["lead_time_median_days"] = round(float(lead[0]), 1) if lead[0] is not None else None
-    out["lead_time_count"] = lead[1]
-    out.update(_feedback_figures(base, scope_type, params))
-    out["harvest_errors"] = _harvest_errors(today) if scope_type == "site" and not open_only else None
-    return out
+    return Rollup(today).figures(scope_type, scope_id, open_only)
 
 
-def _feedback_figures(base: str, scope_type: str, params: dict[str, Any]) -> dict[str, Any]:
+def organizations(open_only: bool = False) -> list[dict[str, Any]]:
+    """Inventory and key shares per organisation."""
+    return Rollup().organizations(open_only)
+
+
+def _feedback_figures(scope: str, scope_type: str, params: dict[str, Any]) -> dict[str, Any]:
     """Open feedback items and mean hours to the first answer: of the scope's
     datasets, and for the whole catalog also the data requests without one."""
     from ..feedback import policy as feedback_policy
 
     row = model.Session.execute(sa.text(f"""
-        WITH ds AS ({base})
         SELECT count(*) FILTER (WHERE f.status = ANY(:open_statuses)),
                avg(extract(epoch FROM f.first_response - f.created) / 3600.0)
-        FROM datagovernance_feedback f
-        WHERE f.package_id IN (SELECT id FROM ds) OR (:whole AND f.package_id IS NULL)
+        FROM datagovernance_feedback f LEFT JOIN datagovernance_kpi_fact d ON d.package_id = f.package_id
+        WHERE (d.package_id IS NOT NULL {scope}) OR (:whole AND f.package_id IS NULL)
     """), dict(params, open_statuses=list(feedback_policy.OPEN_STATUSES), whole=scope_type == "site")).one()
     return {"feedback_open": int(row[0] or 0),
             "feedback_hours_to_first_answer": round(float(row[1]), 1) if row[1] is not None else None}
@@ -179,27 +258,18 @@ def _harvest_errors(today: dt.date) -> int | None:
     """), {"since": since}).scalar() or 0)
 
 
-def organizations(open_only: bool = False) -> list[dict[str, Any]]:
-    """Inventory and key shares per organisation (one grouped query)."""
-    params: dict[str, Any] = {}
-    base = _BASE.format(scope=_scope_sql("site", "", open_only, params))
-    rows = model.Session.execute(sa.text(f"""
-        WITH ds AS ({base}), q AS ({_LATEST_SCORE}),
-        owned AS (
-            SELECT DISTINCT r.scope_id AS id FROM datagovernance_role r JOIN "user" u ON u.id = r.user_id
-            WHERE r.role = 'owner' AND NOT r.deputy AND u.state = 'active')
-        SELECT g.id, g.name, g.title, count(ds.id) AS inventory, count(owned.id) AS with_owner,
-               count(*) FILTER (WHERE ds.access_class = 'public') AS could_be_open,
-               count(*) FILTER (WHERE ds.access_class = 'public' AND ds.workflow_state = 'published')
-                   AS published_open,
-               round(avg(q.score)::numeric, 1) AS quality_avg
-        FROM ds JOIN "group" g ON g.id = ds.owner_org
-        LEFT JOIN owned ON owned.id = ds.id LEFT JOIN q ON q.package_id = ds.id
-        GROUP BY g.id, g.name, g.title ORDER BY g.title
-    """), params).mappings().all()
-    return [dict(r, quality_avg=float(r["quality_avg"]) if r["quality_avg"] is not None else None,
-                 share_owner=_share(r["with_owner"], r["inventory"]),
-                 share_published_open=_share(r["published_open"], r["could_be_open"])) for r in rows]
+def compact(today: dt.date | None = None) -> int:
+    """Recount the rollup's cells from the fact table, "overdue" as of
+    `today` (the daily snapshot job); returns the number of cells."""
+    day = (today or dt.date.today()).isoformat()
+    return int(model.Session.execute(sa.text("SELECT datagovernance_kpi_compact(:day)"), {"day": day}).scalar() or 0)
+
+
+def rebuild(today: dt.date | None = None) -> int:
+    """Recompute the rollup from the source tables (after a bulk load with
+    the triggers off; the migration does it once)."""
+    day = (today or dt.date.today()).isoformat()
+    return int(model.Session.execute(sa.text("SELECT datagovernance_kpi_rebuild(:day)"), {"day": day}).scalar() or 0)
 
 
 def snapshot_values(fig: dict[str, Any]) -> dict[str, Any]:

@@ -29,8 +29,10 @@ def take_snapshot(day: dt.date | None = None) -> int:
         elif gtype == DOMAIN_GROUP_TYPE:
             scopes.append(("domain", gid))
     try:
+        compute.compact()  # the day's -1/+1 rows of the rollup recounted, "overdue" as of today
+        rollup = compute.Rollup(day)
         for scope_type, scope_id in scopes:
-            fig = compute.figures(scope_type, scope_id, today=day)
+            fig = rollup.figures(scope_type, scope_id)
             kmodel.upsert_snapshot(day, scope_type, scope_id, compute.snapshot_values(fig))
         model.Session.commit()
     except Exception:

@@ -170,3 +170,94 @@ def test_dashboard_renders_in_german_and_english(qcat, app):
         assert code not in text, code
     english = app.get("/en/steuerung", headers=headers).get_data(as_text=True)
     assert "Datasets in the inventory" in english and "Draft" in english
+
+
+def _rollup_matches_definition() -> dict:
+    """The trigger-kept rollup equals a fresh aggregate over the definition
+    (datagovernance_kpi_fact_source() over package, roles, scores and
+    workflow history); returns the figures."""
+    from ckanext.datagovernance.kpi import compute
+
+    keys = ", ".join(compute.CELL_KEYS)
+    cols = f"package_id, {keys}, score, review_date, lead_days"
+    facts = model.Session.execute(sa.text(f"SELECT {cols} FROM datagovernance_kpi_fact ORDER BY 1")).all()
+    source = model.Session.execute(sa.text(f"SELECT {cols} FROM datagovernance_kpi_fact_source() ORDER BY 1")).all()
+    assert facts == source
+    cells = model.Session.execute(sa.text(f"""
+        SELECT {keys}, overdue, sum(n), sum(score_sum), sum(score_n) FROM datagovernance_kpi_cell
+        GROUP BY {keys}, overdue HAVING sum(n) <> 0 ORDER BY {keys}, overdue""")).all()
+    fresh = model.Session.execute(sa.text(f"""
+        SELECT {keys}, review_date IS NOT NULL AND workflow_state <> 'archived'
+                       AND review_date < coalesce((SELECT ref_day FROM datagovernance_kpi_state), '') AS overdue,
+               count(*), coalesce(sum(score), 0), count(score) FROM datagovernance_kpi_fact_source()
+        GROUP BY {keys}, overdue ORDER BY {keys}, overdue""")).all()
+    assert cells == fresh
+    return call_action("datagovernance_kpi_show", _as("dq_staff"))["figures"]
+
+
+def test_every_write_path_keeps_the_rollup_exact(qcat):
+    """Creating, editing, deleting and purging datasets, owner roles granted
+    and revoked, a blocked owner, new scores and publications: after each the
+    dashboard's rollup equals the figures computed from scratch. (Mutates the
+    module's catalog: the last test of this module.)"""
+    from ckanext.datagovernance.kpi import compute
+    from ckanext.datagovernance.quality.model import QualityCurrent
+    from ckanext.datagovernance.tests.dcat.conftest import dataset_fields
+    from ckanext.datagovernance.workflow.model import WorkflowEvent
+
+    admin = {"user": "dq_admin"}
+    before = _rollup_matches_definition()
+    new = call_action("package_create", dict(admin), **dataset_fields(
+        qcat["org"], "neue-zaehlung", domain="geodaten", data_owner="dq_owner"))
+    fig = _rollup_matches_definition()
+    assert fig["inventory"] == before["inventory"] + 1
+    assert fig["by_access_class"]["public"] == before["by_access_class"]["public"] + 1
+
+    call_action("datagovernance_role_revoke", dict(admin), user="dq_owner", role="owner", dataset=new["id"])
+    assert _rollup_matches_definition()["orphaned"] == before["orphaned"] + 1
+    call_action("datagovernance_role_grant", dict(admin), user="dq_owner", role="owner", dataset=new["id"])
+    assert _rollup_matches_definition()["orphaned"] == before["orphaned"]
+
+    owner = model.User.get("dq_owner")
+    owner.state = "deleted"  # an owner who left: every dataset of theirs is orphaned
+    model.Session.commit()
+    fig = _rollup_matches_definition()
+    assert fig["orphaned"] == fig["inventory"]
+    owner.state = "active"
+    model.Session.commit()
+
+    model.Session.add(QualityCurrent(package_id=new["id"], score=100, band="bad", hvd_compliant=None))
+    model.Session.commit()
+    fig = _rollup_matches_definition()
+    assert fig["by_quality_band"]["bad"] == before["by_quality_band"]["bad"] + 1
+    created = model.Package.get(new["id"]).metadata_created.replace(tzinfo=dt.timezone.utc)
+    model.Session.add(WorkflowEvent(package_id=new["id"], from_state="approved", to_state="published",
+                                    created=created + dt.timedelta(days=5)))
+    model.Session.commit()
+    assert _rollup_matches_definition()["lead_time_count"] == before["lead_time_count"] + 1
+
+    call_action("package_patch", dict(admin), id=new["id"], access_class="restricted",
+                reevaluation_date="2020-01-01")
+    fig = _rollup_matches_definition()
+    assert fig["by_access_class"]["restricted"] == before["by_access_class"]["restricted"] + 1
+    assert fig["overdue_reviews"] == before["overdue_reviews"] + 1
+
+    rows = model.Session.execute(sa.text("SELECT count(*) FROM datagovernance_kpi_cell")).scalar()
+    assert compute.compact() < rows  # the -1/+1 rows folded together, the figures unchanged
+    model.Session.commit()
+    assert _rollup_matches_definition() == fig
+    # "overdue" against another day than the cells' one: corrected by the dates between
+    due_2020 = model.Session.execute(sa.text(
+        "SELECT count(*) FROM datagovernance_kpi_fact_source() WHERE review_date < '2020-01-02' "
+        "AND workflow_state <> 'archived'")).scalar()
+    assert due_2020 >= 1  # the dataset due on 2020-01-01
+    with freeze_time("2020-01-02"):
+        assert call_action("datagovernance_kpi_show", _as("dq_staff"))["figures"]["overdue_reviews"] == due_2020
+    compute.compact(dt.date(2020, 1, 2))
+    model.Session.commit()
+    assert _rollup_matches_definition() == fig
+
+    call_action("package_delete", dict(admin), id=new["id"])
+    assert _rollup_matches_definition()["inventory"] == before["inventory"]
+    call_action("dataset_purge", dict(admin), id=new["id"])
+    assert _rollup_matches_definition() == before
