@@ -5,6 +5,8 @@
 - ``four_eyes_blocks``   does the four-eyes rule forbid it?
 - ``signoff_refusal``    who signs off personal-data publications? (the DPO)
 - ``task_list_refusal``  who has a task list? (logged-in users)
+- ``task_search_filter`` which datasets can be a user's tasks? (a search filter)
+- ``task_kinds``         which tasks is this dataset for this user?
 
 Which transitions exist and which group makes each is the pure table in
 ``states.py``; who belongs to a group comes from ``roles.policy`` (and CKAN's
@@ -17,9 +19,10 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import _
 
+from ..roles import labels as roles_labels
 from ..roles import policy as roles_policy
 from ..roles import service as roles
-from . import service, states
+from . import gates, service, states
 
 
 def in_group(user: model.User | None, pkg: model.Package, group: str) -> bool:
@@ -85,3 +88,49 @@ def signoff_refusal(user: model.User | None) -> str | None:
 
 def task_list_refusal(user: model.User | None) -> str | None:
     return None if user is not None else _("Only logged-in users have tasks.")
+
+
+def task_search_filter(user: model.User | None) -> str | None:
+    """A search filter holding every dataset that can be a task of `user`
+    (None: none can). It narrows by the indexed permission labels, so the
+    task list and the header count read the user's few candidates from the
+    index instead of every open dataset; ``task_kinds`` decides each one.
+
+    Reviews/publications need the reviewer group (office or a steward of
+    the dataset's domain: the steward label of the domain or an ancestor),
+    sign-offs the DPO, rework the owner (the owner's user label)."""
+    if user is None:
+        return None
+    open_states = f"workflow_state:({states.IN_REVIEW} OR {states.APPROVED})"
+    parts = []
+    if roles_policy.is_governance_admin(user) or signoff_refusal(user) is None:
+        parts.append(open_states)
+    else:
+        stewarded = {a.scope_id for a in roles.assignments(user_id=user.id, role="steward")}
+        if stewarded:
+            wanted = " OR ".join(f'"{roles_labels.steward_label(d)}"' for d in sorted(stewarded))
+            parts.append(f"({open_states} AND permission_labels:({wanted}))")
+    owned = [a for a in roles.assignments(user_id=user.id, role="owner")]
+    if owned:
+        parts.append(f'(workflow_state:{states.DRAFT} AND permission_labels:"{roles_labels.user_label(user.id)}")')
+    return " OR ".join(parts) or None
+
+
+def task_kinds(user: model.User, pkg: model.Package, may_sign: bool, owned: set[str],
+               reworked: set[str]) -> list[str]:
+    """The tasks `pkg` is for `user`: review, publish, signoff, rework.
+    `may_sign` is ``signoff_refusal(user) is None``; `owned` the ids of the
+    candidates `user` owns, `reworked` those with a workflow history
+    (looked up once for all candidates)."""
+    state = service.current_state(pkg)
+    kinds = []
+    if state == states.IN_REVIEW and transition_refusal(user, pkg, state, states.APPROVED) is None:
+        kinds.append("review")
+    if state == states.APPROVED and transition_refusal(user, pkg, state, states.PUBLISHED) is None:
+        kinds.append("publish")
+    if may_sign and state in (states.IN_REVIEW, states.APPROVED) and gates.needs_dpo_signoff(
+            service.needs_signoff_facts(pkg)) and not service.has_valid_signoff(pkg.id):
+        kinds.append("signoff")
+    if state == states.DRAFT and pkg.id in owned and pkg.id in reworked:
+        kinds.append("rework")
+    return kinds
