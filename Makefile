@@ -85,6 +85,7 @@ run: setup
 test: venv i18n
 	@bin/ensure-browser.sh
 	@bin/ensure-db.sh $(TEST_DB)
+	@bin/ensure-replication.sh
 	@CKAN_SQLALCHEMY_URL=$${CKAN_SQLALCHEMY_URL:-postgresql://datagovernance:pass@127.0.0.1:5432/$(TEST_DB)} \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
 
