@@ -8,7 +8,6 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-import sqlalchemy as sa
 from ckan.common import _
 from ckan.types import Context, DataDict
 
@@ -150,23 +149,21 @@ def collect_tasks(user: model.User) -> dict[str, list[dict[str, Any]]]:
     """What waits for `user`, by kind. Reads the candidates
     (``policy.task_search_filter``) from the index as `user`, so only
     datasets `user` may read, all of them (paged, no cap), then lets
-    ``policy.task_kinds`` decide each one."""
+    ``policy.task_kinds`` decide each one on facts read once for all."""
     tasks: dict[str, list[dict[str, Any]]] = {"review": [], "publish": [], "signoff": [], "rework": []}
     fq = policy.task_search_filter(user)
     if fq is None:  # no role that can have tasks: no search at all
         return tasks
-    ids = [r["id"] for r in paging.search_all({"user": user.name}, {
-        "fq": fq, "include_private": True, "include_drafts": True, "fl": "id"})]
-    if not ids:
+    docs = list(paging.search_all({"user": user.name}, {
+        "fq": fq, "include_private": True, "include_drafts": True, "sort": "title_string asc",
+        "fl": "id,name,title,workflow_state,permission_labels,personal_data,dpo_review"}))
+    if not docs:
         return tasks
-    may_sign = policy.signoff_refusal(user) is None
-    owned = {a.scope_id for a in roles.assignments(user_id=user.id, role="owner", scope_ids=ids)}
-    reworked = set(model.Session.scalars(
-        sa.select(WorkflowEvent.package_id).where(WorkflowEvent.package_id.in_(owned)).distinct())) if owned else set()
-    for pkg in model.Session.scalars(sa.select(model.Package).where(model.Package.id.in_(ids))
-                                     .order_by(model.Package.title, model.Package.name)):
-        item = {"id": pkg.id, "name": pkg.name, "title": pkg.title, "state": service.current_state(pkg)}
-        for kind in policy.task_kinds(user, pkg, may_sign, owned, reworked):
+    facts = policy.task_facts(user, [d["id"] for d in docs])
+    for doc in docs:
+        item = {"id": doc["id"], "name": doc["name"], "title": doc.get("title"),
+                "state": doc.get("workflow_state") or states.DRAFT}
+        for kind in policy.task_kinds(user, doc, facts):
             tasks[kind].append(item)
     return tasks
 

@@ -15,6 +15,9 @@ under the row lock), the dataset page and the task list all ask here.
 """
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import _
@@ -116,21 +119,50 @@ def task_search_filter(user: model.User | None) -> str | None:
     return " OR ".join(parts) or None
 
 
-def task_kinds(user: model.User, pkg: model.Package, may_sign: bool, owned: set[str],
-               reworked: set[str]) -> list[str]:
-    """The tasks `pkg` is for `user`: review, publish, signoff, rework.
-    `may_sign` is ``signoff_refusal(user) is None``; `owned` the ids of the
-    candidates `user` owns, `reworked` those with a workflow history
-    (looked up once for all candidates)."""
-    state = service.current_state(pkg)
+@dataclasses.dataclass
+class TaskFacts:
+    """What ``task_kinds`` needs about the user and all candidates, read
+    once (``task_facts``) instead of a few queries per dataset."""
+    office: bool
+    steward_labels: frozenset[str]
+    may_sign: bool
+    submitter: dict[str, str | None]
+    signed: set[str]
+    owned: set[str]
+    reworked: set[str]
+
+
+def task_facts(user: model.User, pkg_ids: list[str]) -> TaskFacts:
+    stewarded = {a.scope_id for a in roles.assignments(user_id=user.id, role="steward")}
+    owned = {a.scope_id for a in roles.assignments(user_id=user.id, role="owner", scope_ids=pkg_ids)}
+    submitter, signed = service.submission_facts(pkg_ids)
+    return TaskFacts(
+        office=roles_policy.is_governance_admin(user),
+        steward_labels=frozenset(roles_labels.steward_label(d) for d in stewarded),
+        may_sign=signoff_refusal(user) is None, submitter=submitter, signed=signed, owned=owned,
+        reworked=service.with_history([i for i in pkg_ids if i in owned]))
+
+
+def task_kinds(user: model.User, doc: dict[str, Any], facts: TaskFacts) -> list[str]:
+    """The tasks a dataset (its index document: id, workflow_state,
+    permission_labels, personal_data, dpo_review) is for `user`: review,
+    publish, signoff, rework. The same rules as ``transition_refusal`` for
+    the reviewer group, whose steward part is "steward of the domain or an
+    ancestor" = the steward labels the index carries for that lineage
+    (tests/workflow compare the task list with the dataset page's options)."""
+    state = doc.get("workflow_state") or states.DRAFT
     kinds = []
-    if state == states.IN_REVIEW and transition_refusal(user, pkg, state, states.APPROVED) is None:
-        kinds.append("review")
-    if state == states.APPROVED and transition_refusal(user, pkg, state, states.PUBLISHED) is None:
-        kinds.append("publish")
-    if may_sign and state in (states.IN_REVIEW, states.APPROVED) and gates.needs_dpo_signoff(
-            service.needs_signoff_facts(pkg)) and not service.has_valid_signoff(pkg.id):
+    for target, kind in ((states.APPROVED, "review"), (states.PUBLISHED, "publish")):
+        if states.who(state, target) != states.DECIDE:
+            continue
+        decides = facts.office or bool(facts.steward_labels & set(doc.get("permission_labels") or []))
+        blocked = ((state, target) in states.FOUR_EYES and four_eyes_enabled()
+                   and facts.submitter.get(doc["id"]) == user.id)
+        if decides and not blocked:
+            kinds.append(kind)
+    if facts.may_sign and state in (states.IN_REVIEW, states.APPROVED) and gates.needs_dpo_signoff(
+            doc) and doc["id"] not in facts.signed:
         kinds.append("signoff")
-    if state == states.DRAFT and pkg.id in owned and pkg.id in reworked:
+    if state == states.DRAFT and doc["id"] in facts.owned and doc["id"] in facts.reworked:
         kinds.append("rework")
     return kinds
