@@ -72,6 +72,11 @@ def _after_end(session: Any, transaction: Any) -> None:
         session.info.pop(_WROTE, None)
 
 
+def session_wrote() -> bool:
+    """Has the current transaction written anything yet?"""
+    return bool(model.Session().info.get(_WROTE))
+
+
 def mark_written() -> None:
     """This transaction wrote (raw SQL does not flush): read the primary."""
     model.Session().info[_WROTE] = True
