@@ -306,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     server = start_server(args.port, args.workers, args.replica)
     try:
         names = sample_names(base)
-        n_catalog = requests.get(f"{base}/api/3/action/package_search", params={"rows": 0}, headers={
+        n_catalog = requests.get(f"{base}/api/3/action/package_search", params={
+            "rows": 0, "include_private": "true", "include_drafts": "true"}, headers={
             "Authorization": tokens[ADMIN]}, timeout=60).json()["result"]["count"]
         stats, stop, budget = Stats(), threading.Event(), [args.max_requests]
         threads = [threading.Thread(target=client, args=(base, tokens, names, stats, stop, budget, k))
