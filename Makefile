@@ -88,6 +88,7 @@ run: setup
 test: venv i18n
 	@bin/ensure-browser.sh
 	@bin/ensure-db.sh $(TEST_DB)
+	@bin/ensure-replication.sh
 	@CKAN_SQLALCHEMY_URL=$${CKAN_SQLALCHEMY_URL:-postgresql://datagovernance:pass@127.0.0.1:5432/$(TEST_DB)} \
 	  $(VENV)/bin/pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 

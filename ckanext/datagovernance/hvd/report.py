@@ -13,6 +13,7 @@ from ckan.types import Context, DataDict
 
 from ..roles import policy
 from ..roles import service as roles
+from ..search import paging
 from ..workflow import gates
 
 # EU data themes whose datasets often fall under an HVD category
@@ -61,10 +62,10 @@ def datagovernance_hvd_report(context: Context, data_dict: DataDict) -> dict[str
         if domain is None:
             raise tk.ValidationError({"domain": [_("Unknown data domain: {0}").format(data_dict["domain"])]})
         fq.append(f"domain:({domain.name} OR {domain.id})")
-    found = tk.get_action("package_search")({"user": context.get("user")}, {
-        "q": "*:*", "fq_list": fq, "rows": 1000, "include_private": True, "include_drafts": True,
+    found = paging.search_all({"user": context.get("user")}, {
+        "q": "*:*", "fq_list": fq, "include_private": True, "include_drafts": True,
     })
-    rows = [_row(p) for p in found["results"] if p.get("hvd_category") or _candidate(p)]
+    rows = [_row(p) for p in found if p.get("hvd_category") or _candidate(p)]
     rows.sort(key=lambda r: (not r["flagged"], r["organization"] or "", r["name"]))
 
     def count(key: str) -> dict[str, dict[str, int]]:

@@ -24,7 +24,9 @@ from typing import Any
 
 import ckan.model as model
 from ckan.lib.plugins import DefaultPermissionLabels
+from flask import g, has_request_context
 
+from ..search import replica
 from . import service
 
 OFFICE = "dg-office"
@@ -35,6 +37,14 @@ ACCESS_CLASSES = ("public", "internal", "restricted", "confidential")
 # Extension point: functions returning ids of users who may read a dataset
 # beyond its access class (feedback: granted access requests).
 extra_readers: list[Callable[[model.Package], Iterable[str]]] = []
+
+
+def _request_memo() -> dict[str, list[str]] | None:
+    """Per-request memo of users' labels; none once the request wrote (a
+    role or membership may have changed) or outside a request."""
+    if not has_request_context() or replica.session_wrote():
+        return None
+    return g.setdefault("datagovernance_user_labels", {})
 
 
 def user_label(user_id: str) -> str:
@@ -78,6 +88,18 @@ class DataGovernanceLabels(DefaultPermissionLabels):
         return sorted(set(labels))
 
     def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
+        # CKAN asks several times per page (search, activity, counts); a
+        # request that has not written gets the same answer each time
+        memo = _request_memo()
+        key = getattr(user_obj, "id", None) or ""
+        if memo is not None and key in memo:
+            return list(memo[key])
+        labels = self._user_labels(user_obj)
+        if memo is not None:
+            memo[key] = list(labels)
+        return labels
+
+    def _user_labels(self, user_obj: Any) -> list[str]:
         labels = super().get_user_dataset_labels(user_obj)
         if not user_obj or getattr(user_obj, "is_anonymous", False) or not getattr(user_obj, "id", None):
             return labels

@@ -10,6 +10,7 @@ import ckan.plugins.toolkit as tk
 from ckan.common import _
 from flask import Blueprint, request
 
+from ..search import paging
 from ..views import context as _ctx
 from ..views import run_and_flash
 from . import service
@@ -115,18 +116,23 @@ def datagovernance_domain_overview(group_id: str) -> dict[str, Any]:
     names = [g.name for g in model.Session.query(model.Group).filter(model.Group.id.in_(subtree))]
     fq = "domain:(" + " OR ".join(f'"{n}"' for n in names) + ")"
     result = tk.get_action("package_search")(_ctx(), {
-        "fq": fq, "rows": 1000, "fl": "id", "include_private": True,
+        "fq": fq, "rows": 0, "include_private": True,
         "facet.field": ["access_class", "workflow_state"], "facet.limit": -1,
     })
-    ids = [r["id"] for r in result["results"]]
-    owned = {a.scope_id for a in service.assignments(role="owner", scope_ids=ids) if not a.deputy}
+    # every visible dataset of the domain, not just a first page of them;
+    # only staff see the figure (group/read.html), visitors skip the walk
+    without_owner = 0
+    if tk.current_user.is_authenticated:
+        ids = [r["id"] for r in paging.search_all(_ctx(), {"fq": fq, "fl": "id", "include_private": True})]
+        owned = {a.scope_id for a in service.assignments(role="owner", scope_ids=ids) if not a.deputy}
+        without_owner = len([i for i in ids if i not in owned])
     children = [g for g in model.Session.query(model.Group).filter(model.Group.id.in_(subtree - {group.id}))
                 if service.domain_parent(g) is not None and service.domain_parent(g).id == group.id]
     return {
         "stewards": [service.dictize(a) for a in service.domain_stewards(group.id)],
         "sub_domains": [{"name": g.name, "title": g.title} for g in children],
         "dataset_count": result["count"],
-        "without_owner": len([i for i in ids if i not in owned]),
+        "without_owner": without_owner,
         "by_access_class": result["facets"].get("access_class", {}),
         "by_workflow_state": result["facets"].get("workflow_state", {}),
     }

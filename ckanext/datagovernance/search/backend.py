@@ -8,6 +8,7 @@ and answers ``search()`` with the Solr response shape CKAN expects.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -30,7 +31,7 @@ from ckan.lib.search.common import (
 from flask import has_request_context
 from sqlalchemy import exc as sa_exc
 
-from . import cache, stats
+from . import cache, replica, stats
 from . import query as lucene
 
 log = logging.getLogger(__name__)
@@ -305,25 +306,29 @@ class PostgresSolr:
         counted = _facet_counts_enabled() and compiler.only_visibility_filters()
         cache_key = cache.key("count+facets", cond, bind, facet_fields, facet_limit, facet_mincount)
         cached = cache.get(cache_key)
+        # the replica's own read-only session (its transaction ends with
+        # close()), or the primary in a savepoint of the request's transaction
+        on_replica = replica.reader()
+        db: Any = on_replica if on_replica is not None else model.Session
         try:
-            with model.Session.begin_nested():
-                restore = self._set_timeout()
+            with (contextlib.nullcontext() if on_replica is not None else model.Session.begin_nested()):
+                restore = self._set_timeout(db)
                 if cached is not None:
                     total, facets = cached["total"], cached["facets"]
                 elif counted:
                     kept = [f for f in facet_fields if f in lucene.FACET_COLUMN_FIELDS]
-                    total, facets = self._kept_counts(cond, bind, kept, facet_limit, facet_mincount)
+                    total, facets = self._kept_counts(db, cond, bind, kept, facet_limit, facet_mincount)
                     rest = [f for f in facet_fields if f not in kept]
                     if rest and total:
-                        facets.update(self._facets(TABLE, cond, bind, rest, facet_limit, facet_mincount))
+                        facets.update(self._facets(db, TABLE, cond, bind, rest, facet_limit, facet_mincount))
                     cache.put(cache_key, {"total": total, "facets": facets})
                 else:
-                    total = model.Session.execute(
+                    total = db.execute(
                         sa.text(f"SELECT count(*) FROM {src} WHERE {cond}"), bind
                     ).scalar_one()
                     facets = {}
                     if facet_fields and total:
-                        facets = self._facets(src, cond, bind, facet_fields, facet_limit, facet_mincount)
+                        facets = self._facets(db, src, cond, bind, facet_fields, facet_limit, facet_mincount)
                     cache.put(cache_key, {"total": total, "facets": facets})
                 docs: list[dict[str, Any]] = []
                 if rows > 0 and total > start:
@@ -333,12 +338,12 @@ class PostgresSolr:
                         # index and stopping after one page beats sorting them
                         # all, but the planner cannot see that (jsonb/array
                         # selectivity estimates are poor), so sorting is ruled out.
-                        model.Session.execute(sa.text("SELECT set_config('enable_sort', 'off', true)"))
-                    docs = self._fetch(src, cond, bind, fl, rank_sql, order_by, rows, start)
+                        db.execute(sa.text("SELECT set_config('enable_sort', 'off', true)"))
+                    docs = self._fetch(db, src, cond, bind, fl, rank_sql, order_by, rows, start)
                     if walk:
-                        model.Session.execute(sa.text("SELECT set_config('enable_sort', 'on', true)"))
+                        db.execute(sa.text("SELECT set_config('enable_sort', 'on', true)"))
                 if restore is not None:
-                    model.Session.execute(
+                    db.execute(
                         sa.text("SELECT set_config('statement_timeout', :t, true)"), {"t": restore}
                     )
         except sa_exc.OperationalError as e:
@@ -347,6 +352,9 @@ class PostgresSolr:
             raise SearchError(f"Search failed: {e.orig}") from e
         except sa_exc.DBAPIError as e:
             raise SearchQueryError(f"Invalid search query: {str(e.orig).splitlines()[0]}") from e
+        finally:
+            if on_replica is not None:
+                on_replica.close()
 
         if self.decode_dates:
             docs = [solr_datetime_decoder(d) for d in docs]
@@ -356,16 +364,16 @@ class PostgresSolr:
         return pysolr.Results({"response": {"numFound": total, "docs": docs}, "facet_counts": facet_counts})
 
     # -- helpers ------------------------------------------------------------
-    def _set_timeout(self) -> str | None:
+    def _set_timeout(self, db: Any) -> str | None:
         # PostgreSQL estimates 100 rows per set-returning function, so facet
         # statements look huge and trigger JIT compilation (~1 s); search
         # statements are short, JIT never pays off here.
         timeout = _statement_timeout()
         if timeout <= 0:
-            model.Session.execute(sa.text("SELECT set_config('jit', 'off', true)"))
+            db.execute(sa.text("SELECT set_config('jit', 'off', true)"))
             return None
         # one round trip on this hot path: JIT off, timeout on, old timeout back
-        return model.Session.execute(
+        return db.execute(
             sa.text(
                 "SELECT current_setting('statement_timeout'), set_config('jit', 'off', true), "
                 "set_config('statement_timeout', :t, true)"
@@ -374,7 +382,8 @@ class PostgresSolr:
         ).first()[0]
 
     def _fetch(
-        self, src: str, cond: str, bind: dict[str, Any], fl: list[str], rank_sql: str, order_by: str, rows: int, start: int
+        self, db: Any, src: str, cond: str, bind: dict[str, Any], fl: list[str], rank_sql: str,
+        order_by: str, rows: int, start: int
     ) -> list[dict[str, Any]]:
         if "*" in fl:
             select = "doc"
@@ -390,7 +399,7 @@ class PostgresSolr:
             f"ORDER BY {order_by} LIMIT :_rows OFFSET :_start) "
             f"SELECT {select} AS d, page.score FROM page JOIN {TABLE} USING (index_id) ORDER BY page.pos"
         )
-        result = model.Session.execute(sa.text(sql), dict(bind, _rows=rows, _start=start))
+        result = db.execute(sa.text(sql), dict(bind, _rows=rows, _start=start))
         docs = []
         for d, score in result:
             d = dict(d)
@@ -400,7 +409,7 @@ class PostgresSolr:
         return docs
 
     def _kept_counts(
-        self, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int
+        self, db: Any, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int
     ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
         """Dataset count and facets from the counts kept per visibility class
         (migration 007): `cond` reads only class columns, which the counts
@@ -423,7 +432,7 @@ class PostgresSolr:
         """
         total = 0
         out: dict[str, list[tuple[str, int]]] = {}
-        for facet, value, n in model.Session.execute(sa.text(sql), params):
+        for facet, value, n in db.execute(sa.text(sql), params):
             if facet == "":
                 total = int(n)
             else:
@@ -431,7 +440,7 @@ class PostgresSolr:
         return total, out
 
     def _facets(
-        self, src: str, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int
+        self, db: Any, src: str, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int
     ) -> dict[str, list[tuple[str, int]]]:
         # One scan of the matching rows; each requested field becomes an array
         # (native column for CKAN's standard facets, else from `fields`).
@@ -463,7 +472,7 @@ class PostgresSolr:
             ORDER BY key, n DESC, value
         """
         out: dict[str, list[tuple[str, int]]] = {}
-        for key, value, n in model.Session.execute(sa.text(sql), params):
+        for key, value, n in db.execute(sa.text(sql), params):
             out.setdefault(key, []).append((value, int(n)))
         return out
 

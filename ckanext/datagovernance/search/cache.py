@@ -22,6 +22,8 @@ from ckan.common import config
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from . import replica
+
 log = logging.getLogger(__name__)
 _PREFIX = "datagovernance:search"
 _SESSION_FLAG = "datagovernance_search_written"
@@ -60,10 +62,12 @@ def index_changed() -> None:
     """Call on every index write: invalidate now and after the transaction."""
     bump()
     model.Session().info[_SESSION_FLAG] = True
+    replica.mark_written()
 
 
 def _after_transaction(session: Any, *args: Any) -> None:
     if session.info.pop(_SESSION_FLAG, None):
+        replica.index_committed()  # before the bump: see replica.py
         bump()
 
 

@@ -5,6 +5,8 @@
 - ``four_eyes_blocks``   does the four-eyes rule forbid it?
 - ``signoff_refusal``    who signs off personal-data publications? (the DPO)
 - ``task_list_refusal``  who has a task list? (logged-in users)
+- ``task_search_filter`` which datasets can be a user's tasks? (a search filter)
+- ``task_kinds``         which tasks is this dataset for this user?
 
 Which transitions exist and which group makes each is the pure table in
 ``states.py``; who belongs to a group comes from ``roles.policy`` (and CKAN's
@@ -13,13 +15,17 @@ under the row lock), the dataset page and the task list all ask here.
 """
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import _
 
+from ..roles import labels as roles_labels
 from ..roles import policy as roles_policy
 from ..roles import service as roles
-from . import service, states
+from . import gates, service, states
 
 
 def in_group(user: model.User | None, pkg: model.Package, group: str) -> bool:
@@ -85,3 +91,78 @@ def signoff_refusal(user: model.User | None) -> str | None:
 
 def task_list_refusal(user: model.User | None) -> str | None:
     return None if user is not None else _("Only logged-in users have tasks.")
+
+
+def task_search_filter(user: model.User | None) -> str | None:
+    """A search filter holding every dataset that can be a task of `user`
+    (None: none can). It narrows by the indexed permission labels, so the
+    task list and the header count read the user's few candidates from the
+    index instead of every open dataset; ``task_kinds`` decides each one.
+
+    Reviews/publications need the reviewer group (office or a steward of
+    the dataset's domain: the steward label of the domain or an ancestor),
+    sign-offs the DPO, rework the owner (the owner's user label)."""
+    if user is None:
+        return None
+    open_states = f"workflow_state:({states.IN_REVIEW} OR {states.APPROVED})"
+    parts = []
+    if roles_policy.is_governance_admin(user) or signoff_refusal(user) is None:
+        parts.append(open_states)
+    else:
+        stewarded = {a.scope_id for a in roles.assignments(user_id=user.id, role="steward")}
+        if stewarded:
+            wanted = " OR ".join(f'"{roles_labels.steward_label(d)}"' for d in sorted(stewarded))
+            parts.append(f"({open_states} AND permission_labels:({wanted}))")
+    owned = [a for a in roles.assignments(user_id=user.id, role="owner")]
+    if owned:
+        parts.append(f'(workflow_state:{states.DRAFT} AND permission_labels:"{roles_labels.user_label(user.id)}")')
+    return " OR ".join(parts) or None
+
+
+@dataclasses.dataclass
+class TaskFacts:
+    """What ``task_kinds`` needs about the user and all candidates, read
+    once (``task_facts``) instead of a few queries per dataset."""
+    office: bool
+    steward_labels: frozenset[str]
+    may_sign: bool
+    submitter: dict[str, str | None]
+    signed: set[str]
+    owned: set[str]
+    reworked: set[str]
+
+
+def task_facts(user: model.User, pkg_ids: list[str]) -> TaskFacts:
+    stewarded = {a.scope_id for a in roles.assignments(user_id=user.id, role="steward")}
+    owned = {a.scope_id for a in roles.assignments(user_id=user.id, role="owner", scope_ids=pkg_ids)}
+    submitter, signed = service.submission_facts(pkg_ids)
+    return TaskFacts(
+        office=roles_policy.is_governance_admin(user),
+        steward_labels=frozenset(roles_labels.steward_label(d) for d in stewarded),
+        may_sign=signoff_refusal(user) is None, submitter=submitter, signed=signed, owned=owned,
+        reworked=service.with_history([i for i in pkg_ids if i in owned]))
+
+
+def task_kinds(user: model.User, doc: dict[str, Any], facts: TaskFacts) -> list[str]:
+    """The tasks a dataset (its index document: id, workflow_state,
+    permission_labels, personal_data, dpo_review) is for `user`: review,
+    publish, signoff, rework. The same rules as ``transition_refusal`` for
+    the reviewer group, whose steward part is "steward of the domain or an
+    ancestor" = the steward labels the index carries for that lineage
+    (tests/workflow compare the task list with the dataset page's options)."""
+    state = doc.get("workflow_state") or states.DRAFT
+    kinds = []
+    for target, kind in ((states.APPROVED, "review"), (states.PUBLISHED, "publish")):
+        if states.who(state, target) != states.DECIDE:
+            continue
+        decides = facts.office or bool(facts.steward_labels & set(doc.get("permission_labels") or []))
+        blocked = ((state, target) in states.FOUR_EYES and four_eyes_enabled()
+                   and facts.submitter.get(doc["id"]) == user.id)
+        if decides and not blocked:
+            kinds.append(kind)
+    if facts.may_sign and state in (states.IN_REVIEW, states.APPROVED) and gates.needs_dpo_signoff(
+            doc) and doc["id"] not in facts.signed:
+        kinds.append("signoff")
+    if state == states.DRAFT and doc["id"] in facts.owned and doc["id"] in facts.reworked:
+        kinds.append("rework")
+    return kinds

@@ -55,6 +55,41 @@ def has_valid_signoff(pkg_id: str) -> bool:
     return submitted is None or latest.created >= submitted.created
 
 
+def with_history(pkg_ids: list[str]) -> set[str]:
+    """Which of these datasets have been through the workflow at all."""
+    if not pkg_ids:
+        return set()
+    return set(model.Session.scalars(
+        sa.select(WorkflowEvent.package_id).where(WorkflowEvent.package_id.in_(pkg_ids)).distinct()))
+
+
+def submission_facts(pkg_ids: list[str]) -> tuple[dict[str, str | None], set[str]]:
+    """For many datasets at once: who made the latest submission, and which
+    have a valid sign-off (as ``last_submission``/``has_valid_signoff``
+    answer one by one), in two queries."""
+    submitter: dict[str, str | None] = {}
+    submitted_at: dict[str, Any] = {}
+    if not pkg_ids:
+        return submitter, set()
+    rows = model.Session.execute(
+        sa.select(WorkflowEvent.package_id, WorkflowEvent.actor_id, WorkflowEvent.created)
+        .where(WorkflowEvent.package_id.in_(pkg_ids), WorkflowEvent.to_state == states.IN_REVIEW)
+        .order_by(WorkflowEvent.package_id, WorkflowEvent.created.desc())
+        .distinct(WorkflowEvent.package_id))
+    for pkg_id, actor_id, created in rows:
+        submitter[pkg_id], submitted_at[pkg_id] = actor_id, created
+    signed = set()
+    rows = model.Session.execute(
+        sa.select(Signoff.package_id, Signoff.decision, Signoff.created)
+        .where(Signoff.package_id.in_(pkg_ids))
+        .order_by(Signoff.package_id, Signoff.created.desc())
+        .distinct(Signoff.package_id))
+    for pkg_id, decision, created in rows:
+        if decision == "approve" and (pkg_id not in submitted_at or created >= submitted_at[pkg_id]):
+            signed.add(pkg_id)
+    return submitter, signed
+
+
 def history(pkg_id: str) -> list[WorkflowEvent]:
     return list(model.Session.scalars(
         sa.select(WorkflowEvent).where(WorkflowEvent.package_id == pkg_id).order_by(WorkflowEvent.created)

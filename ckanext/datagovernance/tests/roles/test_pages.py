@@ -32,6 +32,7 @@ def test_roles_page_needs_login(city, app):
     app.get("/rollen/", status=403)
 
 
+@pytest.mark.ckan_config("ckanext.datagovernance.search.page_size", 1)  # pages, no cap
 def test_domain_page_overview(city, app):
     page = get(app, "/domain/gebaeude", "dg_steward")
     overview = page.select_one(".datagovernance-domain-overview").get_text(" ", strip=True)

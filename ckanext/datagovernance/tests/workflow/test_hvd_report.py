@@ -28,6 +28,7 @@ def hvd_city(city):  # noqa: F811
     return city
 
 
+@pytest.mark.ckan_config("ckanext.datagovernance.search.page_size", 1)  # pages, no cap
 def test_report_lists_flagged_and_candidates_with_failures(hvd_city):
     report = call_action("datagovernance_hvd_report", {"user": "dg_office", "ignore_auth": False})
     rows = {r["name"]: r for r in report["datasets"]}

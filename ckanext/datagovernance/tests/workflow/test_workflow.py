@@ -262,16 +262,47 @@ def test_notifications(city):
     assert result["notified"] == ["dg_owner"]
 
 
-def test_task_list(city):
+@pytest.mark.ckan_config("ckanext.datagovernance.search.page_size", 1)
+def test_task_list(city, app):
+    """Page size 1: the list pages through every candidate (no cap), and the
+    header badge shows exactly the list's length."""
     ds = new_dataset(city, "aufgabe", **dict(OPEN, personal_data="anonymised"))
+    other = new_dataset(city, "aufgabe-zwei", **OPEN)
+    new_dataset(city, "nur-entwurf", **OPEN)  # a draft never submitted: no task
     move("dg_owner", ds, "in_review")
+    move("dg_owner", other, "in_review")
     steward = call_action("datagovernance_task_list", {"user": "dg_steward"})
-    assert [t["name"] for t in steward["tasks"]["review"]] == ["aufgabe"]
+    assert sorted(t["name"] for t in steward["tasks"]["review"]) == ["aufgabe", "aufgabe-zwei"]
     dpo = call_action("datagovernance_task_list", {"user": "dg_dpo"})
     assert [t["name"] for t in dpo["tasks"]["signoff"]] == ["aufgabe"]
     assert call_action("datagovernance_task_list", {"user": "dg_owner"})["tasks"]["review"] == []
     move("dg_steward", ds, "draft", "Nachbessern")
     assert [t["name"] for t in call_action("datagovernance_task_list", {"user": "dg_owner"})["tasks"]["rework"]] == ["aufgabe"]
+    # four eyes: the office's own submission is not the office's review
+    own = new_dataset(city, "vom-amt-eingereicht", **OPEN)
+    move("dg_office", own, "in_review")
+    # the list agrees with what the dataset page offers, for every user and dataset
+    users = ("dg_steward", "dg_owner", "dg_owner_deputy", "dg_dpo", "dg_office", "dg_sysadmin",
+             "dg_other_steward", "dg_plain")
+    for user in users:
+        listed = call_action("datagovernance_task_list", {"user": user})["tasks"]
+        for d in (ds, other, own):
+            try:
+                opts = call_action("datagovernance_workflow_options", {"user": user, "ignore_auth": False}, id=d["id"])
+            except (tk.NotAuthorized, tk.ObjectNotFound):
+                opts = {"state": None, "transitions": []}
+            expect_review = opts["state"] == "in_review" and "approved" in opts["transitions"]
+            assert (d["name"] in [t["name"] for t in listed["review"]]) == expect_review, (user, d["name"])
+    assert "vom-amt-eingereicht" not in [t["name"] for t in
+                                         call_action("datagovernance_task_list", {"user": "dg_office"})["tasks"]["review"]]
+    # the header badge equals the list's length, for every kind of user
+    for user, expected in (("dg_steward", 2), ("dg_owner", 1), ("dg_owner_deputy", 1), ("dg_dpo", 0),
+                           ("dg_office", 1), ("dg_sysadmin", 2), ("dg_other_steward", 0), ("dg_plain", 0)):
+        token = call_action("api_token_create", {"user": user}, user=user, name="t")["token"]
+        listed = call_action("datagovernance_task_list", {"user": user})["count"]
+        page = app.get("/dataset", headers={"Authorization": token})
+        badge = page.body.split("datagovernance-task-count\">", 1)[1].split("<", 1)[0]
+        assert int(badge) == listed == expected, user
 
 
 def test_cli_bulk_transition(city, cli):
