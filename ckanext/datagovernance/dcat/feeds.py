@@ -91,12 +91,13 @@ def target_settings(target: str) -> dict[str, Any]:
         raise tk.ObjectNotFound(f"Unknown feed: {target}")
     selection = cfg.get("ckanext.datagovernance.dcat.govdata.fq") or ""
     if target == "govdata":
-        if cfg.get("ckanext.datagovernance.dcat.delivery_mode") != "direct":
-            raise tk.ObjectNotFound(
-                "The GovData feed is off: delivery mode is 'state_portal' "
-                "(GovData receives the data through /catalog/hessen)."
-            )
-        return {"fq": selection, "contributor": None}
+        # always served, so both portals can harvest at the same time (R6.2);
+        # without an ID of its own the municipality delivers under the state
+        # portal's contributor ID (delivery mode state_portal)
+        contributor = cfg.get("ckanext.datagovernance.dcat.govdata.contributor_id") or None
+        if not contributor and cfg.get("ckanext.datagovernance.dcat.delivery_mode") != "direct":
+            contributor = cfg.get("ckanext.datagovernance.dcat.hessen.contributor_id")
+        return {"fq": selection, "contributor": contributor}
     if target == "hessen":
         return {"fq": selection,
                 "contributor": cfg.get("ckanext.datagovernance.dcat.hessen.contributor_id")}
