@@ -77,7 +77,7 @@ def _parse(rel: str) -> Graph:
     return Graph().parse(ROOT / rel, format=_SYNTAX[Path(rel).suffix])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bundle(profile: str) -> tuple[Graph, dict[Any, list[tuple[Any, Any]]], list[tuple]]:
     shape_files, extra = PROFILES[profile]
     shapes = Graph()

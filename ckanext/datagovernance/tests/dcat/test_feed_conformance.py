@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS as DCT, FOAF, RDF
+from rdflib.namespace import DCAT, FOAF, RDF
+from rdflib.namespace import DCTERMS as DCT
 
 from ckanext.datagovernance.catalog import demo
 from ckanext.datagovernance.dcat.profile import DQV
