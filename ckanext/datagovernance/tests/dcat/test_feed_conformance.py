@@ -143,3 +143,16 @@ def test_feed_passes_official_shapes(demo_catalog, app, path, fmt):
 def _dataset(graph: Graph, name: str) -> Any:
     return next(ds for ds in graph.subjects(RDF.type, DCAT.Dataset)
                 if str(graph.value(ds, DCAT.landingPage)).endswith(f"/dataset/{name}"))
+
+
+def test_own_shapes_accept_every_published_demo_dataset(demo_catalog):
+    """Our publication gate (own shapes) agrees: no published demo dataset
+    fails it (every public HVD dataset of the demo has its API)."""
+    from ckan.tests.helpers import call_action
+
+    from ckanext.datagovernance.dcat import validation
+
+    found = call_action("package_search", q="*:*", rows=1000,
+                        fq="+access_class:public +workflow_state:published")
+    assert found["count"] > 20
+    assert {p["name"] for p in found["results"] if validation.publication_gate(p)} == set()
