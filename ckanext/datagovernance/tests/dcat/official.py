@@ -73,7 +73,10 @@ def _local_copy(iri: str) -> str | None:
     return None
 
 
+@functools.cache
 def _parse(rel: str) -> Graph:
+    # cached: the profiles share most files (the language list alone is 1.7 MB);
+    # callers only read the graph
     return Graph().parse(ROOT / rel, format=_SYNTAX[Path(rel).suffix])
 
 
