@@ -29,6 +29,11 @@ FORMATS = ("rdf", "xml", "ttl", "jsonld", "n3")
 public_only: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "datagovernance_dcat_public_only", default=False
 )
+# the harvester token of the request, carried into the Hydra page links so
+# that every page a portal follows is recognised (publication.fetching_target)
+page_token: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "datagovernance_dcat_page_token", default=None
+)
 
 
 def restrict_search(search_params: dict[str, Any]) -> dict[str, Any]:
@@ -91,12 +96,13 @@ def target_settings(target: str) -> dict[str, Any]:
         raise tk.ObjectNotFound(f"Unknown feed: {target}")
     selection = cfg.get("ckanext.datagovernance.dcat.govdata.fq") or ""
     if target == "govdata":
-        if cfg.get("ckanext.datagovernance.dcat.delivery_mode") != "direct":
-            raise tk.ObjectNotFound(
-                "The GovData feed is off: delivery mode is 'state_portal' "
-                "(GovData receives the data through /catalog/hessen)."
-            )
-        return {"fq": selection, "contributor": None}
+        # always served, so both portals can harvest at the same time (R6.2);
+        # without an ID of its own the municipality delivers under the state
+        # portal's contributor ID (delivery mode state_portal)
+        contributor = cfg.get("ckanext.datagovernance.dcat.govdata.contributor_id") or None
+        if not contributor and cfg.get("ckanext.datagovernance.dcat.delivery_mode") != "direct":
+            contributor = cfg.get("ckanext.datagovernance.dcat.hessen.contributor_id")
+        return {"fq": selection, "contributor": contributor}
     if target == "hessen":
         return {"fq": selection,
                 "contributor": cfg.get("ckanext.datagovernance.dcat.hessen.contributor_id")}
@@ -110,10 +116,12 @@ def page_size() -> int:
 def feed_url(target: str, fmt: str, page: int, modified_since: str | None) -> str:
     base = catalog_uri().rstrip("/")
     url = f"{base}/catalog/{target}.{fmt}?"
-    if modified_since:
-        from urllib.parse import quote
+    from urllib.parse import quote
 
+    if modified_since:
         url += f"modified_since={quote(modified_since)}&"
+    if page_token.get():
+        url += f"harvester={quote(page_token.get() or '')}&"
     return f"{url}page={page}"
 
 
@@ -125,6 +133,12 @@ def search_feed(target: str, page: int = 1, modified_since: str | None = None,
     fq_list = ["-dataset_type:harvest", "-dataset_type:showcase"]
     if settings["fq"]:
         fq_list.append(settings["fq"])
+    # datasets a steward excluded from this portal (publication record)
+    from . import publication
+
+    excluded = publication.excluded_ids(target)
+    if excluded:
+        fq_list.append("-id:(" + " OR ".join(f'"{i}"' for i in excluded) + ")")
     if modified_since:
         try:
             since = parse_date(modified_since).replace(tzinfo=None).isoformat()
@@ -169,6 +183,12 @@ def pagination(target: str, fmt: str, page: int, count: int, returned: int,
 
 def serialize_feed(target: str, fmt: str = "ttl", page: int = 1,
                    modified_since: str | None = None) -> str:
+    return serialize_feed_page(target, fmt, page, modified_since)[0]
+
+
+def serialize_feed_page(target: str, fmt: str = "ttl", page: int = 1,
+                        modified_since: str | None = None) -> tuple[str, list[str]]:
+    """The page's RDF and the ids of its datasets."""
     if fmt not in FORMATS:
         raise tk.ValidationError({"format": [f"Unknown format {fmt}: use {', '.join(FORMATS)}"]})
     if page < 1:
@@ -180,8 +200,9 @@ def serialize_feed(target: str, fmt: str = "ttl", page: int = 1,
     hvd_token = profile.hvd_feed.set(target == "hvd")
     try:
         serializer = RDFSerializer(profiles=catalog_profiles())
-        return serializer.serialize_catalog({}, query["results"], _format=fmt,
+        body = serializer.serialize_catalog({}, query["results"], _format=fmt,
                                             pagination_info=info)
+        return body, [p["id"] for p in query["results"]]
     finally:
         profile.hvd_feed.reset(hvd_token)
         profile.target_contributor.reset(token)
@@ -197,12 +218,21 @@ def _feed(target: str, _format: str) -> Any:
         page = int(args.get("page") or 1)
     except ValueError:
         return tk.abort(409, "Page must be a positive integer")
+    from . import publication
+
+    fetcher = publication.fetching_target(args, tk.request.headers.get("User-Agent"))
+    token = page_token.set((args.get("harvester") or None) if fetcher else None)
     try:
-        body = serialize_feed(target, _format, page, args.get("modified_since"))
+        body, ids = serialize_feed_page(target, _format, page, args.get("modified_since"))
     except tk.ObjectNotFound as e:
         return tk.abort(404, str(e))
     except tk.ValidationError as e:
         return tk.abort(409, "; ".join(str(m) for msgs in e.error_dict.values() for m in msgs))
+    finally:
+        page_token.reset(token)
+    if fetcher:
+        # one upsert per page the portal's harvester fetched
+        publication.record_fetch(fetcher, tk.request.full_path.rstrip("?"), ids)
     response = make_response(body)
     response.headers["Content-Type"] = CONTENT_TYPES.get(_format, "text/turtle")
     return response

@@ -12,7 +12,7 @@ from ckan.common import CKANConfig
 from ckanext.datagovernance.catalog import cli
 from ckanext.datagovernance.workflow import gates
 
-from . import feeds, validation
+from . import feeds, publication, publication_views, validation
 
 cli.datagovernance.add_command(validation.validate_command)
 
@@ -23,13 +23,18 @@ def _publication_gate(pkg_dict: dict[str, Any]) -> list[str]:
 
 
 def _actions() -> dict[str, Any]:
-    return {**feeds.get_actions(), **validation.get_actions()}
+    return {**feeds.get_actions(), **validation.get_actions(), **publication.get_actions()}
+
+
+def _auth_functions() -> dict[str, Any]:
+    return {**validation.get_auth_functions(), **publication.get_auth_functions()}
 
 
 @tk.blanket.config_declarations
 @tk.blanket.actions(_actions)
-@tk.blanket.auth_functions(validation.get_auth_functions)
-@tk.blanket.blueprints(feeds.get_blueprints)
+@tk.blanket.auth_functions(_auth_functions)
+@tk.blanket.blueprints(lambda: feeds.get_blueprints() + publication_views.get_blueprints())
+@tk.blanket.helpers(publication_views.get_helpers)
 class DataGovernanceDcatPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurable)
     p.implements(p.IPackageController, inherit=True)

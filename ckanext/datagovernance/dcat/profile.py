@@ -16,7 +16,9 @@ import contextvars
 import datetime as dt
 import json
 import weakref
+from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlparse
 
 import ckan.plugins.toolkit as tk
 from ckan import model
@@ -31,6 +33,8 @@ from ckanext.datagovernance.catalog import vocab as v
 
 DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
+DQV = Namespace("http://www.w3.org/ns/dqv#")
+GEODCATAP = Namespace("http://data.europa.eu/930/")
 
 LICENSE_BASE = "http://dcat-ap.de/def/licenses/"
 IANA_BASE = "https://www.iana.org/assignments/media-types/"
@@ -39,6 +43,8 @@ LANG_DEU = "http://publications.europa.eu/resource/authority/language/DEU"
 THEME_SCHEME = "http://publications.europa.eu/resource/authority/data-theme"
 LOCAL_AUTHORITY = "http://purl.org/adms/publishertype/LocalAuthority"
 KEY_BASE = "http://dcat-ap.de/def/politicalGeocoding/"
+# IANA types for EU file types whose NAL entry names none
+MEDIA_TYPE_FALLBACK = {"JSON": "application/json"}
 
 # Fields this profile writes itself; the parent profile never sees them.
 OWN_DATASET_FIELDS = (
@@ -46,6 +52,7 @@ OWN_DATASET_FIELDS = (
     "contact_url", "contact", "publisher", "publisher_name", "publisher_uri",
     "publisher_type", "hvd_category", "applicable_legislation", "identifier",
     "political_geocoding_uri", "political_geocoding_level", "spatial_uri",
+    "spatial_resolution_in_meters",
 )
 OWN_RESOURCE_FIELDS = (
     "format", "mimetype", "license", "access_services", "applicable_legislation",
@@ -56,9 +63,8 @@ OWN_RESOURCE_FIELDS = (
 target_contributor: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "datagovernance_dcat_target_contributor", default=None
 )
-# Set by the HVD feed: licence IRIs typed dct:LicenseDocument (DCAT-AP HVD
-# range). Not in the other feeds: the dcat-ap.de licence list gives these IRIs
-# a literal dct:type, which the DCAT-AP.de shapes reject for that class.
+# Set by the HVD feed (kept for callers; licences of HVD datasets are typed
+# dct:LicenseDocument in every feed, see _distributions_de).
 hvd_feed: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "datagovernance_dcat_hvd_feed", default=False
 )
@@ -125,6 +131,37 @@ def _list(value: Any) -> list[str]:
     return [str(x) for x in value if x]
 
 
+def _decimal(value: Any) -> str | None:
+    """A number as a plain decimal string (no float artefacts), or None."""
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return _plain(number) if number.is_finite() else None
+
+
+def _plain(number: Any) -> str:
+    text = format(Decimal(str(number)).normalize(), "f")
+    return text
+
+
+def dataset_page(name: str) -> str:
+    return f"{str(tk.config.get('ckan.site_url') or catalog_uri()).rstrip('/')}/dataset/{name}"
+
+
+def is_direct_file(res: dict[str, Any], concept: dict[str, Any] | None) -> bool:
+    """An upload, or a link whose path ends in a file extension of its format
+    (not a service endpoint): GovData offers it as dcat:downloadURL."""
+    if res.get("url_type") == "upload":
+        return True
+    if not concept or str(concept.get("code") or "").endswith("_SRVC"):
+        return False
+    path = urlparse(str(res.get("url") or "")).path.lower()
+    return any(path.endswith("." + ext) for ext in concept.get("extensions") or [])
+
+
 def is_hvd(dataset_dict: dict[str, Any]) -> bool:
     return bool(_list(dataset_dict.get("hvd_category")))
 
@@ -188,9 +225,14 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
             g.remove(triple)
 
     def _remove(self, subject: Any, predicate: Any) -> None:
-        for obj in list(self.g.objects(subject, predicate)):
-            self.g.remove((subject, predicate, obj))
+        g = self.g
+        for obj in list(g.objects(subject, predicate)):
+            g.remove((subject, predicate, obj))
             if isinstance(obj, BNode):
+                self._remove_subject(obj)
+            elif (obj, RDF.type, FOAF.Agent) in g and next(g.subjects(None, obj), None) is None:
+                # e.g. the organisation agent the parent profile wrote: an
+                # agent nothing references any more is dropped
                 self._remove_subject(obj)
 
     def _dataset_de(self, d: dict[str, Any], ref: URIRef) -> None:
@@ -203,6 +245,11 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
         # stable identifier: the dataset URI (base_uri + id), never regenerated
         self._remove(ref, DCT.identifier)
         g.add((ref, DCT.identifier, Literal(str(ref))))
+        # the dataset's page in this catalog (recommended by the Konventionen)
+        if not list(g.objects(ref, DCAT.landingPage)) and d.get("name"):
+            page = URIRef(dataset_page(d["name"]))
+            g.add((ref, DCAT.landingPage, page))
+            g.add((page, RDF.type, FOAF.Document))
         # titles and descriptions in German
         for pred in (DCT.title, DCT.description):
             for obj in list(g.objects(ref, pred)):
@@ -241,6 +288,8 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
         if key:
             self._remove(ref, DCT.spatial)
             g.add((ref, DCT.spatial, URIRef(key)))
+            # a geocoding key IRI is a place (range of dct:spatial)
+            g.add((URIRef(key), RDF.type, DCT.Location))
             if deprecated_enabled():
                 g.add((ref, DCATDE.politicalGeocodingURI, URIRef(key)))
         if level:
@@ -255,7 +304,64 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
         for category in _list(d.get("hvd_category")):
             g.add((ref, DCATAP.hvdCategory, URIRef(category)))
 
+        self._geodata(d, ref)
         self._distributions_de(d, ref, publisher, contact, legislation if hvd else [])
+        if not d.get("resources"):
+            # no distribution to carry it: the licence stays on the dataset
+            # (dct:license applies to any dcat:Resource in DCAT 3)
+            lic = license_info(d.get("license_id"))
+            if lic:
+                g.add((ref, DCT.license, URIRef(lic["url"])))
+
+    def _geodata(self, d: dict[str, Any], ref: URIRef) -> None:
+        """Geodata fields as GeoDCAT-AP/DCAT-AP.de write them: reference
+        system and quality standard as dct:conformsTo, scale and resolution
+        as spatial resolution, INSPIRE themes as dct:subject (dcat:theme is
+        reserved for the EU data themes in DCAT-AP.de)."""
+        g = self.g
+        g.bind("dqv", DQV)
+        g.bind("geodcatap", GEODCATAP)
+        crs = d.get("reference_system")
+        if crs:
+            concept = v.get_vocabulary("reference-system").get(crs)
+            iri = concept["value"] if concept else str(crs)
+            if iri.startswith(("http://", "https://")):
+                node = URIRef(iri)
+                g.add((ref, DCT.conformsTo, node))
+                g.add((node, RDF.type, DCT.Standard))
+                if concept:
+                    g.add((node, RDFS.label, Literal(
+                        v.get_vocabulary("reference-system").label(iri, "de"), lang="de")))
+        standard = d.get("quality_standard")
+        if standard:
+            # an IRI of its own (the DCAT-AP.de 2.0 Konventionen warn about a
+            # blank node); stable because it hangs off the dataset URI
+            node = URIRef(f"{ref}#quality-standard")
+            g.add((ref, DCT.conformsTo, node))
+            g.add((node, RDF.type, DCT.Standard))
+            g.add((node, DCT.title, Literal(str(standard), lang="de")))
+        meters = _decimal(d.get("spatial_resolution_in_meters"))
+        if meters is not None:
+            g.add((ref, DCAT.spatialResolutionInMeters, Literal(meters, datatype=XSD.decimal)))
+        scale = _decimal(d.get("scale_denominator"))
+        if scale:
+            measurement = BNode()
+            g.add((ref, DQV.hasQualityMeasurement, measurement))
+            g.add((measurement, RDF.type, DQV.QualityMeasurement))
+            g.add((measurement, DQV.isMeasurementOf, GEODCATAP.spatialResolutionAsScale))
+            g.add((measurement, DQV.value, Literal(
+                _plain(Decimal(1) / Decimal(scale)), datatype=XSD.decimal)))
+            g.add((measurement, RDFS.comment, Literal(f"1:{_plain(scale)}", lang="de")))
+        themes = v.get_vocabulary("inspire-theme")
+        for value in _list(d.get("inspire_theme")):
+            concept = themes.get(value)
+            if not concept:
+                continue
+            node = URIRef(concept["value"])
+            g.add((ref, DCT.subject, node))
+            g.add((node, RDF.type, SKOS.Concept))
+            g.add((node, SKOS.inScheme, URIRef("http://inspire.ec.europa.eu/theme")))
+            g.add((node, SKOS.prefLabel, Literal(themes.label(value, "de"), lang="de")))
 
     def _legislation(self, ref: Any, iris: list[str]) -> None:
         self._remove(ref, DCATAP.applicableLegislation)
@@ -310,7 +416,8 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
             if concept:
                 g.add((dist, DCT["format"], URIRef(concept["iri"])))
             mimetype = res.get("mimetype") or (
-                (concept or {}).get("media_types") or [None])[0]
+                (concept or {}).get("media_types") or [None])[0] or MEDIA_TYPE_FALLBACK.get(
+                (concept or {}).get("code") or "")
             if mimetype:
                 # IANA registry IRIs name type/subtype only: the EU file-type
                 # list gives e.g. "application/pdf;type=pdf1x" for PDF
@@ -318,11 +425,17 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
                 g.add((dist, DCAT.mediaType, URIRef(IANA_BASE + mimetype)))
             if not list(g.objects(dist, DCAT.accessURL)) and res.get("url"):
                 g.add((dist, DCAT.accessURL, URIRef(res["url"])))
+            if res.get("url") and not list(g.objects(dist, DCAT.downloadURL)) and \
+                    is_direct_file(res, concept):
+                g.add((dist, DCAT.downloadURL, URIRef(res["url"])))
+            self._dates(dist)
             lic = license_info(res.get("license") or d.get("license_id"))
             if lic:
                 lic_ref = URIRef(lic["url"])
                 g.add((dist, DCT.license, lic_ref))
-                if hvd_feed.get():
+                if legislation:
+                    # DCAT-AP HVD: the licence of an HVD distribution is a
+                    # dct:LicenseDocument, in every feed
                     g.add((lic_ref, RDF.type, DCT.LicenseDocument))
                 if lic.get("eu_licence"):
                     g.add((lic_ref, SKOS.exactMatch, URIRef(lic["eu_licence"])))
@@ -341,6 +454,21 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
                 svc = self._data_service(d, dataset_ref, dist, index, service, publisher,
                                          contact, legislation, lic)
                 g.add((dist, DCAT.accessService, svc))
+
+    def _dates(self, dist: URIRef) -> None:
+        """dct:modified never before dct:issued: CKAN's resource "created"
+        is set after the dataset's last metadata change it is derived from."""
+        g = self.g
+        issued = g.value(dist, DCT.issued)
+        modified = g.value(dist, DCT.modified)
+        if issued is None or modified is None:
+            return
+        try:
+            if modified.toPython() < issued.toPython():
+                g.remove((dist, DCT.modified, modified))
+                g.add((dist, DCT.modified, issued))
+        except TypeError:  # date vs datetime: leave both as they are
+            return
 
     @staticmethod
     def _attribution(d: dict[str, Any]) -> str:
@@ -415,9 +543,12 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
         spatial = tk.config.get("ckanext.datagovernance.dcat.catalog_spatial")
         if spatial:
             g.add((catalog_ref, DCT.spatial, URIRef(spatial)))
+            g.add((URIRef(spatial), RDF.type, DCT.Location))
         self._remove(catalog_ref, DCT.publisher)
+        # an IRI, never a blank node: every page of a feed names the same
+        # publisher, so the merged pages still have exactly one
         uri = tk.config.get("ckanext.datagovernance.dcat.catalog_publisher_uri")
-        agent = URIRef(uri) if uri else BNode()
+        agent = URIRef(uri or f"{str(catalog_ref).rstrip('/')}/#publisher")
         g.add((catalog_ref, DCT.publisher, agent))
         g.add((agent, RDF.type, FOAF.Agent))
         g.add((agent, FOAF.name, Literal(
@@ -490,6 +621,28 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
         if legal:
             dataset_dict["legal_basis"] = str(legal)
 
+        # geodata fields (see _geodata)
+        crs_vocab = v.get_vocabulary("reference-system")
+        for node in g.objects(dataset_ref, DCT.conformsTo):
+            if isinstance(node, URIRef) and crs_vocab.get(str(node)):
+                dataset_dict["reference_system"] = crs_vocab.normalize(str(node))
+            elif str(node).endswith("#quality-standard"):
+                title = next(iter(g.objects(node, DCT.title)), None)
+                if title:
+                    dataset_dict["quality_standard"] = str(title)
+        inspire = [t for t in iris(dataset_ref, DCT.subject)
+                   if v.get_vocabulary("inspire-theme").get(t)]
+        if inspire:
+            dataset_dict["inspire_theme"] = inspire
+        for measurement in g.objects(dataset_ref, DQV.hasQualityMeasurement):
+            if (measurement, DQV.isMeasurementOf, GEODCATAP.spatialResolutionAsScale) in g:
+                value = _decimal(g.value(measurement, DQV.value))
+                if value and Decimal(value) > 0:
+                    dataset_dict["scale_denominator"] = int(round(1 / Decimal(value)))
+        resolution = _decimal(g.value(dataset_ref, DCAT.spatialResolutionInMeters))
+        if resolution is not None:
+            dataset_dict["spatial_resolution_in_meters"] = resolution
+
         # distributions, in the parent's order
         file_types = v.get_vocabulary("file-type")
         licences: list[str] = []
@@ -529,6 +682,10 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
                 res.pop("access_services", None)
         if licences and not dataset_dict.get("license_id"):
             dataset_dict["license_id"] = licences[0]
+        if not dataset_dict.get("license_id"):
+            own = next(iter(iris(dataset_ref, DCT.license)), None)
+            if own:
+                dataset_dict["license_id"] = own
         if dataset_dict.get("license_id"):
             info = license_info(dataset_dict["license_id"])
             if info:

@@ -4,6 +4,9 @@
   ``harvest_source_create/update`` and the source forms both end there): the config's
   governance defaults are validated (field names and allowed values in the
   error) and only the office may set them.
+- ``package_create`` / ``package_update`` of a dataset that ckanext-harvest's
+  CKAN harvester is importing: the source's governance defaults on create,
+  local fields kept on update (``service.py``, as for the DCAT harvester).
 - ``package_delete``: when a harvester deletes a dataset because its source
   dropped it, the dataset is withdrawn instead and its owner is told.
 """
@@ -46,14 +49,30 @@ def _is_source(data_dict: DataDict) -> bool:
 def package_create(next_action: Any, context: Context, data_dict: DataDict) -> Any:
     if _is_source(data_dict):
         _check_defaults(context, data_dict)
-    return next_action(context, data_dict)
+        return next_action(context, data_dict)
+    harvest_object = service.ckan_import_object((data_dict or {}).get("id"))
+    if harvest_object is None:
+        return next_action(context, data_dict)
+    # ckanext-harvest's CKAN harvester: the same rules as the DCAT hooks
+    todo = service.apply_defaults(harvest_object, data_dict)
+    result = next_action(context, data_dict)
+    created = result if isinstance(result, dict) else {"id": data_dict["id"]}
+    service.set_initial_state(created["id"], todo.get("workflow_state"), _actor(context))
+    return result
 
 
 @tk.chained_action
 def package_update(next_action: Any, context: Context, data_dict: DataDict) -> Any:
     if _is_source(data_dict):
         _check_defaults(context, data_dict)
+    elif service.ckan_import_object((data_dict or {}).get("id")) is not None:
+        service.keep_local(data_dict)
     return next_action(context, data_dict)
+
+
+def _actor(context: Context) -> str:
+    user = roles.context_user(context)
+    return user.name if user else tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
 
 
 @tk.chained_action

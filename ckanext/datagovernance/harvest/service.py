@@ -120,6 +120,23 @@ def _set_state(dataset_id: str, current: str, target: str, actor: str, comment: 
     return workflow.add_event(dataset_id, current, target, user, comment).id
 
 
+def ckan_import_object(dataset_id: str | None) -> Any:
+    """The harvest object ckanext-harvest's CKAN harvester (source type
+    ``ckan``) is importing for this dataset right now, or None. That harvester
+    has no hooks like ckanext-dcat's; it keeps the remote dataset id, and the
+    queue marks the object ``IMPORT`` before the create/update runs."""
+    if not dataset_id:
+        return None
+    from ckanext.harvest.model import HarvestObject, HarvestSource
+
+    return (model.Session.query(HarvestObject)
+            .join(HarvestSource, HarvestObject.harvest_source_id == HarvestSource.id)
+            .filter(HarvestObject.state == "IMPORT", HarvestSource.type == "ckan",
+                    sa.or_(HarvestObject.package_id == dataset_id,
+                           HarvestObject.guid == dataset_id))
+            .first())
+
+
 def harvester_deletes(dataset_id: str) -> bool:
     """True while a harvester imports a 'delete' object for this dataset:
     the dataset disappeared at its source."""

@@ -133,3 +133,10 @@ def grant_refusal(actor: model.User | None, role: str, scope_id: str, target_use
 def may_block_users(user: model.User | None) -> bool:
     """Blocking accounts: sysadmins and the governance officer."""
     return bool(user) and (user.sysadmin or service.has_site_role(user.id, "governance_officer"))
+
+
+def may_exclude_from_feed(user: model.User | None, pkg: model.Package | None) -> bool:
+    """May exclude the dataset from a portal's feed (GovData, Hessen) or
+    include it again: the domain's stewards and the office (as for the
+    access class, which also decides what the portals get)."""
+    return may_classify(user, pkg)

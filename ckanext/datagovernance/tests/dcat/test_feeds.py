@@ -56,12 +56,16 @@ def test_own_feeds_public_published_only(dcat_catalog, app, target):
         assert dcat_catalog[key]["id"] not in body
 
 
-def test_hessen_feed_contributor_and_govdata_by_delivery_mode(dcat_catalog, app):
+def test_hessen_and_govdata_feeds_served_together(dcat_catalog, app):
     g = Graph().parse(data=app.get("/catalog/hessen.rdf").body, format="xml")
     assert set(g.objects(None, DCATDE.contributorID)) == {
         URIRef("http://dcat-ap.de/def/contributors/hessen")}
-    # default delivery mode: via the state portal, no direct GovData feed
-    app.get("/catalog/govdata.ttl", status=404)
+    # default delivery mode (state portal): the GovData feed is served as
+    # well, under the state portal's contributor ID
+    body = app.get("/catalog/govdata.ttl").body
+    assert _datasets(body) == {_uri(dcat_catalog["public"]), _uri(dcat_catalog["hvd"])}
+    assert set(Graph().parse(data=body, format="turtle").objects(None, DCATDE.contributorID)) == {
+        URIRef("http://dcat-ap.de/def/contributors/hessen")}
 
 
 @pytest.mark.ckan_config("ckanext.datagovernance.dcat.delivery_mode", "direct")

@@ -72,7 +72,7 @@ class CityB(HarvestSite):
         assert done.returncode == 0 and "@@RESULT@@" in done.stdout, done.stderr[-3000:]
         return json.loads(done.stdout.rsplit("@@RESULT@@", 1)[1])
 
-    def setup(self, feed: str) -> threading.Thread:
+    def setup(self, feed: str, source_type: str = "dcat_rdf") -> threading.Thread:
         failure: list[BaseException] = []
 
         def run() -> None:
@@ -94,7 +94,7 @@ class CityB(HarvestSite):
                                                        "domain": "b-offene-daten"}),
                     ("harvest_source_create", {}, {
                         "name": SOURCE, "title": "Stadt A", "url": feed,
-                        "source_type": "dcat_rdf", "owner_org": "b-nachbarn",
+                        "source_type": source_type, "owner_org": "b-nachbarn",
                         "config": json.dumps({"datagovernance": DEFAULTS})}),
                 )
                 errors = [r for r in results if isinstance(r, dict) and "error" in r]

@@ -1,0 +1,66 @@
+"""Publication record pages: the panel on the dataset page (helper), its
+exclude/include form, and the office's list of withdrawals per portal."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.common import _
+from flask import Blueprint, request
+
+from ..views import context as _ctx
+from ..views import run_and_flash
+from . import publication
+
+blueprint = Blueprint("datagovernance_publication", __name__)
+
+
+@blueprint.route("/dataset/<id>/publication", methods=["POST"])
+def set_target(id: str) -> Any:
+    excluded = request.form.get("excluded", "true")
+    done = _("Excluded from the portal.") if excluded == "true" else _("Included in the portal again.")
+    try:
+        return run_and_flash(
+            "datagovernance_dataset_publication_update",
+            {"id": id, "target": request.form.get("target"), "excluded": excluded,
+             "reason": request.form.get("reason")},
+            done, tk.h.url_for("dataset.read", id=id))
+    except tk.ObjectNotFound:  # hidden or missing: the same page
+        return tk.abort(404, _("Dataset not found"))
+
+
+@blueprint.route("/publication")
+def withdrawals() -> str:
+    context = _ctx()
+    try:
+        tk.check_access("datagovernance_publication_withdrawals", context, {})
+    except tk.NotAuthorized:
+        return tk.abort(403, _("Only the data office sees the withdrawals."))
+    targets = [{"target": t, "label": publication.TARGET_LABELS[t],
+                "last_fetch": publication.last_fetch(t),
+                "rows": publication.withdrawals(t)} for t in publication.RECORD_TARGETS]
+    return tk.render("datagovernance/dcat/withdrawals.html", {"targets": targets})
+
+
+def datagovernance_publication_panel(pkg_id: str) -> dict[str, Any]:
+    """The dataset's publication record for the page ({} when the user may
+    not see it) and whether the user may exclude."""
+    context = _ctx()
+    try:
+        record = tk.get_action("datagovernance_dataset_publication_show")(context, {"id": pkg_id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return {}
+    try:
+        tk.check_access("datagovernance_dataset_publication_update", _ctx(), {"id": pkg_id})
+        may_set = True
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        may_set = False
+    return dict(record, may_set=may_set)
+
+
+def get_blueprints() -> list[Blueprint]:
+    return [blueprint]
+
+
+def get_helpers() -> dict[str, Any]:
+    return {"datagovernance_publication_panel": datagovernance_publication_panel}
