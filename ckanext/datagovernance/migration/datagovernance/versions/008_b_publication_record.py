@@ -1,8 +1,8 @@
 """Publication record per target (GovData, Hessen): exclusions with their
 reason and history, and the feed pages each target's harvester fetched.
 
-Revision ID: 007_b_publication_record
-Revises: 006_feedback
+Revision ID: 008_b_publication_record
+Revises: 007_f_kpi_rollup
 Create Date: 2026-11-29
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY
 
-revision = "007_b_publication_record"
-down_revision = "006_feedback"
+revision = "008_b_publication_record"
+down_revision = "007_f_kpi_rollup"
 branch_labels = None
 depends_on = None
 
