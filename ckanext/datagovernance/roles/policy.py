@@ -146,6 +146,19 @@ def grant_refusal(actor: model.User | None, role: str, scope_id: str, target_use
     return _("Only the governance officer can manage this role; the data office manages stewards and owners.")
 
 
+def may_see_inventory_job(user: model.User | None, uploader_id: str) -> bool:
+    """An inventory import running in the background: its progress and
+    report are the uploader's and the data office's (officer, sysadmins)."""
+    return user is not None and (user.id == uploader_id or is_governance_admin(user))
+
+
+def may_work_in_bulk(user: model.User | None) -> bool:
+    """Bulk work from a search result (and the Inventur page): the data
+    office, the officer, sysadmins and the stewards. Each dataset's own rules
+    still apply one by one."""
+    return is_governance_admin(user) or is_steward(user)
+
+
 def may_block_users(user: model.User | None) -> bool:
     """Blocking accounts: sysadmins and the governance officer."""
     return bool(user) and (user.sysadmin or service.has_site_role(user.id, "governance_officer"))

@@ -4,8 +4,8 @@ form"): the creator becomes the data owner, the empty form flags the title,
 the data office creates in any organisation, the resource form's defects."""
 from __future__ import annotations
 
-import pytest
 import ckan.plugins.toolkit as tk
+import pytest
 from bs4 import BeautifulSoup
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
