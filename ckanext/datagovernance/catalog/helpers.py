@@ -77,8 +77,45 @@ def datagovernance_internal_fields() -> list[str]:
     return sorted(access.internal_fields())
 
 
+# The create/edit form in sections (issue 11): which field goes where. A
+# field not listed lands in the last section, so a new field is never lost.
+FORM_SECTIONS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("what", "What is it?", ("title", "name", "inventory_id", "notes", "tag_string", "theme", "language",
+                             "frequency", "temporal_start", "temporal_end", "master_data", "quality_standard",
+                             "source_system", "storage_location")),
+    ("who", "Who is responsible?", ("owner_org", "domain", "data_owner", "data_owner_contact", "contact_name",
+                                    "contact_email", "contact_url", "publisher_name", "publisher_uri",
+                                    "publisher_type")),
+    ("access", "Access and protection", ("access_class", "personal_data", "personal_data_legal_basis",
+                                         "legal_basis", "retention_period", "deletion_date")),
+    ("publication", "Publication", ("license_id", "reason_not_open", "reevaluation_date", "hvd_category",
+                                    "applicable_legislation")),
+    ("geo", "Geodata", ("spatial_text", "political_geocoding_level", "political_geocoding_uri",
+                        "reference_system", "scale_denominator", "spatial_resolution_in_meters",
+                        "inspire_theme", "service_type")),
+]
+
+
+def datagovernance_form_sections(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The form's fields grouped into sections, required fields first in
+    each (the schema's order otherwise); sections without fields left out."""
+    where = {name: key for key, _title, names in FORM_SECTIONS for name in names}
+    grouped: dict[str, list[dict[str, Any]]] = {key: [] for key, _t, _n in FORM_SECTIONS}
+    for field in fields:
+        if field.get("form_snippet", "") is None:
+            continue
+        grouped[where.get(field["field_name"], FORM_SECTIONS[-1][0])].append(field)
+    out = []
+    for key, title, _names in FORM_SECTIONS:
+        items = sorted(grouped[key], key=lambda f: not f.get("required"))
+        if items:
+            out.append({"key": key, "title": tk._(title), "fields": items})
+    return out
+
+
 def get_helpers() -> dict[str, Callable[..., Any]]:
     return {
+        "datagovernance_form_sections": datagovernance_form_sections,
         "datagovernance_vocab_choices": datagovernance_vocab_choices,
         "datagovernance_vocab_label": datagovernance_vocab_label,
         "datagovernance_vocabulary": datagovernance_vocabulary,

@@ -217,6 +217,14 @@ def datagovernance_access_rights(
         raise tk.StopOnError
 
 
+def datagovernance_title(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> Any:
+    """A dataset needs a title: CKAN falls back to the URL name, so an empty
+    form would only flag the URL; with neither, the title is what is missing."""
+    if _empty(data.get(key)) and _empty(data.get(("name",))):
+        errors[key].append(tk._("Missing value"))
+        raise tk.StopOnError
+
+
 def datagovernance_user(value: Any, context: Context) -> Any:
     """An active CKAN user given by name or id; stored as the user id."""
     if _empty(value):
@@ -481,6 +489,7 @@ def get_validators() -> dict[str, Validator]:
         "datagovernance_applicable_legislation": datagovernance_applicable_legislation,
         "datagovernance_access_rights": datagovernance_access_rights,
         "datagovernance_user": datagovernance_user,
+        "datagovernance_title": datagovernance_title,
         "datagovernance_domain": datagovernance_domain,
         "datagovernance_parent_domain": datagovernance_parent_domain,
         "datagovernance_license": datagovernance_license,

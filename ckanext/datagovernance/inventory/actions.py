@@ -14,9 +14,9 @@ from ckan.types import Context, DataDict
 
 from ..roles import policy
 from ..roles import service as roles
-from . import files, service
+from . import bulk, files, jobs, service
 from .messages import Msg
-from .schema import export_schema, import_schema
+from .schema import export_schema, import_schema, job_schema
 
 
 def _table(data: DataDict) -> tuple[list[str], list[list[Any]]]:
@@ -47,8 +47,12 @@ def datagovernance_inventory_import(context: Context, data_dict: DataDict) -> di
     :param rows: a list of dicts (column → value) or a list of lists (first = headers)
     :param dry_run: write nothing; report per row what would happen (default false)
     :param partial: write the valid rows even if others fail (default: all or nothing)
+    :param background: run as a background job (default: when the file has more
+        rows than ``ckanext.datagovernance.inventory.background_rows``)
     :returns: the report: counts, per row action (create/update/unchanged/error)
-        and errors with row, column, value and German and English message
+        and errors with row, column, value and German and English message; for a
+        background job ``{"job": {...}}`` instead (id, state, done, total), whose
+        progress and report ``datagovernance_inventory_job_show`` returns
     """
     data, errors = tk.navl_validate(dict(data_dict), import_schema(), context)
     if errors:
@@ -58,9 +62,46 @@ def datagovernance_inventory_import(context: Context, data_dict: DataDict) -> di
         headers, rows = _table(data_dict)
     except files.FileError as e:
         raise tk.ValidationError({"upload": [e.msg.de if _lang() == "de" else e.msg.en]}) from None
+    background = data.get("background")
+    if background is None:
+        background = len(rows) > jobs.threshold()
+    user = roles.context_user(context)
+    if background and user is not None:
+        upload = data_dict.get("upload")
+        filename = data.get("filename") or getattr(upload, "filename", "") or ""
+        return {"job": jobs.start(user, headers, rows, dry_run=data.get("dry_run", False),
+                                  partial=data.get("partial", False), filename=filename)}
     report = service.run_import(context, headers, rows, dry_run=data.get("dry_run", False),
                                 partial=data.get("partial", False))
     return report.as_dict()
+
+
+@tk.side_effect_free
+def datagovernance_inventory_job_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """State and progress of a background inventory import.
+
+    :param id: the job id ``datagovernance_inventory_import`` returned
+    :returns: ``id``, ``state`` (queued, running, done, failed), ``done`` and
+        ``total`` rows, ``filename``, ``dry_run``, ``partial``; when done the
+        ``report`` (as the import returns it), when failed ``error``
+    """
+    data, errors = tk.navl_validate(dict(data_dict), job_schema(), context)
+    if errors:
+        raise tk.ValidationError(errors)
+    state = jobs.load(data["id"])
+    if state is None:
+        raise tk.ObjectNotFound(_("No such inventory job."))
+    # someone else's job does not exist for the caller
+    try:
+        tk.check_access("datagovernance_inventory_job_show", context, dict(data, user_id=state["user_id"]))
+    except tk.NotAuthorized:
+        raise tk.ObjectNotFound(_("No such inventory job.")) from None
+    return {k: v for k, v in state.items() if k != "user_id"}
+
+
+def _job_auth(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    allowed = policy.may_see_inventory_job(roles.context_user(context), str(data_dict.get("user_id") or ""))
+    return {"success": allowed, "msg": _("Only the uploader and the data office see an inventory job.")}
 
 
 def _lang() -> str:
@@ -109,16 +150,19 @@ def _logged_in(context: Context, data_dict: DataDict) -> dict[str, Any]:
 
 def may_use_page(user: Any) -> bool:
     """The Inventur page: the data office, the officer, sysadmins, stewards."""
-    return policy.is_governance_admin(user) or policy.is_steward(user)
+    return policy.may_work_in_bulk(user)
 
 
 def get_actions() -> dict[str, Any]:
     return {"datagovernance_inventory_import": datagovernance_inventory_import,
-            "datagovernance_inventory_export": datagovernance_inventory_export}
+            "datagovernance_inventory_export": datagovernance_inventory_export,
+            "datagovernance_inventory_job_show": datagovernance_inventory_job_show,
+            "datagovernance_bulk_update": bulk.datagovernance_bulk_update}
 
 
 def get_auth_functions() -> dict[str, Any]:
-    return {"datagovernance_inventory_import": _logged_in, "datagovernance_inventory_export": _logged_in}
+    return {"datagovernance_inventory_import": _logged_in, "datagovernance_inventory_export": _logged_in,
+            "datagovernance_inventory_job_show": _job_auth, "datagovernance_bulk_update": bulk.bulk_auth}
 
 
 __all__ = ["Msg", "get_actions", "get_auth_functions"]

@@ -11,8 +11,15 @@ def import_schema() -> Schema:
         "dry_run": [v("default")(False), v("boolean_validator")],
         "partial": [v("default")(False), v("boolean_validator")],
         "filename": [v("ignore_missing"), v("unicode_safe")],
+        # None: a background job above the configured number of rows
+        "background": [v("ignore_missing"), v("boolean_validator")],
         "__extras": [v("ignore")],
     }
+
+
+def job_schema() -> Schema:
+    v = tk.get_validator
+    return {"id": [v("not_empty"), v("unicode_safe")], "__extras": [v("ignore")]}
 
 
 def export_schema() -> Schema:

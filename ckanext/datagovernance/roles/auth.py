@@ -36,6 +36,13 @@ def _package(context: Context, data_dict: DataDict) -> model.Package | None:
 
 # -- chained auth --------------------------------------------------------------
 @tk.chained_auth_function
+def package_create(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    if policy.may_create_anywhere(_user(context)):
+        return {"success": True}
+    return next_auth(context, data_dict)
+
+
+@tk.chained_auth_function
 def package_update(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
     pkg = _package(context, data_dict)
     user = _user(context)
@@ -130,6 +137,7 @@ def _chained_auth_functions() -> dict[str, AuthFunction]:
         "group_create": group_create,
         "group_update": group_update,
         "group_delete": group_delete,
+        "package_create": package_create,
         "package_update": package_update,
         "package_delete": package_delete,
         "package_collaborator_create": package_collaborator_create,

@@ -46,9 +46,16 @@ def get_validators() -> dict[str, Any]:
 
 
 def owner_from_create(context: Context, pkg_dict: dict[str, Any]) -> None:
-    """after_dataset_create: the validated `data_owner` becomes the role."""
-    if CONTEXT_KEY in pkg_dict:
-        sync_data_owner(context, pkg_dict["id"], pkg_dict.pop(CONTEXT_KEY))
+    """after_dataset_create: the validated `data_owner` becomes the role;
+    without one, the creator (roles/policy.creator_becomes_owner). Naming
+    oneself is the same default, not a self-grant."""
+    named = pkg_dict.pop(CONTEXT_KEY, "")
+    actor = service.context_user(context)
+    own = actor is not None and named in ("", actor.id) and policy.creator_becomes_owner(actor)
+    if own:
+        sync_data_owner(dict(context, ignore_auth=True), pkg_dict["id"], actor.id)
+    elif named:
+        sync_data_owner(context, pkg_dict["id"], named)
 
 
 def owner_from_update(context: Context, pkg_dict: dict[str, Any]) -> None:

@@ -11,6 +11,8 @@ anonymous) and the object. They read facts through ``service`` and never write.
 - ``may_delete``    who may delete it?
 - ``grant_refusal`` who may grant or revoke a governance role? (None = allowed)
 - ``is_governance_admin`` sysadmin, data office or governance officer
+- ``may_create_anywhere`` who may create datasets in any organisation?
+- ``creator_becomes_owner`` does the creator of a dataset become its data owner?
 """
 from __future__ import annotations
 
@@ -68,6 +70,20 @@ def _readable(user: model.User | None, pkgs: list[model.Package]) -> set[str]:
     labels = get_permission_labels()
     user_labels = set(labels.get_user_dataset_labels(user))
     return {pkg.id for pkg in candidates if user_labels & set(labels.get_dataset_labels(pkg))}
+
+
+def may_create_anywhere(user: model.User | None) -> bool:
+    """The data office inventories every department: it creates datasets in
+    organisations it is not a member of (as do the officer and sysadmins)."""
+    return is_governance_admin(user)
+
+
+def creator_becomes_owner(user: model.User | None) -> bool:
+    """A person who creates a dataset becomes its data owner unless someone
+    else is named (stewards see and may change it on review). Not so for the
+    catalog staff (sysadmins, data office, officer: they create on behalf of
+    the departments) nor for the site user (a sysadmin: harvesting, CLI)."""
+    return user is not None and not is_governance_admin(user)
 
 
 def may_maintain(user: model.User | None, pkg: model.Package) -> bool:
@@ -128,6 +144,19 @@ def grant_refusal(actor: model.User | None, role: str, scope_id: str, target_use
             return None
         return _("Only the data office, the governance officer or a steward of the dataset's domain can manage its owners.")
     return _("Only the governance officer can manage this role; the data office manages stewards and owners.")
+
+
+def may_see_inventory_job(user: model.User | None, uploader_id: str) -> bool:
+    """An inventory import running in the background: its progress and
+    report are the uploader's and the data office's (officer, sysadmins)."""
+    return user is not None and (user.id == uploader_id or is_governance_admin(user))
+
+
+def may_work_in_bulk(user: model.User | None) -> bool:
+    """Bulk work from a search result (and the Inventur page): the data
+    office, the officer, sysadmins and the stewards. Each dataset's own rules
+    still apply one by one."""
+    return is_governance_admin(user) or is_steward(user)
 
 
 def may_block_users(user: model.User | None) -> bool:

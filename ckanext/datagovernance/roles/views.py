@@ -13,7 +13,7 @@ from flask import Blueprint, request
 from ..search import paging
 from ..views import context as _ctx
 from ..views import run_and_flash
-from . import service
+from . import policy, service
 from .definitions import ROLES, role_label
 
 roles = Blueprint("datagovernance_roles", __name__, url_prefix="/rollen")
@@ -77,8 +77,45 @@ def _account(action: str, done: str) -> Any:
                          form.get("came_from") or tk.h.url_for("datagovernance_roles.index"))
 
 
+mine = Blueprint("datagovernance_mine", __name__)
+
+
+@mine.route("/meine-datensaetze")
+def my_datasets() -> str:
+    """The datasets the current user owns (or is deputy owner of)."""
+    user = tk.current_user if tk.current_user.is_authenticated else None
+    if user is None:
+        return tk.abort(403, _("Please log in."))
+    return tk.render("datagovernance/roles/mine.html", extra_vars={"datasets": owned_datasets(user)})
+
+
+def owned_datasets(user: model.User) -> list[dict[str, Any]]:
+    import sqlalchemy as sa
+
+    deputy = {a.scope_id: a.deputy for a in service.assignments(user_id=user.id, role="owner")}
+    readable = policy.readable_dataset_ids(user, set(deputy))
+    pkgs = model.Session.scalars(sa.select(model.Package).where(model.Package.id.in_(list(readable)))
+                                 .order_by(model.Package.title)).all()
+    return [{"name": p.name, "title": p.title or p.name, "deputy": deputy[p.id],
+             "workflow_state": p.extras.get("workflow_state") or "draft",
+             "access_class": p.extras.get("access_class") or "", "modified": p.metadata_modified,
+             "draft": p.state == "draft"} for p in pkgs]
+
+
 def get_blueprints() -> list[Blueprint]:
-    return [roles]
+    return [roles, mine]
+
+
+def datagovernance_organizations_for_create() -> list[dict[str, Any]]:
+    """Organisations the create form offers: all of them to whoever
+    roles/policy lets create anywhere (the data office), else CKAN's."""
+    user = tk.current_user if tk.current_user.is_authenticated else None
+    if policy.may_create_anywhere(user):
+        orgs = model.Session.query(model.Group).filter(model.Group.is_organization.is_(True),
+                                                       model.Group.state == "active")
+        return [{"id": g.id, "name": g.name, "display_name": g.display_name}
+                for g in sorted(orgs, key=lambda g: g.display_name.casefold())]
+    return tk.h.organizations_available("create_dataset")
 
 
 # -- template helpers ------------------------------------------------------------
@@ -170,4 +207,5 @@ def get_helpers() -> dict[str, Any]:
         "datagovernance_user_roles": datagovernance_user_roles,
         "datagovernance_dataset_roles": datagovernance_dataset_roles,
         "datagovernance_domain_overview": datagovernance_domain_overview,
+        "datagovernance_organizations_for_create": datagovernance_organizations_for_create,
     }
