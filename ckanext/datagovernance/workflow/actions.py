@@ -145,35 +145,60 @@ def datagovernance_signoff(context: Context, data_dict: DataDict) -> dict[str, A
     return result
 
 
+def _last_comment(pkg_id: str, to_state: str) -> str:
+    events = [e for e in service.history(pkg_id) if e.to_state == to_state]
+    return (events[-1].comment or "") if events else ""
+
+
 @tk.side_effect_free
 def datagovernance_task_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """What waits for the caller: reviews, publications, sign-offs, own
-    rejected drafts. Only datasets the caller may read are listed."""
+    """What the caller can act on now, each with why it is listed: reviews,
+    publications (only datasets that pass every gate), approved datasets whose
+    publication is blocked by conditions that can be fixed, sign-offs, and the
+    owner's rejected or withdrawn datasets. Internal or personal data are never
+    offered for publication. Only datasets the caller may read are listed."""
     schema.validate(data_dict, schema.task_list_schema(), context)
     tk.check_access("datagovernance_task_list", context, data_dict)
     user = roles.context_user(context)
     if user is None:  # also with ignore_auth: tasks belong to a person
         raise tk.NotAuthorized(policy.task_list_refusal(None))
     found = tk.get_action("package_search")({"user": user.name}, {
-        "fq": "workflow_state:(in_review OR approved OR draft)", "include_private": True,
+        "fq": "workflow_state:(in_review OR approved OR draft OR withdrawn)", "include_private": True,
         "include_drafts": True, "rows": 1000, "fl": "id",
     })
     ids = [r["id"] for r in found["results"]]
-    tasks: dict[str, list[dict[str, Any]]] = {"review": [], "publish": [], "signoff": [], "rework": []}
+    tasks: dict[str, list[dict[str, Any]]] = {
+        "review": [], "publish": [], "blocked": [], "signoff": [], "rework": []}
     may_sign = policy.signoff_refusal(user) is None
-    for pkg in model.Session.scalars(sa.select(model.Package).where(model.Package.id.in_(ids))):
+    packages = model.Session.scalars(
+        sa.select(model.Package).where(model.Package.id.in_(ids)).order_by(model.Package.title))
+    for pkg in packages:
         state = service.current_state(pkg)
-        item = {"id": pkg.id, "name": pkg.name, "title": pkg.title, "state": state}
+
+        def add(key: str, reasons: list[str], pkg: model.Package = pkg, state: str = state) -> None:
+            tasks[key].append({"id": pkg.id, "name": pkg.name, "title": pkg.title, "state": state,
+                               "reasons": reasons})
+
         allowed = policy.allowed_targets(user, pkg)
         if state == states.IN_REVIEW and states.APPROVED in allowed:
-            tasks["review"].append(item)
+            add("review", [_("Submitted for review; approve or reject it.")])
         if state == states.APPROVED and states.PUBLISHED in allowed:
-            tasks["publish"].append(item)
+            pkg_dict = tk.get_action("package_show")({"ignore_auth": True}, {"id": pkg.id})
+            problems = policy.publish_task(pkg_dict)
+            if problems:
+                add("blocked", problems)
+            else:
+                add("publish", [_("Approved; every publication check passes.")])
         if may_sign and state in (states.IN_REVIEW, states.APPROVED) and gates.needs_dpo_signoff(
                 service.needs_signoff_facts(pkg)) and not service.has_valid_signoff(pkg.id):
-            tasks["signoff"].append(item)
-        if state == states.DRAFT and roles.is_dataset_owner(user.id, pkg.id) and service.history(pkg.id):
-            tasks["rework"].append(item)
+            add("signoff", [_("Contains anonymised personal data or asks for a data protection review.")])
+        if state in (states.DRAFT, states.WITHDRAWN) and roles.is_dataset_owner(user.id, pkg.id):
+            if state == states.WITHDRAWN:
+                comment = _last_comment(pkg.id, states.WITHDRAWN)
+                add("rework", [_("Withdrawn: {0}").format(comment) if comment else _("Withdrawn.")])
+            elif service.history(pkg.id):
+                comment = _last_comment(pkg.id, states.DRAFT)
+                add("rework", [_("Rejected: {0}").format(comment) if comment else _("Rejected.")])
     return {"tasks": tasks, "count": sum(len(v) for v in tasks.values())}
 
 

@@ -1,7 +1,9 @@
 """Who may move a dataset through the approval workflow: the one home of each rule.
 
 - ``transition_refusal`` who may make this transition now? (None = allowed)
-- ``allowed_targets``    which transitions may this user make now?
+- ``allowed_targets``    which transitions may this user make now? (publish
+                         only for datasets that can become open data)
+- ``publish_task``       should the task list offer publication, and why?
 - ``four_eyes_blocks``   does the four-eyes rule forbid it?
 - ``signoff_refusal``    who signs off personal-data publications? (the DPO)
 - ``task_list_refusal``  who has a task list? (logged-in users)
@@ -13,13 +15,15 @@ under the row lock), the dataset page and the task list all ask here.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import _
 
 from ..roles import policy as roles_policy
 from ..roles import service as roles
-from . import service, states
+from . import gates, service, states
 
 
 def in_group(user: model.User | None, pkg: model.Package, group: str) -> bool:
@@ -73,7 +77,17 @@ def transition_refusal(user: model.User | None, pkg: model.Package, current: str
 def allowed_targets(user: model.User | None, pkg: model.Package) -> list[str]:
     """The transitions `user` may make now (what the dataset page offers)."""
     current = service.current_state(pkg)
-    return [t for t in states.targets(current) if transition_refusal(user, pkg, current, t) is None]
+    found = [t for t in states.targets(current) if transition_refusal(user, pkg, current, t) is None]
+    if states.PUBLISHED in found and not gates.open_data_candidate(service.gate_facts(pkg)):
+        found.remove(states.PUBLISHED)  # the gates would refuse it whatever is edited
+    return found
+
+
+def publish_task(pkg_dict: dict[str, Any]) -> list[str]:
+    """The unmet publication conditions of an approved open-data candidate
+    (empty: ready to publish). The task list shows ready datasets under "to
+    publish" and the others, with these reasons, under "blocked"."""
+    return [m for problems in gates.run(pkg_dict).values() for m in problems]
 
 
 def signoff_refusal(user: model.User | None) -> str | None:
