@@ -160,3 +160,34 @@ def test_messages_name_fields_and_use_one_language(app):
     with app.flask_app.test_request_context("/", environ_base={"CKAN_LANG": "en"}):
         set_lang("en")
         assert ui_text.error_message(gate) == "Publication checks: The access class is not public"
+
+
+def test_forms_offer_searchable_pickers_that_show_only_what_the_caller_may_see(city, app):
+    """Users, datasets and domains are picked by name, not typed as slugs;
+    the dataset picker's source answers only with readable datasets."""
+    form = get(app, "/de/rollen/", "dg_office").select_one("form.datagovernance-grant")
+    user, dataset = form.select_one("input[name=user]"), form.select_one("input[name=dataset]")
+    assert user["data-module"] == "autocomplete" and "/api/2/util/user/autocomplete" in user["data-module-source"]
+    assert user["data-module-label"] == "fullname" and user["data-module-key"] == "name"
+    assert dataset["data-module"] == "autocomplete" and dataset["data-module-label"] == "title"
+    domains = [o.get_text(strip=True) for o in form.select("select[name=domain] option")]
+    assert "Gebäudedaten" in domains and "— Mietobjekte" in domains and "gebaeude" not in domains
+
+    source = dataset["data-module-source"].replace("?incomplete=?", "?incomplete=mietvertr")
+
+    def titles(user: str | None) -> list[str]:
+        headers = {}
+        if user:
+            headers["Authorization"] = call_action("api_token_create", {}, user=user, name="p")["token"]
+        return sorted(r["title"] for r in app.get(source, headers=headers).json["ResultSet"]["Result"])
+
+    assert titles(None) == ["Mietverträge public"]
+    assert titles("dg_plain") == ["Mietverträge internal", "Mietverträge public"]
+    assert len(titles("dg_steward")) == 4
+    found = app.get("/api/2/util/user/autocomplete?q=steward",
+                    headers={"Authorization": call_action("api_token_create", {}, user="dg_office",
+                                                          name="p")["token"]}).json
+    assert "Steward" in [u["fullname"] for u in found]
+
+    owner_field = get(app, "/de/dataset/edit/mietvertraege-public", "dg_steward").select_one("input[name=data_owner]")
+    assert owner_field["data-module"] == "autocomplete" and owner_field["data-module-label"] == "fullname"
