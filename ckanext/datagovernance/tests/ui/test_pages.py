@@ -191,3 +191,20 @@ def test_forms_offer_searchable_pickers_that_show_only_what_the_caller_may_see(c
 
     owner_field = get(app, "/de/dataset/edit/mietvertraege-public", "dg_steward").select_one("input[name=data_owner]")
     assert owner_field["data-module"] == "autocomplete" and owner_field["data-module-label"] == "fullname"
+
+
+def test_role_list_export_opens_in_german_excel(city, app):
+    import csv
+    import io
+
+    token = call_action("api_token_create", {}, user="dg_office", name="csv")["token"]
+    res = app.get("/de/rollen/rollen.csv?role=steward", headers={"Authorization": token})
+    assert res.headers["Content-Type"].startswith("text/csv")
+    assert res.data.startswith("\ufeffPerson;Rolle;".encode())
+    rows = list(csv.DictReader(io.StringIO(res.data.decode("utf-8-sig")), delimiter=";"))
+    by_person = {r["Person"]: r for r in rows}
+    assert by_person["Steward"]["Für"] == "Gebäudedaten" and by_person["Steward"]["Stellvertretung"] == "Nein"
+    assert by_person["Steward Deputy"]["Stellvertretung"] == "Ja"
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", by_person["Steward"]["Seit"])
+    assert "steward" not in res.data.decode("utf-8-sig").split("\r\n", 1)[1]  # no codes or slugs
+    app.get("/rollen/rollen.csv", status=403)
