@@ -182,6 +182,24 @@ def get_featured_groups(next_helper: Any, count: int = 1) -> list[dict[str, Any]
     return _only_visible_packages(next_helper(count=count))
 
 
+def _current_user() -> model.User | None:
+    return tk.current_user if tk.current_user.is_authenticated else None  # type: ignore[return-value]
+
+
+def datagovernance_may_manage_roles() -> bool:
+    from . import policy
+
+    return policy.may_manage_roles(_current_user())
+
+
+def datagovernance_may_revoke(assignment: dict[str, Any]) -> bool:
+    """Offer "revoke" only where the action would allow it (roles/policy)."""
+    from . import policy
+
+    return policy.grant_refusal(_current_user(), assignment["role"], assignment["scope_id"] or "",
+                                assignment["user_id"]) is None
+
+
 def get_helpers() -> dict[str, Any]:
     return {
         "get_featured_organizations": get_featured_organizations,
@@ -190,4 +208,6 @@ def get_helpers() -> dict[str, Any]:
         "datagovernance_user_roles": datagovernance_user_roles,
         "datagovernance_dataset_roles": datagovernance_dataset_roles,
         "datagovernance_domain_overview": datagovernance_domain_overview,
+        "datagovernance_may_manage_roles": datagovernance_may_manage_roles,
+        "datagovernance_may_revoke": datagovernance_may_revoke,
     }

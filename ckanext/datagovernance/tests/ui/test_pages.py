@@ -208,3 +208,14 @@ def test_role_list_export_opens_in_german_excel(city, app):
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", by_person["Steward"]["Seit"])
     assert "steward" not in res.data.decode("utf-8-sig").split("\r\n", 1)[1]  # no codes or slugs
     app.get("/rollen/rollen.csv", status=403)
+
+
+def test_role_page_offers_grant_and_revoke_only_to_who_may(city, app):
+    plain = get(app, "/de/rollen/", "dg_plain")
+    assert plain.select_one("form.datagovernance-grant") is None and not plain.select(".datagovernance-revoke")
+    office = get(app, "/de/rollen/", "dg_office")
+    assert office.select_one("form.datagovernance-grant")
+    rows = {r.select_one("td:nth-of-type(2)").get_text(" ", strip=True): bool(r.select(".datagovernance-revoke"))
+            for r in office.select("table.datagovernance-roles tbody tr") if r.select("td")}
+    assert rows["Data Steward"] is True  # the office manages stewards ...
+    assert rows.get("Datenschutzbeauftragte:r", rows.get("Datenschutzbeauftragte")) is False  # ... not the DPO
