@@ -1,0 +1,29 @@
+/* Names for form controls that plugins draw without one (WCAG 4.1.2):
+   select2's own combobox and scheming's repeated text inputs get the label
+   of the field they belong to. Runs after CKAN's modules have set up. */
+(function () {
+  function labelOf(id) {
+    var label = id && document.querySelector('label[for="' + id + '"]');
+    return label ? label.innerText.replace(/\s*\*\s*$/, '').trim() : '';
+  }
+  function name() {
+    document.querySelectorAll('.select2-container').forEach(function (box) {
+      var combo = box.querySelector('.select2-selection[role=combobox]');
+      if (!combo || combo.getAttribute('aria-label') || combo.getAttribute('aria-labelledby')) return;
+      var field = box.previousElementSibling;
+      while (field && !field.id) field = field.previousElementSibling;
+      var text = field && labelOf(field.id);
+      if (text) combo.setAttribute('aria-label', text);
+    });
+    document.querySelectorAll('fieldset.scheming-fieldset').forEach(function (set) {
+      var text = labelOf('field-' + set.getAttribute('name'));
+      set.querySelectorAll('input[type=text]:not([aria-label])').forEach(function (input) {
+        if (text) input.setAttribute('aria-label', text);
+      });
+    });
+  }
+  window.addEventListener('load', name);
+  document.addEventListener('click', function (e) {  // a field added with "Add"
+    if (e.target.closest && e.target.closest('.scheming-fieldset')) setTimeout(name, 0);
+  });
+})();
