@@ -8,12 +8,18 @@
   }
   function name() {
     document.querySelectorAll('.select2-container').forEach(function (box) {
-      var combo = box.querySelector('.select2-selection[role=combobox]');
-      if (!combo || combo.getAttribute('aria-label') || combo.getAttribute('aria-labelledby')) return;
       var field = box.previousElementSibling;
       while (field && !field.id) field = field.previousElementSibling;
       var text = field && labelOf(field.id);
-      if (text) combo.setAttribute('aria-label', text);
+      if (!text) {  // the label of the form group the widget sits in
+        var group = box.closest('.form-group, .control-group, .mb-3');
+        var label = group && group.querySelector('label');
+        text = label ? label.innerText.replace(/\s*\*\s*$/, '').trim() : '';
+      }
+      if (!text) return;
+      box.querySelectorAll('.select2-selection, .select2-search__field').forEach(function (el) {
+        if (!el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) el.setAttribute('aria-label', text);
+      });
     });
     document.querySelectorAll('fieldset.scheming-fieldset').forEach(function (set) {
       var text = labelOf('field-' + set.getAttribute('name'));

@@ -320,8 +320,17 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "datagovernance_role_action": text.datagovernance_role_action,
         "datagovernance_activity_type_label": text.datagovernance_activity_type_label,
         "datagovernance_pager": datagovernance_pager,
+        "datagovernance_activity_enabled": datagovernance_activity_enabled,
         "humanize_entity_type": humanize_entity_type,
     }
+
+
+def datagovernance_activity_enabled() -> bool:
+    """Is CKAN's activity plugin loaded? The suite's templates come first
+    and add its tabs and dashboard link themselves where they replace a block."""
+    import ckan.plugins as p
+
+    return p.plugin_loaded("activity")
 
 
 def datagovernance_pager(page: Any, **kwargs: Any) -> Any:

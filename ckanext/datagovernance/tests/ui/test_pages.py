@@ -219,3 +219,15 @@ def test_role_page_offers_grant_and_revoke_only_to_who_may(city, app):
             for r in office.select("table.datagovernance-roles tbody tr") if r.select("td")}
     assert rows["Data Steward"] is True  # the office manages stewards ...
     assert rows.get("Datenschutzbeauftragte:r", rows.get("Datenschutzbeauftragte")) is False  # ... not the DPO
+
+
+def test_activity_tabs_and_german_activity_filter(city, app):
+    """The suite's templates come before the activity plugin's: its tabs stay,
+    and its type filter speaks German."""
+    name = city.datasets["public"]["name"]
+    assert get(app, f"/de/dataset/{name}").select_one(f"a[href$='/dataset/activity/{name}']")
+    activity = get(app, f"/de/dataset/activity/{name}")
+    options = [o.get_text(strip=True) for o in activity.select("#activity_types_filter_select option")]
+    assert "Datensatz angelegt" in options and "Alle Aktivitätstypen" in options
+    assert not [o for o in options if "Package" in o]
+    assert get(app, "/de/user/dg_owner", "dg_owner").select_one("a[href$='/user/activity/dg_owner']")
