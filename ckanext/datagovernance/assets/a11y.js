@@ -28,8 +28,12 @@
       });
     });
   }
+  // select2 draws its widgets when CKAN's modules start (and again later):
+  // name them as soon as they appear, and every added text field
   window.addEventListener('load', name);
-  document.addEventListener('click', function (e) {  // a field added with "Add"
-    if (e.target.closest && e.target.closest('.scheming-fieldset')) setTimeout(name, 0);
-  });
+  new MutationObserver(function (changes) {
+    for (var i = 0; i < changes.length; i++) {
+      if (changes[i].addedNodes.length) { name(); return; }
+    }
+  }).observe(document.documentElement, {childList: true, subtree: true});
 })();

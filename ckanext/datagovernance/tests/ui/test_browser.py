@@ -65,7 +65,7 @@ CODES = ("in_review", "published", "approved", "withdrawn", "archived", "draft",
          "restricted", "confidential", "pseudonymised", "anonymised", "personal")
 ENGLISH = ("Publish", "Internal server error", "New Package", "Changed Package", "Deleted Package",
            "Datasets", "Organizations", "Groups", "Activity Stream", "Search", "Log in", "Sign up",
-           "License", "Licence", "Formats", "Followers", "Edit", "Delete", "Manage", "Submit", "Approve",
+           "Unpublish", "Licence", "Formats", "Followers", "Edit", "Delete", "Manage", "Submit", "Approve",
            "Reject", "Withdrawn", "Approved", "Draft", "Tasks", "Roles", "Domain", "Created", "Last Updated",
            "Show more", "All activity types", "Activity type", "No results", "Sort by", "Order by",
            "Relevance", "Name Ascending", "Home", "About", "News feed", "Dashboard", "Sign out", "Settings")
