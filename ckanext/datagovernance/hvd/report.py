@@ -2,8 +2,6 @@
 and domain, with every unmet HVD requirement (EU 2023/138)."""
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import ckan.model as model
@@ -18,7 +16,6 @@ from ..workflow import gates
 
 # EU data themes whose datasets often fall under an HVD category
 CANDIDATE_THEMES = {"ENVI", "TRAN", "REGI", "ECON", "SOCI"}
-COLUMNS = ["name", "title", "organization", "domain", "flagged", "categories", "workflow_state", "failing"]
 
 
 def _candidate(pkg: dict[str, Any]) -> bool:
@@ -88,10 +85,19 @@ def report_auth(context: Context, data_dict: DataDict) -> dict[str, Any]:
     return {"success": allowed, "msg": _("Only the data office and stewards see the HVD report.")}
 
 
-def to_csv(report: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for r in report["datasets"]:
-        writer.writerow(dict(r, categories=" ".join(r["categories"]), failing=" | ".join(r["failing"])))
-    return buffer.getvalue()
+def csv_table(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """The report as a table in words: titles and labels, not slugs and IRIs."""
+    from ..catalog.helpers import datagovernance_vocab_label as label
+    from ..ui.helpers import datagovernance_domain_title, datagovernance_organization_title
+    from ..ui.text import in_ui_language
+
+    headers = [_("Dataset"), _("Address"), _("Organisation"), _("Data domain"), _("Flagged as HVD"),
+               _("HVD categories"), _("Workflow state"), _("Unmet requirements")]
+    rows = [[
+        r["title"] or r["name"], tk.url_for("dataset.read", id=r["name"], _external=True),
+        datagovernance_organization_title(r["organization"]), datagovernance_domain_title(r["domain"]),
+        r["flagged"], [label("hvd-category", c) for c in r["categories"]],
+        label("workflow-state", r["workflow_state"]) if r["workflow_state"] else "",
+        " | ".join(in_ui_language(m) for m in r["failing"]),
+    ] for r in report["datasets"]]
+    return headers, rows

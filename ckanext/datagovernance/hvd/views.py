@@ -5,8 +5,9 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan.common import _
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 
+from ..ui import export
 from ..views import context
 from . import report
 
@@ -30,11 +31,10 @@ def index() -> Any:
 @hvd.route("/hvd.csv")
 def download() -> Any:
     try:
-        body = report.to_csv(_report())
+        headers, rows = report.csv_table(_report())
     except tk.NotAuthorized:
         return tk.abort(403, _("Only the data office and stewards see the HVD report."))
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=hvd-report.csv"})
+    return export.csv_response("hvd-bericht", headers, rows)
 
 
 def get_blueprints() -> list[Blueprint]:

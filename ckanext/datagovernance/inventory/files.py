@@ -67,13 +67,12 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[Any]]]:
     return headers, [list(r) for r in reader]
 
 
-def write_csv(headers: list[str], rows: list[list[str]], delimiter: str = ";") -> bytes:
-    """UTF-8 with BOM and ``;``: what German Excel opens directly."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+def write_csv(headers: list[str], rows: list[list[str]]) -> bytes:
+    """UTF-8 with BOM and ``;``: what German Excel opens directly (the
+    suite's one CSV writer, ui/export.py)."""
+    from ..ui.export import csv_bytes
+
+    return csv_bytes(headers, rows)
 
 
 def write_xlsx(headers: list[str], rows: list[list[Any]], title: str = "Inventur",

@@ -1,7 +1,6 @@
 """CSV and XLSX exports of the dashboard: the same figures as the action."""
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -20,12 +19,9 @@ def rows(result: dict[str, Any]) -> list[list[Any]]:
     return out
 
 
-def to_csv(result: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["key", _("Indicator"), _("Value")])
-    writer.writerows(rows(result))
-    return buffer.getvalue()
+def csv_table(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Indicator and value (labels only: the keys stay in the XLSX and API)."""
+    return [_("Indicator"), _("Value")], [[label, value] for _key, label, value in rows(result)]
 
 
 def to_xlsx(result: dict[str, Any]) -> bytes:
@@ -34,7 +30,7 @@ def to_xlsx(result: dict[str, Any]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Indicators")[:31]
-    sheet.append(["key", _("Indicator"), _("Value")])
+    sheet.append([_("Key"), _("Indicator"), _("Value")])
     for row in rows(result):
         sheet.append(row)
     if result.get("organizations"):

@@ -10,9 +10,10 @@ from flask import Blueprint, Response, redirect, request
 
 from ..roles import policy
 from ..roles import service as roles
+from ..ui import export
 from ..views import context as _ctx
 from . import compute, labels
-from .export import to_csv, to_xlsx
+from .export import csv_table, to_xlsx
 
 kpi = Blueprint("datagovernance_kpi", __name__)
 
@@ -82,8 +83,8 @@ def index() -> Any:
 
 @kpi.route("/steuerung.csv")
 def download_csv() -> Any:
-    return Response(to_csv(_result()), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=kennzahlen.csv"})
+    headers, rows = csv_table(_result())
+    return export.csv_response("kennzahlen", headers, rows)
 
 
 @kpi.route("/steuerung.xlsx")

@@ -159,6 +159,15 @@ def may_work_in_bulk(user: model.User | None) -> bool:
     return is_governance_admin(user) or is_steward(user)
 
 
+def may_manage_roles(user: model.User | None) -> bool:
+    """Does the role page offer the grant form? Whoever can grant some
+    role: sysadmins, governance officer, data office, stewards (owners of
+    their domains' datasets); grant_refusal decides each grant."""
+    if user is None:
+        return False
+    return user.sysadmin or is_governance_admin(user) or is_steward(user)
+
+
 def may_block_users(user: model.User | None) -> bool:
     """Blocking accounts: sysadmins and the governance officer."""
     return bool(user) and (user.sysadmin or service.has_site_role(user.id, "governance_officer"))

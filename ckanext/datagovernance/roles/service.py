@@ -397,10 +397,15 @@ def orphaned_datasets(limit: int = 500) -> list[model.Package]:
 
 
 def orphaned_domains() -> list[model.Group]:
+    """Active domains with no active steward, neither their own nor one of a
+    parent domain."""
     stewarded = sa.select(RoleAssignment.scope_id).join(model.User, model.User.id == RoleAssignment.user_id).where(
         RoleAssignment.role == "steward", RoleAssignment.deputy.is_(False), model.User.state == "active"
     )
     q = sa.select(model.Group).where(
         model.Group.type == DOMAIN_GROUP_TYPE, model.Group.state == "active", model.Group.id.not_in(stewarded)
     ).order_by(model.Group.title)
-    return list(model.Session.scalars(q))
+    covered = set(model.Session.scalars(stewarded))
+    # a parent's steward covers the sub-domains (is_domain_steward walks the
+    # same lineage), so only domains with no steward up the tree are orphaned
+    return [g for g in model.Session.scalars(q) if not covered.intersection(domain_lineage(g))]

@@ -42,6 +42,32 @@ def index() -> str:
     return tk.render("datagovernance/roles/index.html", extra_vars=extra)
 
 
+@roles.route("/rollen.csv")
+def download() -> Any:
+    """The role list as shown (same filters), for German Excel."""
+    import datetime as dt
+
+    from ..ui import export
+    from ..ui.helpers import datagovernance_scope_title
+
+    try:
+        assignments = tk.get_action("datagovernance_role_list")(_ctx(), {
+            "role": request.args.get("role") or None, "user": request.args.get("user") or None,
+        })
+    except tk.NotAuthorized:
+        return tk.abort(403, _("Only logged-in users can see roles."))
+    except tk.ValidationError as e:
+        return tk.abort(400, str(e.error_dict))
+    headers = [_("Person"), _("Role"), _("Deputy"), _("For"), _("Contact"), _("Since")]
+    rows = [[
+        a["user_display_name"] or a["user_name"], role_label(a["role"]), a["deputy"],
+        datagovernance_scope_title(a["scope_type"], a["scope_id"]) if a["scope_type"] in ("domain", "dataset")
+        else _("whole administration"),
+        a["contact"], dt.datetime.fromisoformat(a["granted_at"]) if a["granted_at"] else None,
+    ] for a in assignments]
+    return export.csv_response("rollen", headers, rows)
+
+
 def _change(action: str) -> Any:
     form = request.form
     data = {k: (form.get(k) or None) for k in ("user", "role", "domain", "dataset", "contact", "reason")}
@@ -199,6 +225,24 @@ def get_featured_groups(next_helper: Any, count: int = 1) -> list[dict[str, Any]
     return _only_visible_packages(next_helper(count=count))
 
 
+def _current_user() -> model.User | None:
+    return tk.current_user if tk.current_user.is_authenticated else None  # type: ignore[return-value]
+
+
+def datagovernance_may_manage_roles() -> bool:
+    from . import policy
+
+    return policy.may_manage_roles(_current_user())
+
+
+def datagovernance_may_revoke(assignment: dict[str, Any]) -> bool:
+    """Offer "revoke" only where the action would allow it (roles/policy)."""
+    from . import policy
+
+    return policy.grant_refusal(_current_user(), assignment["role"], assignment["scope_id"] or "",
+                                assignment["user_id"]) is None
+
+
 def get_helpers() -> dict[str, Any]:
     return {
         "get_featured_organizations": get_featured_organizations,
@@ -208,4 +252,6 @@ def get_helpers() -> dict[str, Any]:
         "datagovernance_dataset_roles": datagovernance_dataset_roles,
         "datagovernance_domain_overview": datagovernance_domain_overview,
         "datagovernance_organizations_for_create": datagovernance_organizations_for_create,
+        "datagovernance_may_manage_roles": datagovernance_may_manage_roles,
+        "datagovernance_may_revoke": datagovernance_may_revoke,
     }

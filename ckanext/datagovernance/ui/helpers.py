@@ -29,6 +29,7 @@ FACET_VOCABULARIES = {
     "hvd_category": "hvd-category",
     "frequency": "frequency",
     "personal_data": "personal-data",
+    "res_format": "file-type",
 }
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
 
@@ -317,8 +318,34 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "datagovernance_datetime": text.datagovernance_datetime,
         "datagovernance_in_ui_language": text.in_ui_language,
         "datagovernance_role_action": text.datagovernance_role_action,
+        "datagovernance_activity_type_label": text.datagovernance_activity_type_label,
+        "datagovernance_pager": datagovernance_pager,
+        "datagovernance_activity_enabled": datagovernance_activity_enabled,
         "humanize_entity_type": humanize_entity_type,
     }
+
+
+def datagovernance_activity_enabled() -> bool:
+    """Is CKAN's activity plugin loaded? The suite's templates come first
+    and add its tabs and dashboard link themselves where they replace a block."""
+    import ckan.plugins as p
+
+    return p.plugin_loaded("activity")
+
+
+def datagovernance_pager(page: Any, **kwargs: Any) -> Any:
+    """CKAN's pager with named previous/next links (its bare chevron icons
+    have no accessible name, WCAG 2.4.4)."""
+    from dominate import tags
+
+    def symbol(icon: str, text: str) -> Any:
+        span = tags.span()
+        span.add(tags.i(cls=f"fa-solid {icon}", aria_hidden="true"))
+        span.add(tags.span(text, cls="visually-hidden"))
+        return span
+
+    return page.pager(symbol_previous=symbol("fa-chevron-left", _("Previous page")),
+                      symbol_next=symbol("fa-chevron-right", _("Next page")), **kwargs)
 
 
 # -- "domain" in CKAN's generic group texts ------------------------------------------

@@ -108,3 +108,21 @@ def datagovernance_role_action(action: str | None) -> str:
         "grant": _("granted"), "revoke": _("revoked"), "promote": _("deputy took over"),
         "handover": _("handed over"), "block": _("blocked"), "unblock": _("unblocked"),
     }.get(action or "", action or "")
+
+
+def datagovernance_activity_type_label(activity_type: str) -> str:
+    """The activity filter's entries in words ("Datensatz angelegt"), not
+    CKAN's stored type titled ("New Package"); groups of type domain are
+    data domains here."""
+    labels = {
+        "new package": _("Dataset created"), "changed package": _("Dataset changed"),
+        "deleted package": _("Dataset deleted"), "follow dataset": _("Dataset followed"),
+        "new resource view": _("View created"), "changed resource view": _("View changed"),
+        "deleted resource view": _("View deleted"),
+        "new user": _("User registered"), "changed user": _("User changed"), "follow user": _("User followed"),
+        "new group": _("Data domain created"), "changed group": _("Data domain changed"),
+        "deleted group": _("Data domain deleted"), "follow group": _("Data domain followed"),
+        "new organization": _("Organisation created"), "changed organization": _("Organisation changed"),
+        "deleted organization": _("Organisation deleted"), "follow organization": _("Organisation followed"),
+    }
+    return labels.get(activity_type, activity_type)

@@ -145,18 +145,41 @@ def datagovernance_signoff(context: Context, data_dict: DataDict) -> dict[str, A
     return result
 
 
+def _last_comment(pkg_id: str, to_state: str) -> str:
+    events = [e for e in service.history(pkg_id) if e.to_state == to_state]
+    return (events[-1].comment or "") if events else ""
+
+
+def _reasons(kind: str, item: dict[str, Any]) -> list[str]:
+    """Why a dataset is on the list (the task page shows it beside the title)."""
+    if kind == "review":
+        return [_("Submitted for review; approve or reject it.")]
+    if kind == "publish":
+        return [_("Approved; every publication check passes.")]
+    if kind == "signoff":
+        return [_("Contains anonymised personal data or asks for a data protection review.")]
+    if item["state"] == states.WITHDRAWN:
+        comment = _last_comment(item["id"], states.WITHDRAWN)
+        return [_("Withdrawn: {0}").format(comment) if comment else _("Withdrawn.")]
+    comment = _last_comment(item["id"], states.DRAFT)
+    return [_("Rejected: {0}").format(comment) if comment else _("Rejected.")]
+
+
 def collect_tasks(user: model.User) -> dict[str, list[dict[str, Any]]]:
-    """What waits for `user`, by kind. Reads the candidates
-    (``policy.task_search_filter``) from the index as `user`, so only
-    datasets `user` may read, all of them (paged, no cap), then lets
-    ``policy.task_kinds`` decide each one on facts read once for all."""
-    tasks: dict[str, list[dict[str, Any]]] = {"review": [], "publish": [], "signoff": [], "rework": []}
+    """What `user` can act on now, by kind, each with why it is listed.
+    Reads the candidates (``policy.task_search_filter``) from the index as
+    `user`, so only datasets `user` may read, all of them (paged, no cap);
+    ``policy.task_kinds`` decides each one on facts read once for all. An
+    approved open-data candidate whose publication checks fail moves from
+    "publish" to "blocked", with the checks' messages as reasons."""
+    tasks: dict[str, list[dict[str, Any]]] = {
+        "review": [], "publish": [], "blocked": [], "signoff": [], "rework": []}
     fq = policy.task_search_filter(user)
     if fq is None:  # no role that can have tasks: no search at all
         return tasks
     docs = list(paging.search_all({"user": user.name}, {
         "fq": fq, "include_private": True, "include_drafts": True, "sort": "title_string asc",
-        "fl": "id,name,title,workflow_state,permission_labels,personal_data,dpo_review"}))
+        "fl": "id,name,title,workflow_state,permission_labels,access_class,personal_data,dpo_review"}))
     if not docs:
         return tasks
     facts = policy.task_facts(user, [d["id"] for d in docs])
@@ -164,7 +187,13 @@ def collect_tasks(user: model.User) -> dict[str, list[dict[str, Any]]]:
         item = {"id": doc["id"], "name": doc["name"], "title": doc.get("title"),
                 "state": doc.get("workflow_state") or states.DRAFT}
         for kind in policy.task_kinds(user, doc, facts):
-            tasks[kind].append(item)
+            if kind == "publish":
+                pkg_dict = tk.get_action("package_show")({"ignore_auth": True}, {"id": doc["id"]})
+                problems = policy.publish_task(pkg_dict)
+                if problems:
+                    tasks["blocked"].append(dict(item, reasons=problems))
+                    continue
+            tasks[kind].append(dict(item, reasons=_reasons(kind, item)))
     return tasks
 
 
@@ -175,9 +204,12 @@ def task_count(user: model.User | None) -> int:
 
 @tk.side_effect_free
 def datagovernance_task_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """What waits for the caller: reviews, publications, sign-offs, own
-    rejected drafts. Only datasets the caller may read are listed, all of
-    them (no cap)."""
+    """What the caller can act on now, each with why it is listed: reviews,
+    publications (only datasets that pass every gate), approved datasets whose
+    publication is blocked by conditions that can be fixed, sign-offs, and the
+    owner's rejected or withdrawn datasets. Internal or personal data are never
+    offered for publication. Only datasets the caller may read are listed, all
+    of them (no cap)."""
     schema.validate(data_dict, schema.task_list_schema(), context)
     tk.check_access("datagovernance_task_list", context, data_dict)
     user = roles.context_user(context)

@@ -58,6 +58,14 @@ def personal_data(pkg: dict[str, Any]) -> list[str]:
     return []
 
 
+def open_data_candidate(pkg: dict[str, Any]) -> bool:
+    """Can this dataset pass the gates at all? Internal, restricted or
+    confidential data and personal or pseudonymised data never become open
+    data: the workflow neither offers to publish them nor lists them as a
+    task (every other unmet condition can be fixed by editing or a sign-off)."""
+    return pkg.get("access_class") == "public" and not personal_data(pkg)
+
+
 def needs_dpo_signoff(pkg: dict[str, Any]) -> bool:
     return pkg.get("personal_data") == "anonymised" or str(pkg.get("dpo_review", "")).lower() in ("true", "1", "yes")
 

@@ -1,7 +1,9 @@
 """Who may move a dataset through the approval workflow: the one home of each rule.
 
 - ``transition_refusal`` who may make this transition now? (None = allowed)
-- ``allowed_targets``    which transitions may this user make now?
+- ``allowed_targets``    which transitions may this user make now? (publish
+                         only for datasets that can become open data)
+- ``publish_task``       should the task list offer publication, and why?
 - ``four_eyes_blocks``   does the four-eyes rule forbid it?
 - ``signoff_refusal``    who signs off personal-data publications? (the DPO)
 - ``task_list_refusal``  who has a task list? (logged-in users)
@@ -79,7 +81,17 @@ def transition_refusal(user: model.User | None, pkg: model.Package, current: str
 def allowed_targets(user: model.User | None, pkg: model.Package) -> list[str]:
     """The transitions `user` may make now (what the dataset page offers)."""
     current = service.current_state(pkg)
-    return [t for t in states.targets(current) if transition_refusal(user, pkg, current, t) is None]
+    found = [t for t in states.targets(current) if transition_refusal(user, pkg, current, t) is None]
+    if states.PUBLISHED in found and not gates.open_data_candidate(service.gate_facts(pkg)):
+        found.remove(states.PUBLISHED)  # the gates would refuse it whatever is edited
+    return found
+
+
+def publish_task(pkg_dict: dict[str, Any]) -> list[str]:
+    """The unmet publication conditions of an approved open-data candidate
+    (empty: ready to publish). The task list shows ready datasets under "to
+    publish" and the others, with these reasons, under "blocked"."""
+    return [m for problems in gates.run(pkg_dict).values() for m in problems]
 
 
 def signoff_refusal(user: model.User | None) -> str | None:
@@ -114,8 +126,9 @@ def task_search_filter(user: model.User | None) -> str | None:
             wanted = " OR ".join(f'"{roles_labels.steward_label(d)}"' for d in sorted(stewarded))
             parts.append(f"({open_states} AND permission_labels:({wanted}))")
     owned = [a for a in roles.assignments(user_id=user.id, role="owner")]
-    if owned:
-        parts.append(f'(workflow_state:{states.DRAFT} AND permission_labels:"{roles_labels.user_label(user.id)}")')
+    if owned:  # rejected or withdrawn: back with the owner
+        parts.append(f'(workflow_state:({states.DRAFT} OR {states.WITHDRAWN}) '
+                     f'AND permission_labels:"{roles_labels.user_label(user.id)}")')
     return " OR ".join(parts) or None
 
 
@@ -145,8 +158,10 @@ def task_facts(user: model.User, pkg_ids: list[str]) -> TaskFacts:
 
 def task_kinds(user: model.User, doc: dict[str, Any], facts: TaskFacts) -> list[str]:
     """The tasks a dataset (its index document: id, workflow_state,
-    permission_labels, personal_data, dpo_review) is for `user`: review,
-    publish, signoff, rework. The same rules as ``transition_refusal`` for
+    permission_labels, access_class, personal_data, dpo_review) is for
+    `user`: review, publish (only open-data candidates: internal or personal
+    data are never offered), signoff, rework (the owner's rejected or
+    withdrawn datasets). The same rules as ``transition_refusal`` for
     the reviewer group, whose steward part is "steward of the domain or an
     ancestor" = the steward labels the index carries for that lineage
     (tests/workflow compare the task list with the dataset page's options)."""
@@ -155,6 +170,8 @@ def task_kinds(user: model.User, doc: dict[str, Any], facts: TaskFacts) -> list[
     for target, kind in ((states.APPROVED, "review"), (states.PUBLISHED, "publish")):
         if states.who(state, target) != states.DECIDE:
             continue
+        if target == states.PUBLISHED and not gates.open_data_candidate(doc):
+            continue  # the gates would refuse it whatever is edited
         decides = facts.office or bool(facts.steward_labels & set(doc.get("permission_labels") or []))
         blocked = ((state, target) in states.FOUR_EYES and four_eyes_enabled()
                    and facts.submitter.get(doc["id"]) == user.id)
@@ -163,6 +180,7 @@ def task_kinds(user: model.User, doc: dict[str, Any], facts: TaskFacts) -> list[
     if facts.may_sign and state in (states.IN_REVIEW, states.APPROVED) and gates.needs_dpo_signoff(
             doc) and doc["id"] not in facts.signed:
         kinds.append("signoff")
-    if state == states.DRAFT and doc["id"] in facts.owned and doc["id"] in facts.reworked:
+    if doc["id"] in facts.owned and (
+            state == states.WITHDRAWN or (state == states.DRAFT and doc["id"] in facts.reworked)):
         kinds.append("rework")
     return kinds

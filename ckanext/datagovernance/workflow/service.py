@@ -149,6 +149,11 @@ def add_signoff(pkg_id: str, user: model.User | None, decision: str, reason: str
     return s
 
 
+def gate_facts(pkg: model.Package) -> dict[str, Any]:
+    """The fields gates.open_data_candidate reads, from the row."""
+    return {"access_class": pkg.extras.get("access_class"), "personal_data": pkg.extras.get("personal_data")}
+
+
 def needs_signoff_facts(pkg: model.Package) -> dict[str, Any]:
     """The fields gates.needs_dpo_signoff reads, from the row."""
     return {"id": pkg.id, "personal_data": pkg.extras.get("personal_data"), "dpo_review": pkg.extras.get("dpo_review")}

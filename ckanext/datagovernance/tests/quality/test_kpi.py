@@ -143,17 +143,17 @@ def test_exports_carry_the_actions_figures(qcat, app):
 
     figures = call_action("datagovernance_kpi_show", _as("dq_staff"))["figures"]
     headers = _headers("dq_staff")
-    text = app.get("/steuerung.csv", headers=headers).get_data(as_text=True)
-    lines = {line.split(",")[0]: line for line in text.splitlines()}
-    assert lines["inventory"].endswith(f",{figures['inventory']}")
-    assert lines["share_steward"].endswith(f",{figures['share_steward']}")
-    assert "Datensätze im Bestand" in lines["inventory"]
+    res = app.get("/de/steuerung.csv", headers=headers)
+    assert res.data.startswith("\ufeffKennzahl;Wert\r\n".encode())  # German Excel: BOM, ";", German headers
+    values = dict(line.split(";") for line in res.data.decode("utf-8-sig").splitlines()[1:])
+    assert values["Datensätze im Bestand"] == str(figures["inventory"])
+    assert values["Anteil mit Data Steward"] == str(figures["share_steward"]).replace(".", ",")
     book = load_workbook(io.BytesIO(app.get("/steuerung.xlsx", headers=headers).data))
     values = {row[0]: row[2] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert values["inventory"] == figures["inventory"] and values["access_class:confidential"] == 1
     # anonymous exports: the open-data part only
-    anon = app.get("/steuerung.csv").get_data(as_text=True)
-    assert "access_class:confidential,Zugriffsklasse: Vertraulich,0" in anon
+    anon = app.get("/de/steuerung.csv").data.decode("utf-8-sig")
+    assert "Zugriffsklasse: Vertraulich;0" in anon and "confidential" not in anon
 
 
 def test_dashboard_renders_in_german_and_english(qcat, app):

@@ -223,6 +223,15 @@ class TestLeavingUsers:
         app.post("/rollen/entsperren", headers=officer, data={"id": "dg_other_steward"})
         assert model.User.get("dg_other_steward").state == "active"
 
+    def test_orphaned_domains_are_those_no_steward_covers(self, city):
+        # mietobjekte has no steward of its own, its parent gebaeude's steward covers it
+        names = [d["name"] for d in call_action("datagovernance_role_orphaned", {"user": "dg_office"})["domains"]]
+        assert "mietobjekte" not in names and "gebaeude" not in names
+        call_action("datagovernance_role_revoke", {"user": "dg_sysadmin"}, user="dg_steward", role="steward",
+                    domain="gebaeude", reason="Wechsel")
+        names = [d["name"] for d in call_action("datagovernance_role_orphaned", {"user": "dg_office"})["domains"]]
+        assert "mietobjekte" in names and "gebaeude" in names  # a deputy alone covers nothing
+
     def test_orphaned_list_is_for_the_office(self, city):
         with pytest.raises(tk.NotAuthorized):
             call_action("datagovernance_role_orphaned", {"user": "dg_plain", "ignore_auth": False})

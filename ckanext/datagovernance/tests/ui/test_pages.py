@@ -160,3 +160,74 @@ def test_messages_name_fields_and_use_one_language(app):
     with app.flask_app.test_request_context("/", environ_base={"CKAN_LANG": "en"}):
         set_lang("en")
         assert ui_text.error_message(gate) == "Publication checks: The access class is not public"
+
+
+def test_forms_offer_searchable_pickers_that_show_only_what_the_caller_may_see(city, app):
+    """Users, datasets and domains are picked by name, not typed as slugs;
+    the dataset picker's source answers only with readable datasets."""
+    form = get(app, "/de/rollen/", "dg_office").select_one("form.datagovernance-grant")
+    user, dataset = form.select_one("input[name=user]"), form.select_one("input[name=dataset]")
+    assert user["data-module"] == "autocomplete" and "/api/2/util/user/autocomplete" in user["data-module-source"]
+    assert user["data-module-label"] == "fullname" and user["data-module-key"] == "name"
+    assert dataset["data-module"] == "autocomplete" and dataset["data-module-label"] == "title"
+    domains = [o.get_text(strip=True) for o in form.select("select[name=domain] option")]
+    assert "Gebäudedaten" in domains and "— Mietobjekte" in domains and "gebaeude" not in domains
+
+    source = dataset["data-module-source"].replace("?incomplete=?", "?incomplete=mietvertr")
+
+    def titles(user: str | None) -> list[str]:
+        headers = {}
+        if user:
+            headers["Authorization"] = call_action("api_token_create", {}, user=user, name="p")["token"]
+        return sorted(r["title"] for r in app.get(source, headers=headers).json["ResultSet"]["Result"])
+
+    assert titles(None) == ["Mietverträge public"]
+    assert titles("dg_plain") == ["Mietverträge internal", "Mietverträge public"]
+    assert len(titles("dg_steward")) == 4
+    found = app.get("/api/2/util/user/autocomplete?q=steward",
+                    headers={"Authorization": call_action("api_token_create", {}, user="dg_office",
+                                                          name="p")["token"]}).json
+    assert "Steward" in [u["fullname"] for u in found]
+
+    owner_field = get(app, "/de/dataset/edit/mietvertraege-public", "dg_steward").select_one("input[name=data_owner]")
+    assert owner_field["data-module"] == "autocomplete" and owner_field["data-module-label"] == "fullname"
+
+
+def test_role_list_export_opens_in_german_excel(city, app):
+    import csv
+    import io
+
+    token = call_action("api_token_create", {}, user="dg_office", name="csv")["token"]
+    res = app.get("/de/rollen/rollen.csv?role=steward", headers={"Authorization": token})
+    assert res.headers["Content-Type"].startswith("text/csv")
+    assert res.data.startswith("\ufeffPerson;Rolle;".encode())
+    rows = list(csv.DictReader(io.StringIO(res.data.decode("utf-8-sig")), delimiter=";"))
+    by_person = {r["Person"]: r for r in rows}
+    assert by_person["Steward"]["Für"] == "Gebäudedaten" and by_person["Steward"]["Stellvertretung"] == "Nein"
+    assert by_person["Steward Deputy"]["Stellvertretung"] == "Ja"
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", by_person["Steward"]["Seit"])
+    assert "steward" not in res.data.decode("utf-8-sig").split("\r\n", 1)[1]  # no codes or slugs
+    app.get("/rollen/rollen.csv", status=403)
+
+
+def test_role_page_offers_grant_and_revoke_only_to_who_may(city, app):
+    plain = get(app, "/de/rollen/", "dg_plain")
+    assert plain.select_one("form.datagovernance-grant") is None and not plain.select(".datagovernance-revoke")
+    office = get(app, "/de/rollen/", "dg_office")
+    assert office.select_one("form.datagovernance-grant")
+    rows = {r.select_one("td:nth-of-type(2)").get_text(" ", strip=True): bool(r.select(".datagovernance-revoke"))
+            for r in office.select("table.datagovernance-roles tbody tr") if r.select("td")}
+    assert rows["Data Steward"] is True  # the office manages stewards ...
+    assert rows.get("Datenschutzbeauftragte:r", rows.get("Datenschutzbeauftragte")) is False  # ... not the DPO
+
+
+def test_activity_tabs_and_german_activity_filter(city, app):
+    """The suite's templates come before the activity plugin's: its tabs stay,
+    and its type filter speaks German."""
+    name = city.datasets["public"]["name"]
+    assert get(app, f"/de/dataset/{name}").select_one(f"a[href$='/dataset/activity/{name}']")
+    activity = get(app, f"/de/dataset/activity/{name}")
+    options = [o.get_text(strip=True) for o in activity.select("#activity_types_filter_select option")]
+    assert "Datensatz angelegt" in options and "Alle Aktivitätstypen" in options
+    assert not [o for o in options if "Package" in o]
+    assert get(app, "/de/user/dg_owner", "dg_owner").select_one("a[href$='/user/activity/dg_owner']")

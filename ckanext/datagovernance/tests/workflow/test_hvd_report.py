@@ -51,8 +51,16 @@ def test_page_and_csv(hvd_city, app):
     token = call_action("api_token_create", {}, user="dg_office", name="hvd")["token"]
     page = app.get("/hvd", headers={"Authorization": token}).body
     assert "hvd-schlecht" in page or "Hvd Schlecht" in page
-    res = app.get("/hvd.csv", headers={"Authorization": token})
+    res = app.get("/de/hvd.csv", headers={"Authorization": token})
     assert res.headers["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(res.body)))
-    assert {r["name"] for r in rows} == {"hvd-gut", "hvd-schlecht", "kandidat-umwelt"}
+    # German Excel: UTF-8 BOM, ";", German headers, titles and labels, Ja/Nein
+    assert res.data.startswith(b"\xef\xbb\xbfDatensatz;")
+    rows = {r["Datensatz"]: r for r in csv.DictReader(io.StringIO(res.data.decode("utf-8-sig")), delimiter=";")}
+    assert set(rows) == {"Hvd Gut", "Hvd Schlecht", "Kandidat Umwelt"}
+    bad = rows["Hvd Schlecht"]
+    assert bad["Organisation"] == "Amt für Hochbau" and bad["Datendomäne"] == "Mietobjekte"
+    assert bad["Als HVD gekennzeichnet"] == "Ja" and rows["Kandidat Umwelt"]["Als HVD gekennzeichnet"] == "Nein"
+    assert "http" not in bad["HVD-Kategorien"] and bad["HVD-Kategorien"]
+    assert "maschinenlesbare" in bad["Nicht erfüllte Anforderungen"] and "machine-readable" not in bad["Nicht erfüllte Anforderungen"]
+    assert bad["Adresse"].endswith("/dataset/hvd-schlecht")
     app.get("/hvd.csv", status=403)

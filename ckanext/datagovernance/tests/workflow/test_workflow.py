@@ -305,6 +305,48 @@ def test_task_list(city, app):
         assert int(badge) == listed == expected, user
 
 
+def test_task_list_offers_only_what_can_pass_the_gates(city):
+    """Publication is offered only for datasets that pass every gate; fixable
+    blocks are listed with their reasons; internal and personal data are
+    never offered; a withdrawn dataset goes back to its owner, with why."""
+    ready = new_dataset(city, "bereit", **OPEN)
+    internal = new_dataset(city, "intern", **dict(OPEN, access_class="internal"))
+    personal = new_dataset(city, "personen", **dict(OPEN, personal_data="personal",
+                                                    personal_data_legal_basis="Art. 6 DSGVO",
+                                                    retention_period="P10Y"))
+    closed = new_dataset(city, "geschlossen", **dict(OPEN, license_id="other-closed"))
+    for ds in (ready, internal, personal, closed):
+        move("dg_owner", ds, "in_review")
+        move("dg_steward", ds, "approved")
+    steward = call_action("datagovernance_task_list", {"user": "dg_steward"})["tasks"]
+    assert [t["name"] for t in steward["publish"]] == ["bereit"]
+    assert steward["publish"][0]["reasons"]
+    assert [t["name"] for t in steward["blocked"]] == ["geschlossen"]
+    assert any("open licence" in r for r in steward["blocked"][0]["reasons"])
+    for ds in (internal, personal):  # the dataset page offers no publish button either
+        options = call_action("datagovernance_workflow_options", {"user": "dg_steward"}, id=ds["id"])
+        assert "published" not in options["transitions"] and "in_review" in options["transitions"]
+    options = call_action("datagovernance_workflow_options", {"user": "dg_steward"}, id=ready["id"])
+    assert "published" in options["transitions"]
+
+    move("dg_steward", ready, "published")
+    move("dg_steward", ready, "withdrawn", "Daten veraltet")
+    owner = call_action("datagovernance_task_list", {"user": "dg_owner"})["tasks"]
+    assert [t["name"] for t in owner["rework"]] == ["bereit"]
+    assert "Daten veraltet" in owner["rework"][0]["reasons"][0]
+    assert call_action("datagovernance_task_list", {"user": "dg_plain"})["count"] == 0
+
+    # the page shows the same lists with their reasons
+    from bs4 import BeautifulSoup
+    from ckan.tests.helpers import _get_test_app
+    app = _get_test_app()
+    token = call_action("api_token_create", {"user": "dg_steward"}, user="dg_steward", name="t")["token"]
+    page = BeautifulSoup(app.get("/de/aufgaben", headers={"Authorization": token}).body, "html.parser")
+    blocked = page.select_one("ul.datagovernance-tasks-blocked").get_text(" ", strip=True)
+    assert "Geschlossen" in blocked and "Lizenz" in blocked
+    assert page.select_one("ul.datagovernance-tasks-publish") is None  # nothing ready: no empty list
+
+
 def test_cli_bulk_transition(city, cli):
     a = new_dataset(city, "stapel-a", **OPEN)
     b = new_dataset(city, "stapel-b", **OPEN)
