@@ -23,7 +23,9 @@ def role_name(value: Any, context: Context) -> Any:
 
 def at_most(maximum: int) -> Any:
     def validator(value: Any, context: Context) -> Any:
-        if value > maximum:
+        # navl runs every validator of a field even after one failed: a
+        # value int_validator refused (e.g. a list) is already an error here
+        if isinstance(value, int) and value > maximum:
             raise tk.Invalid(_("Must be at most {0}").format(maximum))
         return value
     return validator
