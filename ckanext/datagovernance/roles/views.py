@@ -19,16 +19,21 @@ from .definitions import ROLES, role_label
 roles = Blueprint("datagovernance_roles", __name__, url_prefix="/rollen")
 
 
-@roles.route("/")
-def index() -> str:
+def _listed_assignments() -> list[dict[str, Any]]:
+    """The role list with the page's filters (the page and its CSV)."""
     try:
-        assignments = tk.get_action("datagovernance_role_list")(_ctx(), {
+        return tk.get_action("datagovernance_role_list")(_ctx(), {
             "role": request.args.get("role") or None, "user": request.args.get("user") or None,
         })
     except tk.NotAuthorized:
         return tk.abort(403, _("Only logged-in users can see roles."))
     except tk.ValidationError as e:
         return tk.abort(400, str(e.error_dict))
+
+
+@roles.route("/")
+def index() -> str:
+    assignments = _listed_assignments()
     extra: dict[str, Any] = {"assignments": assignments, "roles": ROLES, "role_filter": request.args.get("role")}
     try:
         extra["orphaned"] = tk.get_action("datagovernance_role_orphaned")(_ctx(), {})
@@ -50,14 +55,7 @@ def download() -> Any:
     from ..ui import export
     from ..ui.helpers import datagovernance_scope_title
 
-    try:
-        assignments = tk.get_action("datagovernance_role_list")(_ctx(), {
-            "role": request.args.get("role") or None, "user": request.args.get("user") or None,
-        })
-    except tk.NotAuthorized:
-        return tk.abort(403, _("Only logged-in users can see roles."))
-    except tk.ValidationError as e:
-        return tk.abort(400, str(e.error_dict))
+    assignments = _listed_assignments()
     headers = [_("Person"), _("Role"), _("Deputy"), _("For"), _("Contact"), _("Since")]
     rows = [[
         a["user_display_name"] or a["user_name"], role_label(a["role"]), a["deputy"],
