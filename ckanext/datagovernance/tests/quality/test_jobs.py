@@ -119,7 +119,7 @@ def test_score_is_a_facet_and_a_sort(qcat):
                         fq="name:(gute-metadaten OR duerftige-metadaten)",
                         sort="quality_score desc", **{"facet.field": '["quality_band"]'})
     assert [p["name"] for p in found["results"]] == ["gute-metadaten", "duerftige-metadaten"]
-    assert found["facets"]["quality_band"] == {"good": 1, "bad": 1}
+    assert found["facets"]["quality_band"] == {"good": 1, "sufficient": 1}
     found = call_action("package_search", {"user": "dq_admin"}, q="*:*", include_private=True,
                         fq="quality_band:good name:gute-metadaten")
     assert found["count"] == 1

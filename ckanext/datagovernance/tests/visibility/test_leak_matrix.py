@@ -306,6 +306,8 @@ def _route_values(rule, ds: dict[str, Any] | None, probe, k: str | None) -> dict
             values[arg] = probe["activity"][k]
         elif arg == "id" and rule.endpoint == "datagovernance_feedback.item":
             values[arg] = "probe-unknown-request"  # no request exists: must answer 404
+        elif arg == "job_id" and blueprint == "datagovernance_inventory":
+            values[arg] = "probe-unknown-job"  # no import job exists: must answer 404
         elif arg == "_format":
             values[arg] = "ttl"
         elif arg == "fmt":  # the suite's exports (inventory): XLSX is read cell by cell
