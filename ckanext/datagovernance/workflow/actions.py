@@ -165,30 +165,37 @@ def _reasons(kind: str, item: dict[str, Any]) -> list[str]:
     return [_("Rejected: {0}").format(comment) if comment else _("Rejected.")]
 
 
-def collect_tasks(user: model.User) -> dict[str, list[dict[str, Any]]]:
-    """What `user` can act on now, by kind, each with why it is listed.
-    Reads the candidates (``policy.task_search_filter``) from the index as
-    `user`, so only datasets `user` may read, all of them (paged, no cap);
-    ``policy.task_kinds`` decides each one on facts read once for all. An
-    approved open-data candidate whose publication checks fail moves from
-    "publish" to "blocked", with the checks' messages as reasons."""
-    tasks: dict[str, list[dict[str, Any]]] = {
-        "review": [], "publish": [], "blocked": [], "signoff": [], "rework": []}
+def _candidates(user: model.User) -> Iterator[tuple[dict[str, Any], list[str]]]:
+    """Each dataset that is a task of `user`, with its kinds. Reads the
+    candidates (``policy.task_search_filter``) from the index as `user`, so
+    only datasets `user` may read, all of them (paged, no cap);
+    ``policy.task_kinds`` decides each one on facts read once for all."""
     fq = policy.task_search_filter(user)
     if fq is None:  # no role that can have tasks: no search at all
-        return tasks
+        return
     docs = list(paging.search_all({"user": user.name}, {
         "fq": fq, "include_private": True, "include_drafts": True, "sort": "title_string asc",
         "fl": "id,name,title,workflow_state,permission_labels,access_class,personal_data,dpo_review"}))
     if not docs:
-        return tasks
+        return
     facts = policy.task_facts(user, [d["id"] for d in docs])
     for doc in docs:
-        item = {"id": doc["id"], "name": doc["name"], "title": doc.get("title"),
-                "state": doc.get("workflow_state") or states.DRAFT}
-        for kind in policy.task_kinds(user, doc, facts):
+        kinds = policy.task_kinds(user, doc, facts)
+        if kinds:
+            yield ({"id": doc["id"], "name": doc["name"], "title": doc.get("title"),
+                    "state": doc.get("workflow_state") or states.DRAFT}, kinds)
+
+
+def collect_tasks(user: model.User) -> dict[str, list[dict[str, Any]]]:
+    """What `user` can act on now, by kind, each with why it is listed. An
+    approved open-data candidate whose publication checks fail moves from
+    "publish" to "blocked", with the checks' messages as reasons."""
+    tasks: dict[str, list[dict[str, Any]]] = {
+        "review": [], "publish": [], "blocked": [], "signoff": [], "rework": []}
+    for item, kinds in _candidates(user):
+        for kind in kinds:
             if kind == "publish":
-                pkg_dict = tk.get_action("package_show")({"ignore_auth": True}, {"id": doc["id"]})
+                pkg_dict = tk.get_action("package_show")({"ignore_auth": True}, {"id": item["id"]})
                 problems = policy.publish_task(pkg_dict)
                 if problems:
                     tasks["blocked"].append(dict(item, reasons=problems))
@@ -198,8 +205,10 @@ def collect_tasks(user: model.User) -> dict[str, list[dict[str, Any]]]:
 
 
 def task_count(user: model.User | None) -> int:
-    """The length of `user`'s task list (the header badge)."""
-    return sum(len(v) for v in collect_tasks(user).values()) if user is not None else 0
+    """The length of `user`'s task list (the header badge on every page):
+    the same candidates and kinds, without the reasons and the publication
+    checks, which only split "publish" from "blocked" (one entry either way)."""
+    return sum(len(kinds) for _item, kinds in _candidates(user)) if user is not None else 0
 
 
 @tk.side_effect_free
