@@ -1,7 +1,13 @@
 """Background work of the quality concern (CKAN jobs / RQ, or the scheduler).
 
-- ``score_dataset(id)``: after a dataset changed (enqueued after commit by
-  the signal subscription in ``signals.py``); no HTTP requests.
+- ``score_dataset(id)``: one dataset's score; no HTTP requests.
+- ``score_pending()``: after datasets changed, the signal subscription in
+  ``signals.py`` adds their ids to a set in Redis once the change commits
+  and queues this job only if none is queued. CKAN's worker loads its whole
+  environment for every job (about 2–3 s), so one job per edit would make a
+  bulk import of 10,000 rows a day of queue; one job scores every pending
+  dataset, for at most ``PENDING_BUDGET_S`` seconds, then queues its
+  follow-up.
 - ``check_links(ids)``: the link check of some datasets, then their scores.
 - ``check_links_due()``: the periodic entry point: the datasets whose last
   link check is older than ``recheck_days`` (or that never had one), oldest
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 import ckan.model as model
@@ -116,12 +123,66 @@ def score_all() -> int:
     return len(ids)
 
 
+# Below CKAN's default job timeout (ckan.jobs.timeout, 180 s).
+PENDING_BUDGET_S = 60
+# How long the "a drain job is queued" mark lives if its job never runs
+# (worker down): afterwards the next edit queues a new one.
+_ARMED_TTL_S = 600
+
+
+def _redis() -> Any:
+    from ckan.lib.redis import connect_to_redis
+
+    return connect_to_redis()
+
+
+def _keys() -> tuple[str, str]:
+    site = tk.config.get("ckan.site_id") or "default"
+    return (f"datagovernance:quality:{site}:pending", f"datagovernance:quality:{site}:armed")
+
+
+def pending_ids() -> set[str]:
+    return {m.decode() if isinstance(m, bytes) else m for m in _redis().smembers(_keys()[0])}
+
+
+def _queue_pending(package_ids: list[str]) -> None:
+    pending, armed = _keys()
+    redis = _redis()
+    if package_ids:
+        redis.sadd(pending, *package_ids)
+    if redis.set(armed, "1", nx=True, ex=_ARMED_TTL_S):
+        tk.enqueue_job(score_pending, [], title="datagovernance quality score (pending datasets)",
+                       queue=QUEUE)
+
+
+def score_pending() -> int:
+    """Score the datasets that changed since the last run (see above)."""
+    pending, armed = _keys()
+    redis = _redis()
+    # disarm first: an id added from now on queues a new job
+    redis.delete(armed)
+    done = 0
+    deadline = time.monotonic() + PENDING_BUDGET_S
+    while time.monotonic() < deadline:
+        member = redis.spop(pending)
+        if member is None:
+            return done
+        package_id = member.decode() if isinstance(member, bytes) else member
+        try:
+            score_dataset(package_id)
+        except Exception:  # noqa: BLE001 - logged in score_dataset; one broken record stops nothing
+            pass
+        done += 1
+    if redis.scard(pending):
+        _queue_pending([])  # out of time: the rest goes to a follow-up job
+    return done
+
+
 def enqueue_score(package_id: str) -> None:
     # only for a committed change: a dry run or a rolled-back edit queues nothing
-    from ..aftercommit import enqueue_after_commit
+    from ..aftercommit import call_after_commit
 
-    enqueue_after_commit(score_dataset, [package_id], title=f"datagovernance quality score {package_id}",
-                         queue=QUEUE)
+    call_after_commit(lambda: _queue_pending([package_id]), title=f"datagovernance quality score {package_id}")
 
 
 def enqueue_link_check(package_ids: list[str] | None = None) -> Any:

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import ckan.model as model
 import pytest
+import sqlalchemy as sa
 from ckan.lib import jobs as ckan_jobs
 from ckan.tests.helpers import call_action
 
@@ -125,11 +126,39 @@ def test_score_is_a_facet_and_a_sort(qcat):
     assert found["count"] == 1
 
 
-def test_edits_queue_a_new_score_after_commit(qcat):
-    queue = ckan_jobs.get_queue()
-    queue.empty()
-    call_action("package_patch", {"user": "dq_admin"}, id=qcat["poor"]["id"], notes="Neue Beschreibung")
-    queued = [j for j in queue.jobs if j.func_name.endswith("score_dataset")]
-    assert [j.args for j in queued] == [[qcat["poor"]["id"]]]
-    queue.empty()
+def _score_jobs() -> list:
+    return [j for j in ckan_jobs.get_queue().jobs if j.func_name.endswith("score_pending")]
+
+
+@pytest.mark.usefixtures("with_test_worker")
+def test_edits_queue_one_job_that_scores_every_changed_dataset(qcat):
+    from ckan.lib.redis import connect_to_redis
+
+    ckan_jobs.get_queue().empty()
+    connect_to_redis().delete(*jobs._keys())
+    poor, good = qcat["poor"]["id"], qcat["good"]["id"]
+    before = {i: qmodel.latest_score(i) for i in (poor, good)}
+    before = {i: row.checked_at if row else None for i, row in before.items()}
+    for package_id, notes in ((poor, "Neue Beschreibung"), (good, "Neu"), (poor, "Noch einmal")):
+        call_action("package_patch", {"user": "dq_admin"}, id=package_id, notes=notes)
+    # three committed edits, two datasets: one job, both pending
+    assert len(_score_jobs()) == 1
+    assert jobs.pending_ids() == {poor, good}
+    # a rolled-back change queues nothing
+    model.Session.execute(sa.text("SELECT 1"))
+    jobs.enqueue_score(qcat["secret"]["id"])
+    model.Session.rollback()
+    assert jobs.pending_ids() == {poor, good}
+
+    ckan_jobs.Worker([ckan_jobs.DEFAULT_QUEUE_NAME]).work(burst=True)
+    model.Session.remove()
+    assert jobs.pending_ids() == set() and _score_jobs() == []
+    for package_id in (poor, good):
+        row = qmodel.latest_score(package_id)
+        assert row is not None and (before[package_id] is None or row.checked_at > before[package_id])
+    # the next edit queues a new job (the finished one disarmed the mark)
+    call_action("package_patch", {"user": "dq_admin"}, id=good, notes="Wieder neu")
+    assert len(_score_jobs()) == 1 and jobs.pending_ids() == {good}
+    ckan_jobs.get_queue().empty()
+    connect_to_redis().delete(*jobs._keys())
     model.Session.rollback()
