@@ -44,6 +44,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import search as sb  # noqa: E402  (bench/search.py: boot, vocabulary, make_spec)
+from benchlib import p95  # noqa: E402
 
 RESULTS = HERE / "results"
 SUITE_PLUGINS = ("activity datagovernance_search datagovernance scheming_datasets "
@@ -272,11 +273,6 @@ def timed(call: Callable[[int], Any], runs: int, warmup: int) -> tuple[list[floa
             model.Session.remove()  # as at the end of a request
         times.append(time.perf_counter() - t0)
     return times, out, errors
-
-
-def p95(times: list[float]) -> float:
-    s = sorted(times)
-    return s[min(len(s) - 1, max(0, int(round(0.95 * len(s))) - 1))]
 
 
 def cases(targets: dict[str, list[str]]) -> list[tuple[str, str, str, Callable[[int], dict[str, Any]]]]:

@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+
+from benchlib import load_average, p95, write_result  # noqa: E402  (bench/benchlib.py)
 
 
 def setup(n: int) -> None:
@@ -209,19 +210,17 @@ def main() -> int:
             fn()  # cold: the first call of this kind in this process
             cold = (time.perf_counter() - t0) * 1000
             cells[f"{what} ({who})"] = (cold, timed(fn, args.runs, args.warmup))
-    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+    load = f"{load_average():.1f}"
     lines = [f"KPI dashboard at {args.n} datasets ({args.runs} runs after {args.warmup} warm-up, "
              f"load average {load})", "",
              "| what | cold ms | median ms | p95 ms |", "|---|---|---|---|"]
     for name, (cold, times) in cells.items():
-        p95 = sorted(times)[max(0, int(len(times) * 0.95) - 1)]
-        lines.append(f"| {name} | {cold:.0f} | {statistics.median(times):.0f} | {p95:.0f} |")
+        lines.append(f"| {name} | {cold:.0f} | {statistics.median(times):.0f} | {p95(times):.0f} |")
     for label, ms in writes.items():
         lines.append(f"| one dataset update, {label} | | {ms:.1f} | |")
     text = "\n".join(lines)
     print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"kpi-{args.n}.md").write_text(text + "\n", encoding="utf-8")
+    write_result(f"kpi-{args.n}.md", text)
     return 0
 
 

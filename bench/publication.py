@@ -12,6 +12,8 @@ import argparse
 import statistics
 import time
 
+from benchlib import load_average, p95
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -38,10 +40,9 @@ def main() -> None:
         model.Session.execute(sa.text(
             "DELETE FROM datagovernance_feed_fetch WHERE page_url LIKE '/bench/%'"))
         model.Session.commit()
-    times.sort()
     print(f"record_fetch, {args.ids} ids per page, {args.runs} runs over 50 page URLs: "
           f"median {statistics.median(times) * 1000:.1f} ms, "
-          f"p95 {times[int(len(times) * 0.95) - 1] * 1000:.1f} ms")
+          f"p95 {p95(times) * 1000:.1f} ms (load average {load_average():.1f})")
 
 
 if __name__ == "__main__":

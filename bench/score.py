@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+
+from benchlib import load_average, p95, write_result  # noqa: E402  (bench/benchlib.py)
 
 
 def main() -> int:
@@ -65,18 +66,16 @@ def main() -> int:
         before, r_before = run(True)
         now, r_now = run(False)
     assert r_before == r_now, "the caches changed a result"
-    load = Path("/proc/loadavg").read_text().split()[0]
+    load = f"{load_average():.1f}"
     lines = [f"Quality score per dataset, {args.n} feed datasets (load average {load})", "",
              "| what | median ms | p95 ms |", "|---|---|---|",
              f"| first call in the process (cold) | {cold:.0f} | |"]
     for name, times in (("as before (lookups and shapes per call)", before), ("now", now)):
-        p95 = sorted(times)[max(0, int(len(times) * 0.95) - 1)]
-        lines.append(f"| {name} | {statistics.median(times):.0f} | {p95:.0f} |")
+        lines.append(f"| {name} | {statistics.median(times):.0f} | {p95(times):.0f} |")
     lines.append(f"\nscores identical for all {args.n} datasets: {r_before == r_now}")
     text = "\n".join(lines)
     print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"score-{args.n}.md").write_text(text + "\n", encoding="utf-8")
+    write_result(f"score-{args.n}.md", text)
     return 0
 
 
