@@ -15,6 +15,7 @@ inside the same transaction.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import threading
 import time
@@ -24,6 +25,7 @@ from typing import Any
 
 import ckan.lib.munge as munge
 import ckan.model as model
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan import logic as ckan_logic
 from ckan.types import Context
@@ -293,9 +295,10 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
     failed: dict[int, RowResult] = {}
     total = len(plans)
     while True:
+        created: list[str] = []
         try:
             with cached_directories():
-                written = _write(context, plans, failed, by_field, progress, total)
+                written = _write(context, plans, failed, by_field, progress, total, created)
             break
         except _Restart as r:
             model.Session.rollback()
@@ -305,7 +308,7 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
         model.Session.rollback()
     else:
         with _request_user(context), cached_directories():  # index documents keep the internal fields
-            _index(written)
+            _index(written, created, roles.context_user(context))
         model.repo.commit()
         report.written = True
     report.seconds = time.perf_counter() - started
@@ -314,7 +317,7 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
 
 def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None, dict[str, Any]]],
            failed: dict[int, RowResult], by_field: dict[str, c.Column],
-           progress: Callable[[int, int], None] | None, total: int) -> list[str]:
+           progress: Callable[[int, int], None] | None, total: int, created: list[str]) -> list[str]:
     written: list[str] = []
     user = roles.context_user(context)
     for i, (result, pkg, wanted) in enumerate(plans):
@@ -331,24 +334,28 @@ def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None,
         if pkg is None:
             data = {k: v for k, v in data.items() if v not in ("", [], None)}
             data.setdefault("type", "dataset")
-        # CKAN rolls back the whole session on a validation error; validating
-        # first (the same schema, no writes) keeps the other rows' savepoints
-        invalid = _prevalidate(ctx, pkg, data, by_field, wanted, result)
-        if invalid is not None:
-            failed[i] = invalid
-            continue
-        savepoint = model.Session.begin_nested()
+        savepoint = None
         try:
+            if pkg is None:  # the action's auth first, as package_create does
+                tk.check_access("package_create", dict(ctx), data)
+            # CKAN rolls back the whole session on a validation error; validating
+            # first (the same schema, no writes) keeps the other rows' savepoints
+            valid, invalid = _prevalidate(ctx, pkg, data, by_field, wanted, result)
+            if invalid is not None:
+                failed[i] = invalid
+                continue
+            savepoint = model.Session.begin_nested()
             if pkg is None:
-                pkg_id = tk.get_action("package_create")(ctx, data)
+                pkg_id = _create(ctx, valid, user)
+                created.append(pkg_id)
             else:
                 pkg_id = tk.get_action("package_patch")(ctx, dict(data, id=pkg["id"]))
             if savepoint.is_active:
                 savepoint.commit()
             written.append(pkg_id)
         except (tk.ValidationError, tk.NotAuthorized, tk.ObjectNotFound) as e:
-            outer_gone = not savepoint.is_active
-            if savepoint.is_active:
+            outer_gone = savepoint is not None and not savepoint.is_active
+            if savepoint is not None and savepoint.is_active:
                 savepoint.rollback()
             err = RowResult(row=result.row, action=ERROR, name=result.name, title=result.title)
             if isinstance(e, tk.ValidationError):
@@ -363,7 +370,7 @@ def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None,
     return written
 
 
-def _validate(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:
+def _validate(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The action's own schema validation, without writing anything."""
     from ckan.lib import plugins as lib_plugins
 
@@ -374,18 +381,43 @@ def _validate(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any]) ->
     vctx = dict(ctx, model=model, session=model.Session)
     if pkg is not None:
         vctx["package"] = model.Package.get(pkg["id"])
-    _data, errors = lib_plugins.plugin_validate(plugin, vctx, full, schema, action)
-    return errors
+    return lib_plugins.plugin_validate(plugin, vctx, full, schema, action)
 
 
 def _prevalidate(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any], by_field: dict[str, c.Column],
-                 wanted: dict[str, Any], result: RowResult) -> RowResult | None:
-    errors = _validate(ctx, pkg, data)
+                 wanted: dict[str, Any], result: RowResult) -> tuple[dict[str, Any], RowResult | None]:
+    valid, errors = _validate(ctx, pkg, data)
     if not errors:
-        return None
+        return valid, None
     err = RowResult(row=result.row, action=ERROR, name=result.name, title=result.title)
-    _add_validation_errors(err, errors, _english(lambda: _validate(ctx, pkg, data)), by_field, wanted)
-    return err
+    _add_validation_errors(err, errors, _english(lambda: _validate(ctx, pkg, data)[1]), by_field, wanted)
+    return valid, err
+
+
+def _create(ctx: Context, data: dict[str, Any], user: model.User | None) -> str:
+    """What ``package_create`` writes, from the row validated once above
+    (the action would check auth and validate again, and dictize the
+    dataset for its activity; ``_index`` dictizes once for both).
+
+    The same steps in the same order: the model save, the organisation
+    membership, the plugins' ``create`` and ``after_dataset_create`` (the
+    owner grant). The inventory has no resources, so no default views."""
+    from ckan.lib.dictization import model_save
+
+    if user is not None:
+        data["creator_user_id"] = user.id
+    vctx = dict(ctx, model=model, session=model.Session)
+    pkg, _change = model_save.package_dict_save(data, vctx, False)
+    model.Session.flush()
+    data["id"] = pkg.id
+    if not data.get("metadata_modified"):
+        pkg.metadata_modified = datetime.datetime.utcnow()
+    tk.get_action("package_owner_org_update")(
+        dict(vctx, ignore_auth=True, defer_commit=True), {"id": pkg.id, "organization_id": pkg.owner_org})
+    for item in p.PluginImplementations(p.IPackageController):
+        item.create(pkg)
+        item.after_dataset_create(vctx, data)
+    return pkg.id
 
 
 def _add_validation_errors(err: RowResult, errors: dict[str, Any], errors_en: dict[str, Any],
@@ -401,12 +433,33 @@ def _add_validation_errors(err: RowResult, errors: dict[str, Any], errors_en: di
         err.error("", "", Msg.text(str(errors)))
 
 
-def _index(ids: list[str]) -> None:
+def _index(ids: list[str], created: list[str], actor: model.User | None) -> None:
     """One index write per dataset, after all rows (CKAN skips indexing
-    under defer_commit)."""
-    ctx = {"ignore_auth": True}
+    under defer_commit). A created dataset's "new package" activity holds
+    the same dictized dataset as its index document: one dictization for
+    both (package_create's activity subscriber would dictize again)."""
+    ctx: Context = {"ignore_auth": True}
+    new = set(created)
     for pkg_id in dict.fromkeys(ids):
-        ckan_logic.index_update_package(ctx, pkg_id, defer_commit=True)
+        both = ckan_logic.package_show_default_and_custom_schemas(ctx, pkg_id)
+        ckan_logic.index_update_package_dicts(both, defer_commit=True)
+        if pkg_id in new:
+            _new_activity(pkg_id, both[1], actor)
+
+
+def _new_activity(pkg_id: str, pkg_dict: dict[str, Any], actor: model.User | None) -> None:
+    """The "new package" activity package_create's subscriber writes."""
+    if not p.plugin_loaded("activity"):
+        return
+    from ckan.lib.plugins import get_permission_labels
+
+    pkg = model.Package.get(pkg_id)
+    name = actor.name if actor else tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    tk.get_action("activity_create")({"ignore_auth": True, "defer_commit": True, "user": name}, {
+        "user_id": actor.id if actor else name, "object_id": pkg_id, "activity_type": "new package",
+        "data": {"package": pkg_dict, "actor": name},
+        "permission_labels": get_permission_labels().get_dataset_labels(pkg),
+    })
 
 
 # -- export -------------------------------------------------------------------------------
