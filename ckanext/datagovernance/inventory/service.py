@@ -27,6 +27,7 @@ import ckan.lib.munge as munge
 import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan import logic as ckan_logic
 from ckan.types import Context
 
@@ -41,13 +42,20 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": 
 PAGE = 1000
 
 
-def _free_name(name: str, taken: dict[str, Any]) -> str:
-    if name not in taken and model.Package.get(name) is None:
+def _free_name(name: str, taken: dict[str, Any], stored: set[str]) -> str:
+    """The name, or the first free ``name-N``: neither among the readable
+    datasets nor among every stored name (hidden and deleted ones too)."""
+    if name not in taken and name not in stored:
         return name
     n = 2
-    while f"{name}-{n}" in taken or model.Package.get(f"{name}-{n}") is not None:
+    while f"{name}-{n}" in taken or f"{name}-{n}" in stored:
         n += 1
     return f"{name}-{n}"
+
+
+def _stored_names() -> set[str]:
+    """Every dataset name in the database: one query instead of one per row."""
+    return set(model.Session.scalars(sa.select(model.package_table.c.name)))
 
 
 def slug(title: str) -> str:
@@ -152,8 +160,8 @@ def _search_all(context: Context) -> list[dict[str, Any]]:
 # -- import -------------------------------------------------------------------------------
 @contextlib.contextmanager
 def cached_directories() -> Iterator[None]:
-    """``User.get`` and ``Group.get`` answer repeated look-ups from a table
-    for the length of an import, in this thread only.
+    """``User.get``, ``Group.get`` and the site roles answer repeated
+    look-ups from a table for the length of an import, in this thread only.
 
     Why: every new row asks for the same few people and organisations about
     16 times (auth, owner_org, the suite's validators, the owner grant), one
@@ -178,13 +186,26 @@ def cached_directories() -> Iterator[None]:
 
         return classmethod(get)
 
+    # site roles (data office, officer) are asked for in auth, validators and
+    # the owner grant of every row; an import grants dataset roles only
+    site_roles, roles_table = roles.site_roles, {}
+
+    def cached_site_roles(user_id: str) -> set[str]:
+        if threading.get_ident() != me:
+            return site_roles(user_id)
+        if user_id not in roles_table:
+            roles_table[user_id] = site_roles(user_id)
+        return set(roles_table[user_id])
+
     for cls in originals:
         cls.get = cached(cls)
+    roles.site_roles = cached_site_roles
     try:
         yield
     finally:
         for cls, original in originals.items():
             cls.get = original
+        roles.site_roles = site_roles
 
 
 class _Restart(Exception):
@@ -241,6 +262,7 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
     by_field = {col.field: col for col in cols}
     plans: list[tuple[RowResult, dict[str, Any] | None, dict[str, Any]]] = []
     seen: dict[str, int] = {}
+    stored: set[str] | None = None
     for n, raw in enumerate(rows, start=2):
         result = RowResult(row=n, action=CREATE)
         wanted: dict[str, Any] = {}
@@ -259,7 +281,9 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
                 and derived and by_n["inventory_id"] != wanted["inventory_id"]:
             by_n = None  # same title, another inventory number: a new dataset (the name gets a suffix)
         if derived and pkg is None and by_n is None:
-            wanted["name"] = _free_name(derived, by_name)
+            if stored is None:
+                stored = _stored_names()
+            wanted["name"] = _free_name(derived, by_name, stored)
         result.name, result.title = wanted.get("name") or derived, title
         if pkg is not None and by_n is not None and by_n["id"] != pkg["id"]:
             result.error(by_field["name"].header, wanted.get("name"),
