@@ -208,6 +208,31 @@ def cached_directories() -> Iterator[None]:
         roles.site_roles = site_roles
 
 
+@contextlib.contextmanager
+def _labels_once() -> Iterator[None]:
+    """A dataset's permission labels computed once while it is indexed: the
+    index document, the activity and the activities' follow-up each ask for
+    them (two SQL statements each), and nothing changes them in between.
+    This thread only."""
+    from ckan.lib.plugins import get_permission_labels
+
+    labels, me, memo = get_permission_labels(), threading.get_ident(), {}
+    original = labels.get_dataset_labels
+
+    def once(dataset_obj: model.Package) -> list[str]:
+        if threading.get_ident() != me:
+            return original(dataset_obj)
+        if dataset_obj.id not in memo:
+            memo[dataset_obj.id] = original(dataset_obj)
+        return list(memo[dataset_obj.id])
+
+    labels.get_dataset_labels = once
+    try:
+        yield
+    finally:
+        del labels.get_dataset_labels
+
+
 class _Restart(Exception):
     """CKAN rolled back the whole transaction (it does on validation errors):
     run again without the row that caused it."""
@@ -319,7 +344,9 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
     failed: dict[int, RowResult] = {}
     total = len(plans)
     while True:
-        created: list[str] = []
+        # held until the end: the session's identity map keeps clean objects
+        # only weakly, and every later Package.get would select them again
+        created: dict[str, model.Package] = {}
         try:
             with cached_directories():
                 written = _write(context, plans, failed, by_field, progress, total, created)
@@ -341,7 +368,8 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
 
 def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None, dict[str, Any]]],
            failed: dict[int, RowResult], by_field: dict[str, c.Column],
-           progress: Callable[[int, int], None] | None, total: int, created: list[str]) -> list[str]:
+           progress: Callable[[int, int], None] | None, total: int,
+           created: dict[str, model.Package]) -> list[str]:
     written: list[str] = []
     user = roles.context_user(context)
     for i, (result, pkg, wanted) in enumerate(plans):
@@ -370,8 +398,9 @@ def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None,
                 continue
             savepoint = model.Session.begin_nested()
             if pkg is None:
-                pkg_id = _create(ctx, valid, user)
-                created.append(pkg_id)
+                new_pkg = _create(ctx, valid, user)
+                pkg_id = new_pkg.id
+                created[pkg_id] = new_pkg
             else:
                 pkg_id = tk.get_action("package_patch")(ctx, dict(data, id=pkg["id"]))
             if savepoint.is_active:
@@ -418,7 +447,7 @@ def _prevalidate(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any],
     return valid, err
 
 
-def _create(ctx: Context, data: dict[str, Any], user: model.User | None) -> str:
+def _create(ctx: Context, data: dict[str, Any], user: model.User | None) -> model.Package:
     """What ``package_create`` writes, from the row validated once above
     (the action would check auth and validate again, and dictize the
     dataset for its activity; ``_index`` dictizes once for both).
@@ -441,7 +470,7 @@ def _create(ctx: Context, data: dict[str, Any], user: model.User | None) -> str:
     for item in p.PluginImplementations(p.IPackageController):
         item.create(pkg)
         item.after_dataset_create(vctx, data)
-    return pkg.id
+    return pkg
 
 
 def _add_validation_errors(err: RowResult, errors: dict[str, Any], errors_en: dict[str, Any],
@@ -457,17 +486,21 @@ def _add_validation_errors(err: RowResult, errors: dict[str, Any], errors_en: di
         err.error("", "", Msg.text(str(errors)))
 
 
-def _index(ids: list[str], created: list[str], actor: model.User | None) -> None:
+def _index(ids: list[str], created: dict[str, model.Package], actor: model.User | None) -> None:
     """One index write per dataset, after all rows (CKAN skips indexing
     under defer_commit). A created dataset's "new package" activity holds
     the same dictized dataset as its index document: one dictization for
     both (package_create's activity subscriber would dictize again)."""
     ctx: Context = {"ignore_auth": True}
-    new = set(created)
+    with _labels_once():
+        _index_each(ctx, ids, created, actor)
+
+
+def _index_each(ctx: Context, ids: list[str], created: dict[str, model.Package], actor: model.User | None) -> None:
     for pkg_id in dict.fromkeys(ids):
         both = ckan_logic.package_show_default_and_custom_schemas(ctx, pkg_id)
         ckan_logic.index_update_package_dicts(both, defer_commit=True)
-        if pkg_id in new:
+        if pkg_id in created:
             _new_activity(pkg_id, both[1], actor)
 
 
