@@ -17,9 +17,12 @@ from ckan import logic as ckan_logic
 from ckan.common import _
 from ckan.types import Context, DataDict, Schema
 
+from ..catalog import helpers as catalog_helpers
 from ..catalog import vocab as v
 from ..roles import guard, policy
 from ..roles import service as roles
+from ..workflow import service as wf_service
+from ..workflow import states
 
 MAX_DATASETS = 1000
 FIELDS = ("data_owner", "domain", "access_class")
@@ -61,9 +64,10 @@ def bulk_schema() -> Schema:
 
 
 def _message(e: Exception) -> str:
+    # the messages name what is wrong; the keys are field codes, not for the page
     if isinstance(e, tk.ValidationError):
-        return "; ".join(f"{k}: {' '.join(map(str, m)) if isinstance(m, list) else m}"
-                         for k, m in (e.error_dict or {}).items())
+        return "; ".join(" ".join(map(str, m)) if isinstance(m, list) else str(m)
+                         for m in (e.error_dict or {}).values())
     return str(e) or e.__class__.__name__
 
 
@@ -111,6 +115,10 @@ def _one(user: model.User, ref: str, changes: dict[str, Any], data: dict[str, An
             # under defer_commit package_update neither commits nor indexes
             tk.get_action("package_patch")(dict(ctx, return_id_only=True), dict(changes, id=pkg.id))
         if data.get("submit"):
+            state = wf_service.current_state(pkg)
+            if states.who(state, states.IN_REVIEW) is None:  # the workflow's rule, said in words
+                raise tk.ValidationError({"to": [_("Cannot be submitted for review: the dataset is \"{0}\".").format(
+                    catalog_helpers.datagovernance_vocab_label("workflow-state", state))]})
             tk.get_action("datagovernance_workflow_transition")(dict(ctx), {
                 "id": pkg.id, "to": "in_review", "comment": data.get("comment") or _("Submitted in bulk.")})
         elif changes:
