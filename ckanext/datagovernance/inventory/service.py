@@ -15,6 +15,7 @@ inside the same transaction.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import threading
 import time
@@ -24,7 +25,9 @@ from typing import Any
 
 import ckan.lib.munge as munge
 import ckan.model as model
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan import logic as ckan_logic
 from ckan.types import Context
 
@@ -39,13 +42,20 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": 
 PAGE = 1000
 
 
-def _free_name(name: str, taken: dict[str, Any]) -> str:
-    if name not in taken and model.Package.get(name) is None:
+def _free_name(name: str, taken: dict[str, Any], stored: set[str]) -> str:
+    """The name, or the first free ``name-N``: neither among the readable
+    datasets nor among every stored name (hidden and deleted ones too)."""
+    if name not in taken and name not in stored:
         return name
     n = 2
-    while f"{name}-{n}" in taken or model.Package.get(f"{name}-{n}") is not None:
+    while f"{name}-{n}" in taken or f"{name}-{n}" in stored:
         n += 1
     return f"{name}-{n}"
+
+
+def _stored_names() -> set[str]:
+    """Every dataset name in the database: one query instead of one per row."""
+    return set(model.Session.scalars(sa.select(model.package_table.c.name)))
 
 
 def slug(title: str) -> str:
@@ -150,8 +160,8 @@ def _search_all(context: Context) -> list[dict[str, Any]]:
 # -- import -------------------------------------------------------------------------------
 @contextlib.contextmanager
 def cached_directories() -> Iterator[None]:
-    """``User.get`` and ``Group.get`` answer repeated look-ups from a table
-    for the length of an import, in this thread only.
+    """``User.get``, ``Group.get`` and the site roles answer repeated
+    look-ups from a table for the length of an import, in this thread only.
 
     Why: every new row asks for the same few people and organisations about
     16 times (auth, owner_org, the suite's validators, the owner grant), one
@@ -176,13 +186,51 @@ def cached_directories() -> Iterator[None]:
 
         return classmethod(get)
 
+    # site roles (data office, officer) are asked for in auth, validators and
+    # the owner grant of every row; an import grants dataset roles only
+    site_roles, roles_table = roles.site_roles, {}
+
+    def cached_site_roles(user_id: str) -> set[str]:
+        if threading.get_ident() != me:
+            return site_roles(user_id)
+        if user_id not in roles_table:
+            roles_table[user_id] = site_roles(user_id)
+        return set(roles_table[user_id])
+
     for cls in originals:
         cls.get = cached(cls)
+    roles.site_roles = cached_site_roles
     try:
         yield
     finally:
         for cls, original in originals.items():
             cls.get = original
+        roles.site_roles = site_roles
+
+
+@contextlib.contextmanager
+def _labels_once() -> Iterator[None]:
+    """A dataset's permission labels computed once while it is indexed: the
+    index document, the activity and the activities' follow-up each ask for
+    them (two SQL statements each), and nothing changes them in between.
+    This thread only."""
+    from ckan.lib.plugins import get_permission_labels
+
+    labels, me, memo = get_permission_labels(), threading.get_ident(), {}
+    original = labels.get_dataset_labels
+
+    def once(dataset_obj: model.Package) -> list[str]:
+        if threading.get_ident() != me:
+            return original(dataset_obj)
+        if dataset_obj.id not in memo:
+            memo[dataset_obj.id] = original(dataset_obj)
+        return list(memo[dataset_obj.id])
+
+    labels.get_dataset_labels = once
+    try:
+        yield
+    finally:
+        del labels.get_dataset_labels
 
 
 class _Restart(Exception):
@@ -239,6 +287,7 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
     by_field = {col.field: col for col in cols}
     plans: list[tuple[RowResult, dict[str, Any] | None, dict[str, Any]]] = []
     seen: dict[str, int] = {}
+    stored: set[str] | None = None
     for n, raw in enumerate(rows, start=2):
         result = RowResult(row=n, action=CREATE)
         wanted: dict[str, Any] = {}
@@ -257,7 +306,9 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
                 and derived and by_n["inventory_id"] != wanted["inventory_id"]:
             by_n = None  # same title, another inventory number: a new dataset (the name gets a suffix)
         if derived and pkg is None and by_n is None:
-            wanted["name"] = _free_name(derived, by_name)
+            if stored is None:
+                stored = _stored_names()
+            wanted["name"] = _free_name(derived, by_name, stored)
         result.name, result.title = wanted.get("name") or derived, title
         if pkg is not None and by_n is not None and by_n["id"] != pkg["id"]:
             result.error(by_field["name"].header, wanted.get("name"),
@@ -293,9 +344,12 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
     failed: dict[int, RowResult] = {}
     total = len(plans)
     while True:
+        # held until the end: the session's identity map keeps clean objects
+        # only weakly, and every later Package.get would select them again
+        created: dict[str, model.Package] = {}
         try:
             with cached_directories():
-                written = _write(context, plans, failed, by_field, progress, total)
+                written = _write(context, plans, failed, by_field, progress, total, created)
             break
         except _Restart as r:
             model.Session.rollback()
@@ -305,7 +359,7 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
         model.Session.rollback()
     else:
         with _request_user(context), cached_directories():  # index documents keep the internal fields
-            _index(written)
+            _index(written, created, roles.context_user(context))
         model.repo.commit()
         report.written = True
     report.seconds = time.perf_counter() - started
@@ -314,7 +368,8 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
 
 def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None, dict[str, Any]]],
            failed: dict[int, RowResult], by_field: dict[str, c.Column],
-           progress: Callable[[int, int], None] | None, total: int) -> list[str]:
+           progress: Callable[[int, int], None] | None, total: int,
+           created: dict[str, model.Package]) -> list[str]:
     written: list[str] = []
     user = roles.context_user(context)
     for i, (result, pkg, wanted) in enumerate(plans):
@@ -331,24 +386,29 @@ def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None,
         if pkg is None:
             data = {k: v for k, v in data.items() if v not in ("", [], None)}
             data.setdefault("type", "dataset")
-        # CKAN rolls back the whole session on a validation error; validating
-        # first (the same schema, no writes) keeps the other rows' savepoints
-        invalid = _prevalidate(ctx, pkg, data, by_field, wanted, result)
-        if invalid is not None:
-            failed[i] = invalid
-            continue
-        savepoint = model.Session.begin_nested()
+        savepoint = None
         try:
+            if pkg is None:  # the action's auth first, as package_create does
+                tk.check_access("package_create", dict(ctx), data)
+            # CKAN rolls back the whole session on a validation error; validating
+            # first (the same schema, no writes) keeps the other rows' savepoints
+            valid, invalid = _prevalidate(ctx, pkg, data, by_field, wanted, result)
+            if invalid is not None:
+                failed[i] = invalid
+                continue
+            savepoint = model.Session.begin_nested()
             if pkg is None:
-                pkg_id = tk.get_action("package_create")(ctx, data)
+                new_pkg = _create(ctx, valid, user)
+                pkg_id = new_pkg.id
+                created[pkg_id] = new_pkg
             else:
                 pkg_id = tk.get_action("package_patch")(ctx, dict(data, id=pkg["id"]))
             if savepoint.is_active:
                 savepoint.commit()
             written.append(pkg_id)
         except (tk.ValidationError, tk.NotAuthorized, tk.ObjectNotFound) as e:
-            outer_gone = not savepoint.is_active
-            if savepoint.is_active:
+            outer_gone = savepoint is not None and not savepoint.is_active
+            if savepoint is not None and savepoint.is_active:
                 savepoint.rollback()
             err = RowResult(row=result.row, action=ERROR, name=result.name, title=result.title)
             if isinstance(e, tk.ValidationError):
@@ -363,7 +423,7 @@ def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None,
     return written
 
 
-def _validate(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:
+def _validate(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The action's own schema validation, without writing anything."""
     from ckan.lib import plugins as lib_plugins
 
@@ -374,18 +434,43 @@ def _validate(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any]) ->
     vctx = dict(ctx, model=model, session=model.Session)
     if pkg is not None:
         vctx["package"] = model.Package.get(pkg["id"])
-    _data, errors = lib_plugins.plugin_validate(plugin, vctx, full, schema, action)
-    return errors
+    return lib_plugins.plugin_validate(plugin, vctx, full, schema, action)
 
 
 def _prevalidate(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any], by_field: dict[str, c.Column],
-                 wanted: dict[str, Any], result: RowResult) -> RowResult | None:
-    errors = _validate(ctx, pkg, data)
+                 wanted: dict[str, Any], result: RowResult) -> tuple[dict[str, Any], RowResult | None]:
+    valid, errors = _validate(ctx, pkg, data)
     if not errors:
-        return None
+        return valid, None
     err = RowResult(row=result.row, action=ERROR, name=result.name, title=result.title)
-    _add_validation_errors(err, errors, _english(lambda: _validate(ctx, pkg, data)), by_field, wanted)
-    return err
+    _add_validation_errors(err, errors, _english(lambda: _validate(ctx, pkg, data)[1]), by_field, wanted)
+    return valid, err
+
+
+def _create(ctx: Context, data: dict[str, Any], user: model.User | None) -> model.Package:
+    """What ``package_create`` writes, from the row validated once above
+    (the action would check auth and validate again, and dictize the
+    dataset for its activity; ``_index`` dictizes once for both).
+
+    The same steps in the same order: the model save, the organisation
+    membership, the plugins' ``create`` and ``after_dataset_create`` (the
+    owner grant). The inventory has no resources, so no default views."""
+    from ckan.lib.dictization import model_save
+
+    if user is not None:
+        data["creator_user_id"] = user.id
+    vctx = dict(ctx, model=model, session=model.Session)
+    pkg, _change = model_save.package_dict_save(data, vctx, False)
+    model.Session.flush()
+    data["id"] = pkg.id
+    if not data.get("metadata_modified"):
+        pkg.metadata_modified = datetime.datetime.utcnow()
+    tk.get_action("package_owner_org_update")(
+        dict(vctx, ignore_auth=True, defer_commit=True), {"id": pkg.id, "organization_id": pkg.owner_org})
+    for item in p.PluginImplementations(p.IPackageController):
+        item.create(pkg)
+        item.after_dataset_create(vctx, data)
+    return pkg
 
 
 def _add_validation_errors(err: RowResult, errors: dict[str, Any], errors_en: dict[str, Any],
@@ -401,12 +486,37 @@ def _add_validation_errors(err: RowResult, errors: dict[str, Any], errors_en: di
         err.error("", "", Msg.text(str(errors)))
 
 
-def _index(ids: list[str]) -> None:
+def _index(ids: list[str], created: dict[str, model.Package], actor: model.User | None) -> None:
     """One index write per dataset, after all rows (CKAN skips indexing
-    under defer_commit)."""
-    ctx = {"ignore_auth": True}
+    under defer_commit). A created dataset's "new package" activity holds
+    the same dictized dataset as its index document: one dictization for
+    both (package_create's activity subscriber would dictize again)."""
+    ctx: Context = {"ignore_auth": True}
+    with _labels_once():
+        _index_each(ctx, ids, created, actor)
+
+
+def _index_each(ctx: Context, ids: list[str], created: dict[str, model.Package], actor: model.User | None) -> None:
     for pkg_id in dict.fromkeys(ids):
-        ckan_logic.index_update_package(ctx, pkg_id, defer_commit=True)
+        both = ckan_logic.package_show_default_and_custom_schemas(ctx, pkg_id)
+        ckan_logic.index_update_package_dicts(both, defer_commit=True)
+        if pkg_id in created:
+            _new_activity(pkg_id, both[1], actor)
+
+
+def _new_activity(pkg_id: str, pkg_dict: dict[str, Any], actor: model.User | None) -> None:
+    """The "new package" activity package_create's subscriber writes."""
+    if not p.plugin_loaded("activity"):
+        return
+    from ckan.lib.plugins import get_permission_labels
+
+    pkg = model.Package.get(pkg_id)
+    name = actor.name if actor else tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    tk.get_action("activity_create")({"ignore_auth": True, "defer_commit": True, "user": name}, {
+        "user_id": actor.id if actor else name, "object_id": pkg_id, "activity_type": "new package",
+        "data": {"package": pkg_dict, "actor": name},
+        "permission_labels": get_permission_labels().get_dataset_labels(pkg),
+    })
 
 
 # -- export -------------------------------------------------------------------------------

@@ -122,3 +122,48 @@ def test_office_uploads_reads_report_fixes_and_imports(office_city, server, tmp_
             browser.close()
     model.Session.remove()
     assert model.Package.get("strassenbaeume") is not None
+
+
+def test_office_bulk_submits_and_reads_what_was_written(office_city, server):
+    """Bulk work in the browser: a dataset already in review refuses the
+    submit, and the report says that nothing of it was written."""
+    from ckan.tests.helpers import call_action
+    from playwright.sync_api import sync_playwright
+
+    for name in ("sammel-kanal", "sammel-brunnen"):
+        call_action("package_create", {"user": "dg_sysadmin"}, name=name, title=name.replace("-", " ").title(),
+                    owner_org="hochbau", domain="verkehr", access_class="internal", personal_data="none")
+    call_action("datagovernance_workflow_transition", {"user": "dg_office"}, id="sammel-brunnen", to="in_review")
+    model.Session.commit()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_context(locale="de-DE").new_page()
+            page.set_default_timeout(180_000)
+            page.goto(f"{server}/user/login")
+            page.fill("#field-login", "dg_office")
+            page.fill("#field-password", PASSWORD)
+            page.press("#field-password", "Enter")
+            page.wait_for_load_state()
+            for prefix, changed, nothing in (("", "geändert · zur Prüfung eingereicht", "nichts geändert"),
+                                             ("/en", "changed · submitted for review", "nothing written")):
+                page.goto(f"{server}{prefix}/inventur/sammelbearbeitung?q=Sammel")
+                page.select_option("#bulk-domain", "gebaeude")
+                page.check("#bulk-submit")
+                page.click("form.datagovernance-bulk-form button[type=submit]")
+                page.wait_for_load_state()
+                page.screenshot(path=f"/tmp/bulk-report{prefix.replace('/', '-')}.png", full_page=True)
+                ok = page.locator("tr.datagovernance-bulk-ok")
+                refused = page.locator("tr.datagovernance-bulk-error")
+                if not prefix:
+                    assert ok.count() == 1 and " ".join(ok.inner_text().split()).endswith(changed)
+                else:  # both are in review now: both refused, nothing written
+                    assert ok.count() == 0 and refused.count() == 2
+                assert nothing in refused.first.inner_text() and "in_review" not in refused.first.inner_text()
+        finally:
+            browser.close()
+    model.Session.remove()
+    assert call_action("package_show", id="sammel-brunnen")["domain"] == "verkehr"
+    assert call_action("package_show", id="sammel-kanal")["domain"] == "gebaeude"

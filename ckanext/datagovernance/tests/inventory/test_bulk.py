@@ -57,3 +57,36 @@ def test_bulk_assign_and_submit(city, app):
     assert call_action("package_show", id=road["id"])["domain"] == "gebaeude"
     assert not BeautifulSoup(app.get("/dataset/", headers=_headers("dg_plain")).body,
                              "html.parser").select_one("a.datagovernance-bulk-link")
+
+
+def test_bulk_patch_and_submit_are_one_transaction_per_dataset(city):
+    """A submit the workflow refuses leaves that dataset's patch unwritten;
+    the other datasets of the same call are patched and submitted."""
+    org = "hochbau"
+    mk = lambda name: call_action("package_create", {"user": "dg_sysadmin"}, name=name, title=name,  # noqa: E731
+                                  owner_org=org, domain="verkehr", access_class="internal", personal_data="none")
+    fresh, waiting = mk("bulk-atomic-draft"), mk("bulk-atomic-review")
+    _act("dg_office", "datagovernance_workflow_transition", id=waiting["id"], to="in_review")
+    before = call_action("package_show", id=waiting["id"])
+    report = _act("dg_office", "datagovernance_bulk_update", ids=[fresh["id"], waiting["id"]],
+                  data_owner="dg_owner", domain="gebaeude", submit=True)
+    assert report["counts"] == {"ok": 1, "error": 1}, report
+    done, refused = report["results"]
+    assert (done["ok"], done["done"]) == (True, ["changed", "submitted"])
+    assert (refused["ok"], refused["done"]) == (False, [])
+    assert any(state in refused["message"] for state in ("„In Prüfung“", '"In review"')), refused  # no codes
+    shown = call_action("package_show", id=fresh["id"])
+    assert (shown["data_owner"], shown["domain"], shown["workflow_state"]) == ("dg_owner", "gebaeude", "in_review")
+    # nothing of the refused dataset was written: neither the patch nor the owner role
+    after = call_action("package_show", id=waiting["id"])
+    assert (after["data_owner"], after["domain"], after["metadata_modified"]) == \
+        (before["data_owner"], before["domain"], before["metadata_modified"])
+    assert after["workflow_state"] == "in_review"
+    from ckanext.datagovernance.roles import service as roles
+
+    owner_id = call_action("user_show", id="dg_owner")["id"]
+    assert owner_id not in {a.user_id for a in roles.assignments(role="owner", scope_ids=[waiting["id"]])}
+    # the index follows the database: the search finds the patched one in its new domain only
+    found = call_action("package_search", {"user": "dg_sysadmin"}, q="name:bulk-atomic-*", fq="domain:gebaeude",
+                        include_drafts=True, include_private=True)
+    assert [r["name"] for r in found["results"]] == ["bulk-atomic-draft"]

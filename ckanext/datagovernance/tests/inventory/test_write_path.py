@@ -1,0 +1,135 @@
+"""The import's write path for new rows (validated once, written as
+package_create writes them, one dictization for index and activity) leaves
+exactly what a loop of ``package_create`` leaves: the dataset, its index
+document, its roles, its activity and its KPI facts (issue 11)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import ckan.model as model
+import pytest
+import sqlalchemy as sa
+from ckan.tests.helpers import call_action
+
+from ckanext.datagovernance.inventory import service
+from ckanext.datagovernance.kpi import compute
+
+from .conftest import HEADERS, row
+
+pytestmark = pytest.mark.usefixtures("with_plugins")
+
+VOLATILE = {"id", "name", "title", "inventory_id", "metadata_created", "metadata_modified", "notes"}
+
+
+def _norm(value: Any, ids: dict[str, str]) -> Any:
+    """The dataset's own id, name, title and times replaced by placeholders."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    for old, new in ids.items():
+        text = text.replace(old, new)
+    return json.loads(text)
+
+
+def _placeholders(pkg: dict[str, Any]) -> dict[str, str]:
+    # the longest first, so that a name inside a title is not replaced first
+    pairs = {pkg["id"]: "<id>", pkg["title"]: "<title>", pkg["name"]: "<name>", pkg["inventory_id"]: "<inv>",
+             pkg["metadata_created"]: "<t>", pkg["metadata_modified"]: "<t>", pkg["notes"]: "<notes>"}
+    return dict(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
+
+
+def _shown(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    pkg = call_action("package_show", {"user": "dg_sysadmin"}, id=name)
+    return pkg, _norm({k: v for k, v in pkg.items() if k not in VOLATILE}, _placeholders(pkg))
+
+
+def _index_doc(pkg: dict[str, Any]) -> dict[str, Any]:
+    doc = dict(model.Session.execute(sa.text(
+        "SELECT * FROM datagovernance_search_index WHERE id = :id"), {"id": pkg["id"]}).mappings().one())
+    # the text-search vectors and the index's own id and time follow from the title, ids and times
+    skip = ("index_id", "indexed_at", "_version_", "metadata_created", "metadata_modified")
+    doc = {k: v for k, v in doc.items() if "tsv" not in k and k not in skip}
+    for part in ("doc", "fields"):
+        if isinstance(doc.get(part), dict):
+            doc[part] = {k: v for k, v in doc[part].items() if k not in skip}
+    return _norm(doc, _placeholders(pkg))
+
+
+def _diff(a: Any, b: Any, path: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b)) for d in _diff(a.get(k), b.get(k), f"{path}.{k}")]
+    return [] if a == b else [f"{path}: {a!r} != {b!r}"]
+
+
+def _roles(pkg_id: str) -> list[tuple[Any, ...]]:
+    assignments = model.Session.execute(sa.text(
+        "SELECT user_id, role, scope_type, deputy, granted_by, contact FROM datagovernance_role "
+        "WHERE scope_id = :id ORDER BY role, user_id"), {"id": pkg_id}).all()
+    events = model.Session.execute(sa.text(
+        "SELECT action, user_id, role, scope_type, deputy, actor_id, reason FROM datagovernance_role_event "
+        "WHERE scope_id = :id ORDER BY action, user_id"), {"id": pkg_id}).all()
+    return [tuple(r) for r in assignments] + [tuple(r) for r in events]
+
+
+def _activities(pkg: dict[str, Any]) -> list[Any]:
+    rows = model.Session.execute(sa.text(
+        "SELECT user_id, activity_type, data, permission_labels FROM activity WHERE object_id = :id "
+        "ORDER BY timestamp"), {"id": pkg["id"]}).all()
+    return _norm([[r.user_id, r.activity_type, r.data, sorted(r.permission_labels or [])] for r in rows],
+                 _placeholders(pkg))
+
+
+def _kpi_fact(pkg_id: str) -> dict[str, Any]:
+    fact = dict(model.Session.execute(sa.text(
+        "SELECT * FROM datagovernance_kpi_fact WHERE package_id = :id"), {"id": pkg_id}).mappings().one())
+    fact.pop("package_id")
+    return fact
+
+
+def _data_dict(values: dict[str, str], name: str) -> dict[str, Any]:
+    """The same row as package_create input (codes instead of labels)."""
+    return {
+        "type": "dataset", "name": name, "title": values["Titel"], "notes": values["Beschreibung"],
+        "inventory_id": values["Inventarnummer"], "owner_org": "hochbau", "domain": "mietobjekte",
+        "data_owner": "dg_owner", "access_class": "internal", "personal_data": "none",
+        "tag_string": "Gebäude,Miete", "theme": ["http://publications.europa.eu/resource/authority/data-theme/GOVE"],
+        "license_id": "dl-by-de/2.0", "source_system": "SAP",
+    }
+
+
+def test_import_writes_what_package_create_writes(city):
+    office = model.User.get("dg_office")
+    ctx = {"user": "dg_office", "auth_user_obj": office}
+    bulk_rows = [row("EQ-B-1", "Gleichheit Hausmeisterdienste"), row("EQ-B-2", "Gleichheit Reinigungsplan")]
+    report = service.run_import(ctx, HEADERS, bulk_rows)
+    assert report.ok and report.written and [r.action for r in report.rows] == ["create", "create"], \
+        report.as_dict()
+    # the reference: package_create one by one, as the same user, the caller's request user set as the
+    # import sets it (the activity and the index keep the internal fields the caller may read)
+    with service._request_user(ctx):
+        for k, values in enumerate(bulk_rows, start=1):
+            data = _data_dict(dict(zip(HEADERS, values)), f"gleichheit-ref-{k}")
+            data.update(title=f"Referenz {k}", inventory_id=f"EQ-R-{k}")
+            call_action("package_create", {"user": "dg_office"}, **data)
+    for bulk_name, ref_name in (("gleichheit-hausmeisterdienste", "gleichheit-ref-1"),
+                                ("gleichheit-reinigungsplan", "gleichheit-ref-2")):
+        bulk, bulk_view = _shown(bulk_name)
+        ref, ref_view = _shown(ref_name)
+        assert bulk_view == ref_view
+        assert (bulk["workflow_state"], bulk["data_owner"], bulk["creator_user_id"]) == \
+            ("draft", "dg_owner", office.id)
+        assert _index_doc(bulk) == _index_doc(ref), _diff(_index_doc(bulk), _index_doc(ref))
+        assert _roles(bulk["id"]) == _roles(ref["id"]) and _roles(bulk["id"])
+        assert _activities(bulk) == _activities(ref) and _activities(bulk)[0][1] == "new package"
+        assert _kpi_fact(bulk["id"]) == _kpi_fact(ref["id"])
+    # the search finds both alike, for the office and for someone who may not read internal data
+    for user in ("dg_office", "dg_plain"):
+        found = call_action("package_search", {"user": user}, q="Gleichheit OR Referenz", rows=10,
+                            fq="+access_class:internal +domain:mietobjekte", include_drafts=True,
+                            include_private=True)
+        names = sorted(r["name"] for r in found["results"])
+        assert names in ([], ["gleichheit-hausmeisterdienste", "gleichheit-ref-1", "gleichheit-ref-2",
+                              "gleichheit-reinigungsplan"]), (user, names)
+    # the KPI rollup kept by the triggers is exact: a rebuild from the source tables changes nothing
+    before = compute.figures()
+    compute.rebuild()
+    assert compute.figures() == before
