@@ -20,13 +20,14 @@ PYTEST_ARGS ?=
 # see ckanext/datagovernance/tests/conftest.py); 0 runs the suite in one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run setup test services venv db migrate i18n lint bench bench-dcat clean
+.PHONY: help run setup test services venv db migrate i18n lint bench bench-dcat dcatde clean
 
 help:
 	@echo "make run    install everything, set up the database and start CKAN on http://127.0.0.1:$(PORT) with its workers (Procfile)"
 	@echo "make test   the same set-up with its own test database, then the whole test suite"
 	@echo "make bench  search benchmark (bench/search.py, see README)"
 	@echo "make bench-dcat  DCAT feed benchmark (bench/dcat.py, see README)"
+	@echo "make dcatde DCATDE_SRC=<checkout>  GovData's ckanext-dcatde for tests/dcat/test_dcatde.py"
 
 services:
 	@bin/ensure-services.sh
@@ -102,6 +103,15 @@ bench: venv
 bench-dcat: venv
 	@bin/ensure-db.sh datagovernance_bench_dcat
 	@$(PY) bench/dcat.py $(BENCH_ARGS)
+
+# GovData's ckanext-dcatde is not on PyPI: installed from a checkout of its
+# source for tests/dcat/test_dcatde.py (skipped without it). --no-deps: its pin
+# of ckanext-dcat 2.3.0 would downgrade ours; only its RDF profile is used.
+DCATDE_SRC ?=
+dcatde: venv
+	@test -n "$(DCATDE_SRC)" || { echo "usage: make dcatde DCATDE_SRC=<checkout of ckanext-dcatde>"; exit 2; }
+	@$(PIP) install -q ckantoolkit==0.0.7 pycountry==26.2.16
+	@$(PIP) install -q --no-deps "$(DCATDE_SRC)"
 
 clean:
 	rm -rf $(STAMPS) build dist *.egg-info

@@ -275,6 +275,10 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
         self._remove(ref, DCAT.contactPoint)
         if contact is not None:
             g.add((ref, DCAT.contactPoint, contact))
+            if deprecated_enabled():
+                # ckanext-dcatde fills GovData's maintainer ("Ansprechpartner")
+                # only from dcatde:maintainer, not from dcat:contactPoint
+                g.add((ref, DCATDE.maintainer, self._maintainer(contact, d, org)))
 
         contributor = contributor_id(d, org)
         if contributor:
@@ -399,6 +403,20 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
                                                 else "mailto:" + email)))
         if url:
             g.add((node, VCARD.hasURL, URIRef(url)))
+        return node
+
+    def _maintainer(self, contact: Any, d: dict[str, Any], org: dict[str, Any]) -> BNode:
+        """The contact point again as a foaf:Organization (DCAT-AP.de 2.0)."""
+        g = self.g
+        node = BNode()
+        g.add((node, RDF.type, FOAF.Agent))
+        g.add((node, RDF.type, FOAF.Organization))
+        g.add((node, FOAF.name, Literal(str(g.value(contact, VCARD.fn)), lang="de")))
+        for src, pred in ((VCARD.hasEmail, FOAF.mbox), (VCARD.hasURL, FOAF.homepage)):
+            for value in g.objects(contact, src):
+                g.add((node, pred, value))
+        kind = d.get("publisher_type") or org.get("publisher_type") or LOCAL_AUTHORITY
+        g.add((node, DCT.type, URIRef(kind)))
         return node
 
     def _distributions_de(self, d: dict[str, Any], dataset_ref: URIRef, publisher: Any,

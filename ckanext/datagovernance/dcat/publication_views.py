@@ -58,9 +58,19 @@ def datagovernance_publication_panel(pkg_id: str) -> dict[str, Any]:
     return dict(record, may_set=may_set)
 
 
+def datagovernance_publication_menu() -> bool:
+    """Show the menu entry to /publication: asks the page's own auth function."""
+    try:
+        tk.check_access("datagovernance_publication_withdrawals", _ctx(), {})
+    except tk.NotAuthorized:
+        return False
+    return True
+
+
 def get_blueprints() -> list[Blueprint]:
     return [blueprint]
 
 
 def get_helpers() -> dict[str, Any]:
-    return {"datagovernance_publication_panel": datagovernance_publication_panel}
+    return {"datagovernance_publication_panel": datagovernance_publication_panel,
+            "datagovernance_publication_menu": datagovernance_publication_menu}

@@ -44,7 +44,7 @@ class DataGovernanceHarvestPlugin(p.SingletonPlugin):
     def i18n_domain(self) -> str:
         return "ckanext-harvest"
 
-    # IConfigurer: menu entry and German harvest pages
+    # IConfigurer: German harvest pages (the menu entry is in the suite's header.html)
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
 

@@ -110,3 +110,27 @@ def test_exclusion_feeds_fetches_and_withdrawals(dcat_catalog, app):
     app.post(f"/dataset/{public['name']}/publication", headers=auth,
              data={"target": "govdata", "excluded": "false"})
     assert _all_pages(app, "/catalog/govdata.ttl")[0] == {public["id"], hvd["id"]}
+
+
+def test_menu_entry_to_withdrawals_only_for_the_office(dcat_catalog, app):
+    """The data office reaches /publication from the main menu (German
+    label); anyone else sees no entry and the page refuses them."""
+    office = factories.UserWithToken()
+    call_action("datagovernance_role_grant", {"user": dcat_catalog["sysadmin"]["name"]},
+                user=office["name"], role="data_office")
+    staff = factories.UserWithToken()
+
+    def menu(lang: str, token: str | None) -> list[str]:
+        from bs4 import BeautifulSoup
+
+        page = app.get(f"/{lang}/dataset/", headers={"Authorization": token} if token else {})
+        nav = BeautifulSoup(page.body, "html.parser").select("header nav a")
+        return [a.get_text(strip=True) for a in nav
+                if a.get("href", "").endswith("/publication")]
+
+    assert menu("de", office["token"]) == ["Portale"]
+    assert menu("en", office["token"]) == ["Portals"]
+    listing = app.get("/de/publication", headers={"Authorization": office["token"]}).body
+    assert "Rückzüge je Portal" in listing
+    assert menu("de", staff["token"]) == [] and menu("de", None) == []
+    app.get("/publication", headers={"Authorization": staff["token"]}, status=403)
