@@ -35,7 +35,12 @@ PO = HERE.parents[1] / "i18n" / "de" / "LC_MESSAGES" / "ckanext-datagovernance.p
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
+# the plugins of `make run` (config/ckan.ini.template), harvest included
+PLUGINS = ("datagovernance_search datagovernance activity scheming_datasets scheming_groups scheming_organizations "
+           "dcat datagovernance_dcat harvest dcat_rdf_harvester datagovernance_harvest")
+
 pytestmark = [
+    pytest.mark.ckan_config("ckan.plugins", PLUGINS),
     pytest.mark.usefixtures("with_plugins"),
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"),
 ]
@@ -43,21 +48,32 @@ pytestmark = [
 # the demo city's people, one per role of the issue
 ROLES = {
     "anonymous": None, "staff": "staff-meyer", "owner": "owner-wagner", "steward": "steward-becker",
-    "office": "dmb-yilmaz", "officer": "dgo-schaefer",
+    "office": "dmb-yilmaz", "officer": "dgo-schaefer", "dpo": "dsb-richter",
 }
-# every main page once: the public ones as a visitor, each role's work pages
-# as that role (its own header, lists and forms); the budget is 3 minutes
-PUBLIC_PAGES = ["/", "/about", "/dataset/", "/dataset/{public}", "/dataset/activity/{public}",
-                "/domain/", "/domain/{domain}", "/organization/", "/organization/{org}", "/datenwunsch",
-                "/steuerung"]
+# every main page as every role that may open it: the public pages, the
+# header's badge pages (tasks, requests, dashboard) and each role's work pages
+# and forms; a page a role may not open is not visited (the visibility tests
+# prove those answer 403/404)
+PUBLIC = ["/", "/about", "/dataset/", "/dataset/{public}", "/dataset/activity/{public}", "/domain/",
+          "/domain/{domain}", "/organization/", "/organization/{org}", "/datenwunsch",
+          "/dataset/{public}/rueckmeldung", "/steuerung", "/hvd", "/harvest"]
+ACCOUNT = ["/", "/dataset/", "/aufgaben", "/meine-datensaetze", "/anfragen", "/meine-anfragen", "/rollen/",
+           "/dashboard/", "/dashboard/datasets", "/user/{me}", "/user/edit/{me}"]
 PAGES = {
-    "anonymous": PUBLIC_PAGES,
-    "staff": ["/", "/dataset/{internal}", "/aufgaben", "/meine-anfragen", "/user/{me}", "/dashboard/datasets",
-              "/rollen/"],
-    "owner": ["/", "/aufgaben", "/dataset/{owned}", "/dataset/edit/{owned}", "/user/{me}"],
-    "steward": ["/", "/aufgaben", "/hvd", "/anfragen", "/dataset/edit/{owned}", "/rollen/"],
-    "office": ["/", "/aufgaben", "/rollen/", "/inventur/", "/hvd", "/anfragen", "/steuerung"],
-    "officer": ["/", "/rollen/", "/steuerung", "/user/{me}", "/aufgaben"],
+    "anonymous": PUBLIC,
+    "staff": ACCOUNT + ["/dataset/{internal}", "/anfragen/{item}", "/datenwunsch", "/steuerung", "/about",
+                        "/domain/{domain}", "/organization/{org}", "/user/{other}"],
+    "owner": ACCOUNT + ["/dataset/{owned}", "/dataset/edit/{owned}", "/dataset/new", "/dataset/activity/{owned}",
+                        "/anfragen/{item}", "/dataset/{owned}/rueckmeldung", "/hvd"],
+    "steward": ACCOUNT + ["/dataset/{owned}", "/dataset/edit/{owned}", "/dataset/new", "/anfragen/{item}", "/hvd",
+                          "/domain/{domain}"],
+    "office": ACCOUNT + ["/dataset/{secret}", "/dataset/edit/{secret}", "/dataset/new", "/anfragen/{item}",
+                         "/inventur/", "/inventur/sammelbearbeitung", "/hvd", "/steuerung", "/publication",
+                         "/organization/{org}", "/harvesting", "/harvest", "/harvest/new", "/harvest/{source}",
+                         "/harvest/about/{source}", "/harvest/{source}/job", "/harvest/{source}/job/{job}",
+                         "/harvest/edit/{source}"],
+    "officer": ACCOUNT + ["/dataset/{secret}", "/steuerung", "/hvd", "/publication"],
+    "dpo": ACCOUNT + ["/dataset/{secret}", "/steuerung"],
 }
 
 # what must not show in a German page: stored codes and CKAN's English words
@@ -120,9 +136,16 @@ def site():
     """The demo city on the test database and one CKAN server on it."""
     from ckanext.datagovernance.catalog import demo
 
+    # (a module fixture: the ckan_config mark reaches only the tests)
+    plugins.unload_all()
+    before = config.get("ckan.plugins")
+    config["ckan.plugins"] = PLUGINS
     plugins.load_all()
     try:
         reset_and_migrate()
+        from ckan.cli.db import _run_migrations
+
+        _run_migrations("harvest", "head", True)
         demo.seed(config.get("ckanext.datagovernance.demo.password"))
         site_user = {"user": call_action("get_site_user", {"ignore_auth": True})["name"]}
         found = call_action("package_search", dict(site_user), include_private=True, rows=1000,
@@ -132,9 +155,16 @@ def site():
                                fq="access_class:internal")["results"][0]
         owned = [r.scope_id for r in __import__("ckanext.datagovernance.roles.service", fromlist=["x"])
                  .assignments(user_id=model.User.get("owner-wagner").id, role="owner")]
+        secret = call_action("package_search", dict(site_user), include_private=True, rows=1,
+                             fq="access_class:confidential")["results"][0]
+        owned_name = model.Package.get(owned[0]).name
+        item = call_action("datagovernance_feedback_create", {"user": "staff-meyer", "ignore_auth": False},
+                           kind="wish", dataset=owned_name, subject="Bitte auch als GeoJSON",
+                           message="Wir bräuchten die Daten zusätzlich als GeoJSON.")
         names = {
             "public": public["name"], "internal": internal["name"], "org": public["organization"]["name"],
-            "domain": public["domain"], "owned": model.Package.get(owned[0]).name,
+            "domain": public["domain"], "owned": owned_name, "secret": secret["name"], "item": item["id"],
+            "other": "owner-wagner", **_harvest_source(site_user["user"], public["organization"]["name"]),
         }
         tokens = {role: call_action("api_token_create", dict(site_user), user=user, name="browser")["token"]
                   for role, user in ROLES.items() if user}
@@ -144,7 +174,7 @@ def site():
         url = f"http://127.0.0.1:{port}"
         with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as ini:
             ini.write(
-                f"[app:main]\nuse = config:{ROOT / 'test.ini'}\nckan.site_url = {url}\n"
+                f"[app:main]\nuse = config:{ROOT / 'test.ini'}\nckan.site_url = {url}\nckan.plugins = {PLUGINS}\n"
                 "ckan.locale_default = de\nckan.locale_order = de en\nckan.locales_offered = de en\n"
                 "ckan.display_timezone = Europe/Berlin\n"
                 "ckanext.datagovernance.ui.city_name = Stadt Offenbach am Main\n"
@@ -173,6 +203,34 @@ def site():
             os.unlink(ini.name)
     finally:
         plugins.unload_all()
+        config["ckan.plugins"] = before
+
+
+def _harvest_source(site_user: str, org: str) -> dict[str, str]:
+    """A harvest source of the office with one finished job that met a
+    gather error and an import error (the job and error pages)."""
+    import datetime
+    import json
+
+    from ckanext.harvest.model import HarvestGatherError, HarvestJob, HarvestObject, HarvestObjectError
+
+    context = {"user": site_user, "ignore_auth": True}
+    source = call_action("harvest_source_create", dict(context), name="nachbarstadt-hanau",
+                         title="Datenportal Hanau", url="https://daten.hanau.example/catalog.rdf",
+                         source_type="dcat_rdf", owner_org=org, frequency="WEEKLY",
+                         config=json.dumps({"datagovernance": {"access_class": "public",
+                                                               "workflow_state": "approved"}}))
+    now = datetime.datetime.utcnow()
+    job = HarvestJob(source_id=source["id"], status="Finished", gather_started=now, gather_finished=now,
+                     finished=now)
+    job.save()
+    HarvestGatherError(harvest_job_id=job.id, message="Katalog nicht erreichbar (Zeitüberschreitung)").save()
+    obj = HarvestObject(guid="https://daten.hanau.example/dataset/baeume", job=job, harvest_source_id=source["id"],
+                        state="ERROR", report_status="errored")
+    obj.save()
+    HarvestObjectError(harvest_object_id=obj.id, stage="Import", message="Pflichtfeld Titel fehlt").save()
+    model.Session.commit()
+    return {"source": source["name"], "job": job.id}
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +300,10 @@ def test_every_main_page_as_every_role(site, browser, role):
         try:
             for template in PAGES[role]:
                 path = template.format(me=me, **site["names"])
+                t0 = time.monotonic()
                 problems += _visit(context, site, path, lang, msgids, shots, role)
+                if os.environ.get("DG_TIMES"):
+                    print(f"TIME {role} {lang} {path} {time.monotonic() - t0:.2f}", file=sys.stderr)
         finally:
             context.close()
     assert not problems, f"{role}:\n" + "\n".join(problems)
