@@ -25,6 +25,10 @@
         if (by && !(named && named.textContent.trim())) el.removeAttribute('aria-labelledby');
         if (!el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) el.setAttribute('aria-label', text);
       });
+      // its rendered value is a textbox, nameless while nothing is chosen
+      box.querySelectorAll('.select2-selection__rendered[role=textbox]').forEach(function (el) {
+        if (!el.getAttribute('aria-label')) el.setAttribute('aria-label', text);
+      });
     });
     document.querySelectorAll('fieldset.scheming-fieldset').forEach(function (set) {
       var text = labelOf('field-' + set.getAttribute('name'));

@@ -1,7 +1,7 @@
 """Every main page in a real browser, as each role, in German and English
 (issue 15's proof): no 4xx/5xx, no request to another host, no raw
 vocabulary code or English UI text in German pages, no untranslated msgid,
-no empty field row, and no serious or critical WCAG 2.1 AA violation found
+no empty field row, no script error, and no serious or critical WCAG 2.1 AA violation found
 by axe-core (vendored under vendor/axe-core, MPL-2.0).
 
 One demo city (the Offenbach seed) and one CKAN server for the module, one
@@ -271,6 +271,7 @@ def _visit(context: Any, site: dict[str, Any], path: str, lang: str, msgids: lis
             problems.append(f"{response.status} {response.url}")
 
     page.on("request", on_request)
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     page.on("response", on_response)
     try:
         page.goto(url, wait_until="load", timeout=60000)
