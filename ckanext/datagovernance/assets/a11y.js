@@ -18,7 +18,16 @@
       }
       if (!text) return;
       box.querySelectorAll('.select2-selection, .select2-search__field').forEach(function (el) {
+        // select2 names its combobox by the shown value: nothing chosen yet
+        // (a new form), that name is empty and would win over aria-label
+        var by = el.getAttribute('aria-labelledby');
+        var named = by && document.getElementById(by);
+        if (by && !(named && named.textContent.trim())) el.removeAttribute('aria-labelledby');
         if (!el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) el.setAttribute('aria-label', text);
+      });
+      // its rendered value is a textbox, nameless while nothing is chosen
+      box.querySelectorAll('.select2-selection__rendered[role=textbox]').forEach(function (el) {
+        if (!el.getAttribute('aria-label')) el.setAttribute('aria-label', text);
       });
     });
     document.querySelectorAll('fieldset.scheming-fieldset').forEach(function (set) {

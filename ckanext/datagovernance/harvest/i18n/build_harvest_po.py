@@ -78,6 +78,10 @@ DE = {
         "Achtung: Neben der Quelle werden alle ihre Datensätze und Berichte entfernt. Wirklich fortfahren?",
     "Delete": "Löschen", "Delete source": "Quelle löschen", "Delete and clear source": "Quelle löschen und leeren",
     "Return to the harvest sources list": "Zurück zur Liste der Harvest-Quellen",
+    # the job report's counts and the new-source page's box (trimmed {% trans %})
+    "added": "neu", "updated": "aktualisiert", "not modified": "unverändert",
+    "Harvest sources allow importing remote metadata into this catalog. Remote sources can be other catalogs such as other CKAN instances, CSW servers or Web Accessible Folders (WAF) (depending on the actual harvesters enabled for this instance).":
+        "Über Harvest-Quellen übernimmt der Katalog Metadaten aus anderen Katalogen, etwa dem DCAT-AP.de-Katalog einer anderen Kommune oder einer anderen CKAN-Instanz.",
     ' found for "{query}"': ' für „{query}“ gefunden', "Search sources...": "Quellen suchen …",
     "Search": "Suchen", "read more": "mehr", "About": "Über", "Relevance": "Relevanz",
     "Name Ascending": "Name aufsteigend", "Name Descending": "Name absteigend",
@@ -106,6 +110,10 @@ def main() -> None:
     for message in catalog:
         if message.id and message.id in DE:
             message.string = DE[message.id]
+    # msgids the .pot lacks: translated at run time (`_(action)`, trimmed blocks)
+    for msgid, text in DE.items():
+        if msgid not in catalog:
+            catalog.add(msgid, text)
     out = Path(__file__).resolve().parents[2] / "i18n" / "de" / "LC_MESSAGES" / "ckanext-harvest.po"
     with open(out, "wb") as f:
         write_po(f, catalog, omit_header=False, width=100)
