@@ -272,6 +272,9 @@ class QueryCompiler:
         if isinstance(node, tree.AndOperation):
             return self._and([self._operand(c, fname) for c in node.children])
         if isinstance(node, tree.OrOperation):
+            overlap = self._array_overlap(node.children, fname)
+            if overlap is not None:
+                return overlap
             return self._or([self._operand(c, fname) for c in node.children])
         if isinstance(node, tree.UnknownOperation):
             return self._boolean_clauses(node.children, fname)
@@ -301,6 +304,27 @@ class QueryCompiler:
         if isinstance(node, tree.Regex):
             raise SearchQueryError("Regular expression queries are not supported")
         raise SearchQueryError(f"Unsupported query element {node!s}")
+
+    def _array_overlap(self, children: list[tree.Item], fname: str | None) -> str | None:
+        """``labels:(a OR b OR …)`` on an array column as one ``&&``: CKAN's
+        permission-label filter (one OR of dozens of labels for staff) is
+        then one GIN condition and one array test per row, not dozens."""
+        column = (fname if fname in ARRAY_COLUMN_FIELDS
+                  else f"f_{fname}" if fname in FACET_COLUMN_FIELDS else None)
+        if column is None or len(children) < 2:
+            return None
+        values = []
+        for child in children:
+            if isinstance(child, tree.Phrase):
+                values.append(unescape(child.value[1:-1]))
+            elif isinstance(child, tree.Word) and not _has_wildcard(child.value) and child.value != "*":
+                values.append(unescape(child.value))
+            else:
+                return None
+        for _child in children:
+            self._count()
+        self.fields_used.add(fname)
+        return f"{column} && CAST({self.bind(values)} AS text[])"
 
     def _operand(self, child: tree.Item, fname: str | None) -> str:
         return self._node(child, fname)
