@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 TABLE = "datagovernance_search_index"
 COUNTS_TABLE = "datagovernance_search_facet_counts"
+# the kept counts' month facet (migration 009) and the class columns
+MONTH_FACET = "_month"
+CLASS_COLUMNS = "k.site_id, k.state, k.capacity, k.entity_type, k.dataset_type, k.permission_labels"
 # narrow copy of the rows for searches without free text (migration 008)
 FILTER_TABLE = "datagovernance_search_filter"
 # columns only the wide index table has; SQL naming none of them can run on
@@ -227,10 +230,11 @@ def _in_cli() -> bool:
 
 
 def _in_rebuild() -> bool:
-    """True inside `ckan search-index rebuild` (no web request)."""
+    """True inside `ckan search-index rebuild` (CKAN runs its commands in a
+    test request context, so a request context says nothing here)."""
     ctx = click.get_current_context(silent=True)
     return (
-        ctx is not None and not has_request_context() and ctx.info_name == "rebuild"
+        ctx is not None and ctx.info_name == "rebuild"
         and ctx.parent is not None and ctx.parent.info_name == "search-index"
     )
 
@@ -297,6 +301,9 @@ class PostgresSolr:
         if not rows:
             return ""
         if not commit and _in_rebuild():
+            # the rows belong to the session's transaction: begin it now, so
+            # that its end (commit or rollback) always reaches the buffer
+            model.Session.connection()
             for row in rows:  # the last version of a document wins
                 _pending.pop(row["index_id"], None)
                 _pending[row["index_id"]] = row
@@ -399,6 +406,10 @@ class PostgresSolr:
         src = FILTER_TABLE if narrow else TABLE
         # visibility-only searches (landing page, /dataset) read kept counts
         counted = _facet_counts_enabled() and compiler.only_visibility_filters()
+        # visibility + modified ranges, no facets (DCAT feed): kept month counts
+        month_counted = (
+            _facet_counts_enabled() and not facet_fields and compiler.only_visibility_and_modified()
+        )
         cache_key = cache.key("count+facets", cond, bind, facet_fields, facet_limit, facet_mincount)
         cached = cache.get(cache_key)
         # the replica's own read-only session (its transaction ends with
@@ -419,6 +430,9 @@ class PostgresSolr:
                     rest = [f for f in facet_fields if f not in kept]
                     if rest and total:
                         facets.update(self._facets(db, TABLE, cond, bind, rest, facet_limit, facet_mincount))
+                    cache.put(cache_key, {"total": total, "facets": facets})
+                elif month_counted:
+                    total, facets = self._month_count(db, cond, bind, compiler.date_bounds), {}
                     cache.put(cache_key, {"total": total, "facets": facets})
                 else:
                     total = db.execute(
@@ -537,6 +551,36 @@ class PostgresSolr:
                 d["score"] = float(score)
             docs.append(d)
         return docs
+
+    def _month_count(self, db: Any, cond: str, bind: dict[str, Any], bounds: list[dt.datetime]) -> int:
+        """Dataset count from the counts kept per class and month (migration
+        009): `cond` reads only class columns and `metadata_modified`, which
+        is constant over a month that holds no range bound (a bound or now()),
+        so such a month counts whole, evaluated at its first instant; the
+        months holding a bound are counted row by row on the date index."""
+        start = f"CAST(e.month || '-01 00:00:00+00' AS timestamptz)"
+        sql = f"""
+            WITH e AS (
+                SELECT DISTINCT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM') AS month
+                FROM unnest(CAST(:_bounds AS timestamptz[]) || now()) AS t
+            )
+            SELECT (
+                SELECT coalesce(sum(n), 0) FROM (
+                    SELECT {CLASS_COLUMNS}, k.n,
+                           CASE WHEN k.value = '' THEN NULL
+                                ELSE CAST(k.value || '-01 00:00:00+00' AS timestamptz) END AS metadata_modified
+                    FROM {COUNTS_TABLE} AS k
+                    WHERE k.facet = '{MONTH_FACET}' AND k.value NOT IN (SELECT month FROM e)
+                ) AS c WHERE {cond}
+            ) + (
+                SELECT count(*) FROM e CROSS JOIN LATERAL (
+                    SELECT 1 FROM {FILTER_TABLE}
+                    WHERE metadata_modified >= {start}
+                      AND metadata_modified < {start} + interval '1 month' AND ({cond})
+                ) AS x
+            )
+        """
+        return int(db.execute(sa.text(sql), dict(bind, _bounds=list(bounds))).scalar_one())
 
     def _kept_counts(
         self, db: Any, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int

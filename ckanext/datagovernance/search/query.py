@@ -203,6 +203,8 @@ class QueryCompiler:
         self.compound_words: list[tuple[str, str]] = []
         # fields the compiled conditions read ("<field>[range]" for ranges)
         self.fields_used: set[str] = set()
+        # the timestamps that date ranges compare with (NOW is SQL's now())
+        self.date_bounds: list[dt.datetime] = []
         self._clauses = 0
 
     # -- public -----------------------------------------------------------
@@ -210,6 +212,17 @@ class QueryCompiler:
         """True when everything compiled so far filters on visibility columns
         only (no text, no facet value): such a search is one set of classes."""
         return self.fields_used <= CLASS_FIELDS and not self.rank_terms
+
+    def only_visibility_and_modified(self) -> bool:
+        """True when everything compiled so far filters on visibility columns
+        and `metadata_modified` ranges only (the DCAT `modified_since` feed):
+        such a search is a set of classes and a set of months, whole except
+        the months a range bound falls in (see `date_bounds`)."""
+        return (
+            "metadata_modified[range]" in self.fields_used
+            and self.fields_used <= CLASS_FIELDS | {"metadata_modified[range]"}
+            and not self.rank_terms
+        )
 
     def compile(self, query: str) -> str:
         query = (query or "").strip()
@@ -460,7 +473,9 @@ class QueryCompiler:
         # then does not change every second
         if value.strip().upper() == "NOW":
             return "now()"
-        return self.bind(parse_solr_date(value))
+        moment = parse_solr_date(value)
+        self.date_bounds.append(moment)
+        return self.bind(moment)
 
     def _range(self, fname: str | None, low: str, high: str, inc_low: bool, inc_high: bool) -> str:
         fname = fname or self.default_field
