@@ -9,11 +9,13 @@ and answers ``search()`` with the Solr response shape CKAN expects.
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import functools
 import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import ckan.model as model
@@ -38,6 +40,9 @@ log = logging.getLogger(__name__)
 
 TABLE = "datagovernance_search_index"
 COUNTS_TABLE = "datagovernance_search_facet_counts"
+# the kept counts' month facet (migration 009) and the class columns
+MONTH_FACET = "_month"
+CLASS_COLUMNS = "k.site_id, k.state, k.capacity, k.entity_type, k.dataset_type, k.permission_labels"
 # narrow copy of the rows for searches without free text (migration 008)
 FILTER_TABLE = "datagovernance_search_filter"
 # columns only the wide index table has; SQL naming none of them can run on
@@ -65,6 +70,8 @@ MAX_KEYWORD_LENGTH = 256
 # which the page is read along that index
 INDEXED_SORTS = ("metadata_modified", "title_string")
 INDEX_WALK_MIN = 2000
+# the rank of title-only queries (autocomplete), see _rank_sql
+_TITLE_RANK_RE = re.compile(r"ts_rank\(title_tsv, (.*)\)", re.S)
 _SORT_FIELD_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _RANK_WEIGHTS = "{0.25, 0.25, 0.5, 1.0}"  # D, C, B, A ~ qf "name^4 title^4 tags^2 groups^2 text"
 
@@ -171,7 +178,7 @@ def _vector(param: str, weight: str) -> str:
     return f"setweight(datagovernance_search_vector(CAST(:cfg AS regconfig), :{param}), '{weight}')"
 
 
-_UPSERT = sa.text(
+_UPSERT_SQL = (
     f"""
     INSERT INTO {TABLE} (index_id, id, site_id, name, title, title_string,
         state, capacity, entity_type, dataset_type, permission_labels,
@@ -198,10 +205,87 @@ _UPSERT = sa.text(
         indexed_at = EXCLUDED.indexed_at
     """
 )
+_UPSERT = sa.text(_UPSERT_SQL)
+_UPSERT_VALUES = re.search(r"VALUES (\(.*?\n        now\(\)\))", _UPSERT_SQL, re.S)[1]
+
+
+# Set while a caller that never reads the hit count searches (autocomplete):
+# the count of every match is skipped and numFound is the rows returned.
+_without_count: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "datagovernance_search_without_count", default=False
+)
+
+
+@contextlib.contextmanager
+def without_count() -> Iterator[None]:
+    token = _without_count.set(True)
+    try:
+        yield
+    finally:
+        _without_count.reset(token)
 
 
 def _in_cli() -> bool:
     return click.get_current_context(silent=True) is not None
+
+
+def _in_rebuild() -> bool:
+    """True inside `ckan search-index rebuild` (CKAN runs its commands in a
+    test request context, so a request context says nothing here)."""
+    ctx = click.get_current_context(silent=True)
+    return (
+        ctx is not None and ctx.info_name == "rebuild"
+        and ctx.parent is not None and ctx.parent.info_name == "search-index"
+    )
+
+
+# `search-index rebuild` writes its rows REBUILD_BATCH at a time: one
+# statement fires the index-side triggers (filter, counts, words) once per
+# batch instead of once per dataset. The buffer is written before every
+# commit, search and delete, and dropped on rollback, so it never outlives
+# the transaction it belongs to.
+REBUILD_BATCH = 250
+_pending: dict[str, dict[str, Any]] = {}
+
+
+@functools.lru_cache(maxsize=8)
+def _upsert_many(count: int) -> sa.TextClause:
+    """The upsert with `count` VALUES rows; parameters get the suffix _<i>."""
+    values = _UPSERT_VALUES
+    rows = ",\n".join(re.sub(r":(\w+)", lambda m: f":{m[1]}_{i}", values) for i in range(count))
+    return sa.text(_UPSERT_SQL.replace("VALUES " + values, "VALUES " + rows))
+
+
+def _write(rows: list[dict[str, Any]]) -> None:
+    if len(rows) == 1:
+        model.Session.execute(_UPSERT, rows[0])
+        return
+    params = {f"{k}_{i}": v for i, row in enumerate(rows) for k, v in row.items()}
+    model.Session.execute(_upsert_many(len(rows)), params)
+
+
+def flush_pending() -> None:
+    """Writes the rows a rebuild has buffered (no-op when none)."""
+    if not _pending:
+        return
+    rows = list(_pending.values())
+    _pending.clear()
+    for lo in range(0, len(rows), REBUILD_BATCH):
+        try:
+            _write(rows[lo:lo + REBUILD_BATCH])
+        except sa_exc.DBAPIError as e:
+            raise SearchIndexError(f"Could not write the search index: {e.orig}") from e
+
+
+def _end_of_transaction(_session: Any, transaction: Any) -> None:
+    # committed rows were flushed by before_commit; anything left belongs to
+    # a transaction that was rolled back or closed
+    if transaction.parent is None:
+        _pending.clear()
+
+
+sa.event.listen(model.Session, "before_commit", lambda _session: flush_pending())
+sa.event.listen(model.Session, "after_transaction_end", _end_of_transaction)
 
 
 class PostgresSolr:
@@ -216,8 +300,23 @@ class PostgresSolr:
         rows = [build_row(d) for d in docs]
         if not rows:
             return ""
+        if not commit and _in_rebuild():
+            # the rows belong to the session's transaction: begin it now, so
+            # that its end (commit or rollback) always reaches the buffer
+            model.Session.connection()
+            for row in rows:  # the last version of a document wins
+                _pending.pop(row["index_id"], None)
+                _pending[row["index_id"]] = row
+            if len(_pending) >= REBUILD_BATCH:
+                flush_pending()
+            cache.index_changed()
+            stats.written(len(rows))
+            return ""
+        flush_pending()
+        unique = list({row["index_id"]: row for row in rows}.values())
         try:
-            model.Session.execute(_UPSERT, rows)
+            for lo in range(0, len(unique), REBUILD_BATCH):
+                _write(unique[lo:lo + REBUILD_BATCH])
         except sa_exc.DBAPIError as e:
             raise SearchIndexError(f"Could not write the search index: {e.orig}") from e
         cache.index_changed()
@@ -229,6 +328,7 @@ class PostgresSolr:
     ) -> str:
         if id is None and q is None:
             raise ValueError('You must specify "id" or "q".')
+        flush_pending()
         params: dict[str, Any]
         if id is not None:
             where, params = "index_id = ANY(:ids)", {"ids": _as_list(id)}
@@ -244,6 +344,7 @@ class PostgresSolr:
         return ""
 
     def commit(self, **kwargs: Any) -> str:
+        flush_pending()
         # The index rows are written in the caller's transaction and become
         # durable with it, so a Solr-style commit has nothing of its own to
         # commit. Committing the session here would commit the caller's
@@ -264,6 +365,7 @@ class PostgresSolr:
 
     # -- reading ------------------------------------------------------------
     def search(self, q: str | None = None, search_handler: str | None = None, **kwargs: Any) -> pysolr.Results:
+        flush_pending()  # a rebuild reads its own writes
         params = {k: v for k, v in kwargs.items()}
         compiler = lucene.QueryCompiler(
             _text_config(),
@@ -304,6 +406,10 @@ class PostgresSolr:
         src = FILTER_TABLE if narrow else TABLE
         # visibility-only searches (landing page, /dataset) read kept counts
         counted = _facet_counts_enabled() and compiler.only_visibility_filters()
+        # visibility + modified ranges, no facets (DCAT feed): kept month counts
+        month_counted = (
+            _facet_counts_enabled() and not facet_fields and compiler.only_visibility_and_modified()
+        )
         cache_key = cache.key("count+facets", cond, bind, facet_fields, facet_limit, facet_mincount)
         cached = cache.get(cache_key)
         # the replica's own read-only session (its transaction ends with
@@ -313,7 +419,10 @@ class PostgresSolr:
         try:
             with (contextlib.nullcontext() if on_replica is not None else model.Session.begin_nested()):
                 restore = self._set_timeout(db)
-                if cached is not None:
+                uncounted = _without_count.get() and not facet_fields
+                if uncounted:
+                    total, facets = start + rows, {}
+                elif cached is not None:
                     total, facets = cached["total"], cached["facets"]
                 elif counted:
                     kept = [f for f in facet_fields if f in lucene.FACET_COLUMN_FIELDS]
@@ -321,6 +430,9 @@ class PostgresSolr:
                     rest = [f for f in facet_fields if f not in kept]
                     if rest and total:
                         facets.update(self._facets(db, TABLE, cond, bind, rest, facet_limit, facet_mincount))
+                    cache.put(cache_key, {"total": total, "facets": facets})
+                elif month_counted:
+                    total, facets = self._month_count(db, cond, bind, compiler.date_bounds), {}
                     cache.put(cache_key, {"total": total, "facets": facets})
                 else:
                     total = db.execute(
@@ -339,7 +451,13 @@ class PostgresSolr:
                         # all, but the planner cannot see that (jsonb/array
                         # selectivity estimates are poor), so sorting is ruled out.
                         db.execute(sa.text("SELECT set_config('enable_sort', 'off', true)"))
-                    docs = self._fetch(db, src, cond, bind, fl, rank_sql, order_by, rows, start)
+                    title_rank = _TITLE_RANK_RE.fullmatch(rank_sql)
+                    if uncounted and start == 0 and title_rank and order_by == f"{rank_sql} DESC, index_id":
+                        docs = self._fetch_title_ranked(db, src, cond, bind, fl, rank_sql, title_rank[1], rows)
+                    else:
+                        docs = self._fetch(db, src, cond, bind, fl, rank_sql, order_by, rows, start)
+                    if uncounted:
+                        total = start + len(docs)
                     if walk:
                         db.execute(sa.text("SELECT set_config('enable_sort', 'on', true)"))
                 if restore is not None:
@@ -368,18 +486,44 @@ class PostgresSolr:
         # PostgreSQL estimates 100 rows per set-returning function, so facet
         # statements look huge and trigger JIT compilation (~1 s); search
         # statements are short, JIT never pays off here.
+        # Parallel workers likewise: starting them costs more than these
+        # statements (a text search's facets took 110 ms with two workers,
+        # 4 ms without), and a busy web server has no idle cores to give.
         timeout = _statement_timeout()
         if timeout <= 0:
-            db.execute(sa.text("SELECT set_config('jit', 'off', true)"))
+            db.execute(sa.text(
+                "SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
+            ))
             return None
-        # one round trip on this hot path: JIT off, timeout on, old timeout back
+        # one round trip on this hot path: JIT and workers off, timeout on,
+        # old timeout back
         return db.execute(
             sa.text(
                 "SELECT current_setting('statement_timeout'), set_config('jit', 'off', true), "
+                "set_config('max_parallel_workers_per_gather', '0', true), "
                 "set_config('statement_timeout', :t, true)"
             ),
             {"t": f"{timeout}ms"},
         ).first()[0]
+
+    def _fetch_title_ranked(
+        self, db: Any, src: str, cond: str, bind: dict[str, Any], fl: list[str], rank_sql: str,
+        title_query: str, rows: int
+    ) -> list[dict[str, Any]]:
+        """First rows by title rank, without ranking every match (autocomplete).
+
+        Only matches whose title contains the query's words rank above 0
+        (an indexed look-up); the many that match only a substring all rank
+        0 and then follow in index_id order, which the planner can read
+        along the primary key and stop after `rows` instead of visiting
+        every match ("haus": ~10k rows at 100k)."""
+        ranked = f"title_tsv @@ ({title_query})"
+        docs = self._fetch(db, src, f"({cond}) AND {ranked}", bind, fl, rank_sql,
+                           f"{rank_sql} DESC, index_id", rows, 0)
+        if len(docs) < rows:
+            docs += self._fetch(db, src, f"({cond}) AND NOT ({ranked})", bind, fl, rank_sql,
+                                "index_id", rows - len(docs), 0)
+        return docs
 
     def _fetch(
         self, db: Any, src: str, cond: str, bind: dict[str, Any], fl: list[str], rank_sql: str,
@@ -407,6 +551,36 @@ class PostgresSolr:
                 d["score"] = float(score)
             docs.append(d)
         return docs
+
+    def _month_count(self, db: Any, cond: str, bind: dict[str, Any], bounds: list[dt.datetime]) -> int:
+        """Dataset count from the counts kept per class and month (migration
+        009): `cond` reads only class columns and `metadata_modified`, which
+        is constant over a month that holds no range bound (a bound or now()),
+        so such a month counts whole, evaluated at its first instant; the
+        months holding a bound are counted row by row on the date index."""
+        start = f"CAST(e.month || '-01 00:00:00+00' AS timestamptz)"
+        sql = f"""
+            WITH e AS (
+                SELECT DISTINCT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM') AS month
+                FROM unnest(CAST(:_bounds AS timestamptz[]) || now()) AS t
+            )
+            SELECT (
+                SELECT coalesce(sum(n), 0) FROM (
+                    SELECT {CLASS_COLUMNS}, k.n,
+                           CASE WHEN k.value = '' THEN NULL
+                                ELSE CAST(k.value || '-01 00:00:00+00' AS timestamptz) END AS metadata_modified
+                    FROM {COUNTS_TABLE} AS k
+                    WHERE k.facet = '{MONTH_FACET}' AND k.value NOT IN (SELECT month FROM e)
+                ) AS c WHERE {cond}
+            ) + (
+                SELECT count(*) FROM e CROSS JOIN LATERAL (
+                    SELECT 1 FROM {FILTER_TABLE}
+                    WHERE metadata_modified >= {start}
+                      AND metadata_modified < {start} + interval '1 month' AND ({cond})
+                ) AS x
+            )
+        """
+        return int(db.execute(sa.text(sql), dict(bind, _bounds=list(bounds))).scalar_one())
 
     def _kept_counts(
         self, db: Any, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int

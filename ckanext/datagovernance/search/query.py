@@ -203,6 +203,8 @@ class QueryCompiler:
         self.compound_words: list[tuple[str, str]] = []
         # fields the compiled conditions read ("<field>[range]" for ranges)
         self.fields_used: set[str] = set()
+        # the timestamps that date ranges compare with (NOW is SQL's now())
+        self.date_bounds: list[dt.datetime] = []
         self._clauses = 0
 
     # -- public -----------------------------------------------------------
@@ -210,6 +212,17 @@ class QueryCompiler:
         """True when everything compiled so far filters on visibility columns
         only (no text, no facet value): such a search is one set of classes."""
         return self.fields_used <= CLASS_FIELDS and not self.rank_terms
+
+    def only_visibility_and_modified(self) -> bool:
+        """True when everything compiled so far filters on visibility columns
+        and `metadata_modified` ranges only (the DCAT `modified_since` feed):
+        such a search is a set of classes and a set of months, whole except
+        the months a range bound falls in (see `date_bounds`)."""
+        return (
+            "metadata_modified[range]" in self.fields_used
+            and self.fields_used <= CLASS_FIELDS | {"metadata_modified[range]"}
+            and not self.rank_terms
+        )
 
     def compile(self, query: str) -> str:
         query = (query or "").strip()
@@ -272,6 +285,9 @@ class QueryCompiler:
         if isinstance(node, tree.AndOperation):
             return self._and([self._operand(c, fname) for c in node.children])
         if isinstance(node, tree.OrOperation):
+            overlap = self._array_overlap(node.children, fname)
+            if overlap is not None:
+                return overlap
             return self._or([self._operand(c, fname) for c in node.children])
         if isinstance(node, tree.UnknownOperation):
             return self._boolean_clauses(node.children, fname)
@@ -301,6 +317,27 @@ class QueryCompiler:
         if isinstance(node, tree.Regex):
             raise SearchQueryError("Regular expression queries are not supported")
         raise SearchQueryError(f"Unsupported query element {node!s}")
+
+    def _array_overlap(self, children: list[tree.Item], fname: str | None) -> str | None:
+        """``labels:(a OR b OR …)`` on an array column as one ``&&``: CKAN's
+        permission-label filter (one OR of dozens of labels for staff) is
+        then one GIN condition and one array test per row, not dozens."""
+        column = (fname if fname in ARRAY_COLUMN_FIELDS
+                  else f"f_{fname}" if fname in FACET_COLUMN_FIELDS else None)
+        if column is None or len(children) < 2:
+            return None
+        values = []
+        for child in children:
+            if isinstance(child, tree.Phrase):
+                values.append(unescape(child.value[1:-1]))
+            elif isinstance(child, tree.Word) and not _has_wildcard(child.value) and child.value != "*":
+                values.append(unescape(child.value))
+            else:
+                return None
+        for _child in children:
+            self._count()
+        self.fields_used.add(fname)
+        return f"{column} && CAST({self.bind(values)} AS text[])"
 
     def _operand(self, child: tree.Item, fname: str | None) -> str:
         return self._node(child, fname)
@@ -436,7 +473,9 @@ class QueryCompiler:
         # then does not change every second
         if value.strip().upper() == "NOW":
             return "now()"
-        return self.bind(parse_solr_date(value))
+        moment = parse_solr_date(value)
+        self.date_bounds.append(moment)
+        return self.bind(moment)
 
     def _range(self, fname: str | None, low: str, high: str, inc_low: bool, inc_high: bool) -> str:
         fname = fname or self.default_field
