@@ -11,6 +11,7 @@ exact without filtering in Python.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,8 @@ import ckan.model as model
 import ckan.plugins as p
 import sqlalchemy as sa
 from ckan.lib.plugins import get_permission_labels
+
+_FAR_FUTURE = dt.datetime(9999, 1, 1)
 
 # activity types whose object is a dataset (CKAN only filters "* package")
 DATASET_ACTIVITY_SUFFIXES = ("package", "resource view")
@@ -55,3 +58,36 @@ def is_dataset_activity(activity: dict[str, Any] | Any) -> bool:
 
 def dataset_ids(activities: Iterable[dict[str, Any]]) -> set[str]:
     return {a["object_id"] for a in activities if is_dataset_activity(a) and a.get("object_id")}
+
+
+def new_dashboard_count(user: model.User, limit: int) -> int | None:
+    """The header's "new on your dashboard" number, exactly as CKAN counts it
+    (new = newer than the dashboard was last viewed and not the user's own,
+    among the `limit` newest rows of the dashboard stream) and only rows the
+    user may read now. CKAN builds and dictizes the whole first page of the
+    stream on every page for this; here only the new rows are read (the
+    newest `limit` after the last visit, the same rows as CKAN's page holds),
+    which are usually none. None: CKAN's own answer applies (no dashboard row
+    yet)."""
+    from ckan import authz
+    from ckanext.activity.model import activity as model_activity
+
+    from ..roles import policy
+
+    dashboard = model.Dashboard.get(user.id)
+    last_viewed = dashboard.activity_stream_last_viewed if dashboard else None
+    if last_viewed is None:
+        return None
+    sysadmin = authz.is_sysadmin(user.name)
+    labels = None if sysadmin else get_permission_labels().get_user_dataset_labels(user)
+    # `before` keeps CKAN's newest-first order (with only `after` it would
+    # read the oldest rows after the last visit)
+    rows = model_activity.dashboard_activity_list(
+        user.id, limit=limit, offset=0, after=last_viewed, before=_FAR_FUTURE,
+        user_permission_labels=labels)
+    rows = [a for a in rows if a.user_id != user.id]
+    if sysadmin:
+        return len(rows)
+    readable = policy.readable_dataset_ids(user, dataset_ids(
+        {"activity_type": a.activity_type, "object_id": a.object_id} for a in rows))
+    return sum(1 for a in rows if not is_dataset_activity(a) or a.object_id in readable)
