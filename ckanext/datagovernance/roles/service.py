@@ -13,6 +13,7 @@ import ckan.model as model
 import sqlalchemy as sa
 from ckan.common import _
 
+from .. import request_memo
 from .definitions import DATASET, DOMAIN, ROLES, SITE
 from .model import RoleAssignment, RoleEvent
 
@@ -53,6 +54,19 @@ def get_domain(ref: str | None) -> model.Group | None:
     if group is None or group.type != DOMAIN_GROUP_TYPE or group.state != "active":
         return None
     return group
+
+
+def get_domains(refs: Iterable[str]) -> dict[str, model.Group]:
+    """get_domain for many names or ids in one query (facets, lists)."""
+    refs = [r for r in set(refs) if r]
+    if not refs:
+        return {}
+    groups = model.Session.scalars(sa.select(model.Group).where(
+        sa.or_(model.Group.id.in_(refs), model.Group.name.in_(refs)),
+        model.Group.type == DOMAIN_GROUP_TYPE, model.Group.state == "active")).all()
+    # Group.get tries the id first, then the name
+    found = {g.name: g for g in groups} | {g.id: g for g in groups}
+    return {r: found[r] for r in refs if r in found}
 
 
 def get_dataset(ref: str | None) -> model.Package | None:
@@ -128,7 +142,7 @@ def assignments(
 
 
 def site_roles(user_id: str) -> set[str]:
-    return {a.role for a in assignments(user_id=user_id, scope_type=SITE)}
+    return {role for role, scope_type, _scope in user_roles(user_id) if scope_type == SITE}
 
 
 def has_site_role(user_id: str | None, *roles: str) -> bool:
@@ -137,7 +151,7 @@ def has_site_role(user_id: str | None, *roles: str) -> bool:
 
 def stewarded_domains(user_id: str) -> set[str]:
     """Domains a user stewards (as steward or deputy), with their sub-domains."""
-    direct = {a.scope_id for a in assignments(user_id=user_id, role="steward")}
+    direct = {scope for role, _type, scope in user_roles(user_id) if role == "steward"}
     return domain_subtree(direct) if direct else set()
 
 
@@ -186,8 +200,12 @@ _USER_ROLES = sa.text("SELECT role, scope_type, scope_id FROM datagovernance_rol
 
 
 def user_roles(user_id: str) -> list[tuple[str, str, str]]:
-    """(role, scope_type, scope_id) of every role a user holds (read per request for the user's labels)."""
-    return [tuple(r) for r in model.Session.execute(_USER_ROLES, {"user": user_id})]  # type: ignore[misc]
+    """(role, scope_type, scope_id) of every role a user holds: one query,
+    once per request (labels, site roles, badges and menus all ask)."""
+    def read() -> list[tuple[str, str, str]]:
+        return [tuple(r) for r in model.Session.execute(_USER_ROLES, {"user": user_id})]  # type: ignore[misc]
+
+    return list(request_memo.remembered("user_roles", user_id, read))
 
 
 def label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:

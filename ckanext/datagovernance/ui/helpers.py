@@ -205,8 +205,9 @@ def datagovernance_organization_title(ref: str | None) -> str:
 
 
 # -- German labels for search facets ----------------------------------------------
-def facet_label(field: str, value: str) -> str | None:
-    """Display label of a facet value, or None to keep CKAN's."""
+def facet_label(field: str, value: str, domains: dict[str, model.Group] | None = None) -> str | None:
+    """Display label of a facet value, or None to keep CKAN's. `domains`:
+    the domain facet's groups, read at once (else one lookup per value)."""
     if value.startswith("[") and field in FACET_VOCABULARIES:
         # scheming multi-selects are indexed as their JSON text
         try:
@@ -217,7 +218,10 @@ def facet_label(field: str, value: str) -> str | None:
     if field in FACET_VOCABULARIES:
         return v.get_vocabulary(FACET_VOCABULARIES[field]).label(value, _lang())
     if field == "domain":
-        return datagovernance_domain_title(value)
+        if domains is None:
+            return datagovernance_domain_title(value)
+        group = domains.get(value)
+        return (group.title or group.name) if group else value
     if field == "license_id":
         for lic in v.get_licenses():
             if lic["id"] == value:
@@ -240,9 +244,11 @@ def order_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
 
 def label_search_facets(search_results: dict[str, Any]) -> dict[str, Any]:
     """package_search's ``search_facets`` with labels instead of codes."""
-    for field, facet in (search_results.get("search_facets") or {}).items():
+    facets = search_results.get("search_facets") or {}
+    domains = service.get_domains(item.get("name", "") for item in facets.get("domain", {}).get("items", []))
+    for field, facet in facets.items():
         for item in facet.get("items", []):
-            label = facet_label(field, item.get("name", ""))
+            label = facet_label(field, item.get("name", ""), domains)
             if label:
                 item["display_name"] = label
     return search_results
