@@ -50,10 +50,15 @@ def get_user(ref: str | None) -> model.User | None:
 def get_domain(ref: str | None) -> model.Group | None:
     if not ref:
         return None
-    group = model.Group.get(ref)
-    if group is None or group.type != DOMAIN_GROUP_TYPE or group.state != "active":
-        return None
-    return group
+
+    def lookup() -> str | None:  # by name it is a query each time (not the identity map)
+        group = model.Group.get(ref)
+        if group is None or group.type != DOMAIN_GROUP_TYPE or group.state != "active":
+            return None
+        return group.id
+
+    group_id = request_memo.remembered("domain", ref, lookup)
+    return model.Session.get(model.Group, group_id) if group_id else None
 
 
 def get_domains(refs: Iterable[str]) -> dict[str, model.Group]:
@@ -92,11 +97,15 @@ def domain_lineage(group: model.Group | None) -> list[str]:
     up the domain tree: the same recursive query the permission labels use)."""
     if group is None:
         return []
-    ids: list[str] = []
-    for (domain_id,) in model.Session.execute(_LINEAGE, {"domain": group.id}):
-        if domain_id not in ids:  # a cycle of parents stops at MAX_DOMAIN_DEPTH
-            ids.append(domain_id)
-    return ids
+
+    def walk() -> list[str]:
+        ids: list[str] = []
+        for (domain_id,) in model.Session.execute(_LINEAGE, {"domain": group.id}):
+            if domain_id not in ids:  # a cycle of parents stops at MAX_DOMAIN_DEPTH
+                ids.append(domain_id)
+        return ids
+
+    return list(request_memo.remembered("domain_lineage", group.id, walk))
 
 
 def domain_subtree(domain_ids: Iterable[str]) -> set[str]:
@@ -161,7 +170,7 @@ def is_domain_steward(user_id: str | None, pkg: model.Package) -> bool:
     lineage = domain_lineage(dataset_domain(pkg))
     if not lineage:
         return False
-    return bool(assignments(user_id=user_id, role="steward", scope_ids=lineage))
+    return any(role == "steward" and scope in lineage for role, _type, scope in user_roles(user_id))
 
 
 def dataset_owners(pkg_id: str) -> list[RoleAssignment]:
@@ -234,7 +243,10 @@ def owner_user_id(pkg_id: str) -> str | None:
 
 
 def is_dataset_owner(user_id: str | None, pkg_id: str) -> bool:
-    return bool(user_id) and any(a.user_id == user_id for a in dataset_owners(pkg_id))
+    if not user_id:
+        return False
+    owners = request_memo.remembered("dataset_owners", pkg_id, lambda: [a.user_id for a in dataset_owners(pkg_id)])
+    return user_id in owners
 
 
 def domain_stewards(domain_id: str) -> list[RoleAssignment]:

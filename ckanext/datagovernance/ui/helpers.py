@@ -197,6 +197,21 @@ def datagovernance_user_title(ref: str | None) -> str:
     return user.display_name if user else ref
 
 
+def datagovernance_organization_info(ref: str | None) -> dict[str, Any]:
+    """The organisation box beside a dataset: name, image, description. CKAN
+    asks organization_show for everything (members with their dataset
+    counts, followers, a dataset count by search) that the box does not
+    show (show_nums=false)."""
+    if not ref:
+        return {}
+    try:
+        return tk.get_action("organization_show")(_ctx(), {
+            "id": ref, "include_datasets": False, "include_dataset_count": False, "include_users": False,
+            "include_groups": False, "include_followers": False})
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
+        return {}
+
+
 def datagovernance_organization_title(ref: str | None) -> str:
     if not ref:
         return ""
@@ -318,6 +333,7 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "datagovernance_scope_title": datagovernance_scope_title,
         "datagovernance_user_title": datagovernance_user_title,
         "datagovernance_organization_title": datagovernance_organization_title,
+        "datagovernance_organization_info": datagovernance_organization_info,
         "datagovernance_field_groups": datagovernance_field_groups,
         "datagovernance_legislation_label": datagovernance_legislation_label,
         "datagovernance_error_text": text.datagovernance_error_text,
