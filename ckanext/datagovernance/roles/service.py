@@ -51,14 +51,13 @@ def get_domain(ref: str | None) -> model.Group | None:
     if not ref:
         return None
 
-    def lookup() -> str | None:  # by name it is a query each time (not the identity map)
+    def lookup() -> model.Group | None:  # by name it is a query each time (not the identity map)
         group = model.Group.get(ref)
         if group is None or group.type != DOMAIN_GROUP_TYPE or group.state != "active":
             return None
-        return group.id
+        return group
 
-    group_id = request_memo.remembered("domain", ref, lookup)
-    return model.Session.get(model.Group, group_id) if group_id else None
+    return request_memo.remembered("domain", ref, lookup)
 
 
 def get_domains(refs: Iterable[str]) -> dict[str, model.Group]:
