@@ -95,7 +95,7 @@ def candidates(user: model.User, scope: str, statuses: Iterable[str] = ()) -> li
     if scope == "mine":
         q = q.where(FeedbackItem.requester_id == user.id)
     elif scope == "inbox" and not _is_admin(user):
-        owned = [a.scope_id for a in roles.assignments(user_id=user.id, role="owner")]
+        owned = list(roles.role_scopes(user.id, "owner"))
         domains = roles.stewarded_domains(user.id)
         refs = list(domains) + [g.name for g in model.Session.scalars(
             sa.select(model.Group).where(model.Group.id.in_(list(domains))))] if domains else []

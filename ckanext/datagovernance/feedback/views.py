@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import _
 from flask import Blueprint, redirect, request
@@ -213,8 +212,7 @@ def datagovernance_feedback_inbox_count() -> int:
     """Open items the current user handles (header badge)."""
     if not tk.current_user.is_authenticated:
         return 0
-    user = model.User.get(tk.current_user.id)
-    return service.open_inbox_count(user) if user is not None else 0
+    return service.open_inbox_count(tk.current_user._get_current_object())  # the request's user object: no query
 
 
 def datagovernance_feedback_open_items(limit: int = 20) -> dict[str, Any]:

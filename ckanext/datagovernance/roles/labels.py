@@ -56,9 +56,12 @@ def ckan_user_labels(user: model.User) -> list[str]:
             model.Member.capacity.in_(authz.get_roles_with_permission("read")))).all()
         cascade = authz.check_config_permission("roles_that_cascade_to_sub_groups") or []
         group_ids = {group_id for group_id, _capacity in memberships}
-        for group_id, capacity in memberships:
-            group = model.Group.get(group_id) if capacity in cascade else None
-            if group is not None:
+        cascading = {group_id for group_id, capacity in memberships if capacity in cascade}
+        if cascading:  # CKAN walks down from each; only those with sub-groups need it
+            parents = model.Session.scalars(sa.select(model.Member.table_id).distinct().where(
+                model.Member.table_id.in_(cascading), model.Member.table_name == "group",
+                model.Member.state == "active")).all()
+            for group in filter(None, map(model.Group.get, parents)):
                 group_ids |= {row[0] for row in group.get_children_group_hierarchy(type="organization")}
         if not group_ids:
             orgs = None

@@ -149,6 +149,12 @@ def assignments(
     return list(model.Session.scalars(q))
 
 
+def role_scopes(user_id: str, role: str) -> set[str]:
+    """The scopes (domain or dataset ids) in which a user holds `role`, as
+    deputy too (from the request's memo of the user's roles)."""
+    return {scope for held, _type, scope in user_roles(user_id) if held == role}
+
+
 def site_roles(user_id: str) -> set[str]:
     return {role for role, scope_type, _scope in user_roles(user_id) if scope_type == SITE}
 

@@ -197,6 +197,22 @@ def datagovernance_user_title(ref: str | None) -> str:
     return user.display_name if user else ref
 
 
+def datagovernance_user_image(size: int = 22) -> Markup | str:
+    """The logged-in user's picture in the header, as CKAN's user_image
+    draws it; without an uploaded picture from the user object alone (CKAN
+    runs user_show for it on every page, with a count of the user's
+    datasets)."""
+    if not tk.current_user.is_authenticated:
+        return ""
+    user = tk.current_user._get_current_object()  # the request's user object: no query
+    if user.image_url:
+        return tk.h.user_image(user.id, size=size)
+    default = tk.config.get("ckan.gravatar_default")
+    if default == "disabled":
+        return tk.h.snippet("user/snippets/placeholder.html", size=size, user_name=user.display_name)
+    return tk.h.gravatar(user.email_hash, size, default)
+
+
 def datagovernance_organization_info(ref: str | None) -> dict[str, Any]:
     """The organisation box beside a dataset: name, image, description. CKAN
     asks organization_show for everything (members with their dataset
@@ -334,6 +350,7 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "datagovernance_user_title": datagovernance_user_title,
         "datagovernance_organization_title": datagovernance_organization_title,
         "datagovernance_organization_info": datagovernance_organization_info,
+        "datagovernance_user_image": datagovernance_user_image,
         "datagovernance_field_groups": datagovernance_field_groups,
         "datagovernance_legislation_label": datagovernance_legislation_label,
         "datagovernance_error_text": text.datagovernance_error_text,

@@ -16,6 +16,7 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins as p
+import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan.lib.plugins import get_permission_labels
 
@@ -57,11 +58,24 @@ def dataset_ids(activities: Iterable[dict[str, Any]]) -> set[str]:
     return {a["object_id"] for a in activities if is_dataset_activity(a) and a.get("object_id")}
 
 
-def _follows_anything(user_id: str) -> bool:
+def _dashboard_facts(user_id: str) -> tuple[Any, bool]:
+    """When the user last viewed the dashboard, and whether they follow
+    anything (users, datasets, groups): one statement."""
+    dashboard = model.Dashboard.__table__
     follows = [sa.select(table.c.object_id).where(table.c.follower_id == user_id).exists()
                for table in (model.UserFollowingUser.__table__, model.UserFollowingDataset.__table__,
                              model.UserFollowingGroup.__table__)]
-    return bool(model.Session.scalar(sa.select(sa.or_(*follows))))
+    last_viewed = sa.select(dashboard.c.activity_stream_last_viewed).where(
+        dashboard.c.user_id == user_id).scalar_subquery()
+    row = model.Session.execute(sa.select(last_viewed, sa.or_(*follows))).one()
+    return row[0], bool(row[1])
+
+
+def _hidden_users() -> Any:
+    """CKAN's ckan.hide_activity_from_users (default: the site user), as a
+    subquery of their ids."""
+    names = tk.config.get("ckan.hide_activity_from_users") or [tk.config.get("ckan.site_id")]
+    return sa.select(model.User.id).where(sa.or_(model.User.name.in_(names), model.User.id.in_(names)))
 
 
 def new_dashboard_count(user: model.User, limit: int) -> int | None:
@@ -80,18 +94,14 @@ def new_dashboard_count(user: model.User, limit: int) -> int | None:
 
     from ..roles import policy
 
-    dashboard = model.Dashboard.get(user.id)
-    last_viewed = dashboard.activity_stream_last_viewed if dashboard else None
-    if last_viewed is None or _follows_anything(user.id):
+    last_viewed, follows = _dashboard_facts(user.id)
+    if last_viewed is None or follows:
         return None
     table = model_activity.Activity.__table__
     query = (sa.select(table.c.user_id, table.c.object_id, table.c.activity_type)
              .where(sa.or_(table.c.user_id == user.id, table.c.object_id == user.id),
-                    table.c.timestamp > last_viewed)
+                    table.c.timestamp > last_viewed, table.c.user_id.notin_(_hidden_users()))
              .order_by(table.c.timestamp.desc()).limit(limit))
-    hidden = model_activity._activity_stream_get_filtered_users()  # the site user, as CKAN hides it
-    if hidden:
-        query = query.where(table.c.user_id.notin_(hidden))
     sysadmin = authz.is_sysadmin(user.name)
     if not sysadmin:  # CKAN's label filter of dataset rows
         labels = get_permission_labels().get_user_dataset_labels(user)
