@@ -7,15 +7,21 @@ app, no network) as an anonymous visitor and as users with internal access:
 a staff member, a steward (tasks in the header), the data office (the whole
 review queue in the header) and the sysadmin. Cold = search cache off
 (cache_ttl 0), warm = on. Prints the median ms and the ratio to the
-anonymous page (target <= 1.2) and writes bench/results/pages.md.
+anonymous page (target <= 1.2) and writes bench/results/pages.md. Beside
+the wall-clock table (load-bound on a shared machine) it gives two figures
+that do not depend on the load: the SQL statements one render sends and the
+CPU time of the process (median), per page and user.
 
     .venv/bin/python bench/load.py --n 2000 --duration 0   # once: the catalog
     .venv/bin/python bench/pages.py [--runs 15]
+    .venv/bin/python bench/pages.py --profile /dataset --user staff-meyer   # cProfile of one page
 """
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
 import statistics
 import sys
 import time
@@ -33,37 +39,71 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--profile", metavar="PAGE", help="print a cProfile of PAGE (cold) and stop")
+    parser.add_argument("--user", default="", help="with --profile: the user (default anonymous)")
     args = parser.parse_args(argv)
+    import sqlalchemy as sa
     from ckan.cli import load_config
     from ckan.common import config
     from ckan.config.middleware import make_app
+    from ckan.model import meta
 
     app = make_app(load_config(str(load.INI)))._wsgi_app  # type: ignore[attr-defined]
     client = app.test_client()
     tokens = json.loads(load.TOKENS.read_text())
+    statements = [0]
+
+    def count(*_args: object) -> None:
+        statements[0] += 1
+
+    sa.event.listen(meta.engine, "before_cursor_execute", count)
+    if args.profile:
+        config["ckanext.datagovernance.search.cache_ttl"] = 0
+        headers = {"Authorization": tokens[args.user]} if args.user else {}
+        for _ in range(args.warmup):
+            client.get(args.profile, headers=headers)
+        statements[0] = 0
+        prof = cProfile.Profile()
+        prof.enable()
+        res = client.get(args.profile, headers=headers)
+        prof.disable()
+        print(f"{args.profile} as {args.user or 'anonymous'}: HTTP {res.status_code}, {statements[0]} SQL statements")
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+        return 0
     anon = json.loads(client.get("/api/3/action/package_search?rows=1&fl=name&fq=name:load-*").data)
     public = anon["result"]["results"][0]["name"]
     pages = ["/", "/dataset", "/dataset?q=Radverkehr", f"/dataset/{public}", "/organization/of-umweltamt",
              "/domain/umwelt-klima"]
     lines = ["| page | cache | " + " | ".join(u for u, _ in USERS) + " |",
              "|---|---|" + "---:|" * len(USERS)]
+    sql_lines = list(lines)
     worst = 0.0
     default_ttl = config.get("ckanext.datagovernance.search.cache_ttl")
     for cache, ttl in (("cold", 0), ("warm", default_ttl)):
         config["ckanext.datagovernance.search.cache_ttl"] = ttl
         for page in pages:
-            cells, base = [], 0.0
+            cells, sql_cells, base, cpu_base = [], [], 0.0, 0.0
             for label, user in USERS:
                 headers = {"Authorization": tokens[user]} if user else {}
-                times = []
+                times, cpu, sql = [], [], []
                 for k in range(args.warmup + args.runs):
-                    t0 = time.perf_counter()
+                    statements[0] = 0
+                    t0, c0 = time.perf_counter(), time.process_time()
                     res = client.get(page, headers=headers)
                     if res.status_code != 200:
                         raise SystemExit(f"{page} as {label}: HTTP {res.status_code}")
                     if k >= args.warmup:
                         times.append(time.perf_counter() - t0)
+                        cpu.append(time.process_time() - c0)
+                        sql.append(statements[0])
                 ms = statistics.median(times) * 1000
+                cpu_ms = statistics.median(cpu) * 1000
+                n_sql = statistics.median(sql)
+                if user is None:
+                    cpu_base = cpu_ms
+                    sql_cells.append(f"{n_sql:.0f} / {cpu_ms:.0f}")
+                else:
+                    sql_cells.append(f"{n_sql:.0f} / {cpu_ms:.0f} ({cpu_ms / cpu_base:.2f}x)")
                 if user is None:
                     base = ms
                     cells.append(f"{ms:.0f}")
@@ -71,10 +111,14 @@ def main(argv: list[str] | None = None) -> int:
                     worst = max(worst, ms / base)
                     cells.append(f"{ms:.0f} ({ms / base:.2f}x)")
             lines.append(f"| `{page}` | {cache} | " + " | ".join(cells) + " |")
+            sql_lines.append(f"| `{page}` | {cache} | " + " | ".join(sql_cells) + " |")
             print(lines[-1], flush=True)
+            print(sql_lines[-1], flush=True)
     text = "\n".join([f"**Pages** (`bench/pages.py`, median ms of {args.runs} in-process renders; "
                       "ratio to the anonymous page)", "", *lines, "",
-                      f"Worst logged-in/anonymous ratio: {worst:.2f}x (target <= 1.2)."])
+                      f"Worst logged-in/anonymous ratio: {worst:.2f}x (target <= 1.2).", "",
+                      "SQL statements per render / CPU ms of the process (median; ratio of CPU time "
+                      "to the anonymous page)", "", *sql_lines])
     (load.RESULTS / "pages.md").write_text(text + "\n")
     print(text)
     return 0

@@ -86,13 +86,16 @@ def package_of(item: FeedbackItem) -> model.Package | None:
     return roles.get_dataset(item.package_id) if item.package_id else None
 
 
-def candidates(user: model.User, scope: str) -> list[FeedbackItem]:
-    """Items a query for `scope` starts from; policy filters them after."""
+def candidates(user: model.User, scope: str, statuses: Iterable[str] = ()) -> list[FeedbackItem]:
+    """Items a query for `scope` (only `statuses`, if given) starts from;
+    policy filters them after."""
     q = sa.select(FeedbackItem)
+    if statuses:
+        q = q.where(FeedbackItem.status.in_(list(statuses)))
     if scope == "mine":
         q = q.where(FeedbackItem.requester_id == user.id)
     elif scope == "inbox" and not _is_admin(user):
-        owned = [a.scope_id for a in roles.assignments(user_id=user.id, role="owner")]
+        owned = list(roles.role_scopes(user.id, "owner"))
         domains = roles.stewarded_domains(user.id)
         refs = list(domains) + [g.name for g in model.Session.scalars(
             sa.select(model.Group).where(model.Group.id.in_(list(domains))))] if domains else []
@@ -103,6 +106,17 @@ def candidates(user: model.User, scope: str) -> list[FeedbackItem]:
             FeedbackItem.domain_id.in_(list(domains)),
         ))
     return list(model.Session.scalars(q.order_by(FeedbackItem.created.desc())))
+
+
+def open_inbox_count(user: model.User) -> int:
+    """Open items `user` handles (the header badge on every logged-in page):
+    what the inbox lists as open, without loading closed items or building
+    the list. Those who handle everything: one count on the status index."""
+    if policy.handles_everything(user):
+        return model.Session.scalar(sa.select(sa.func.count()).select_from(FeedbackItem).where(
+            FeedbackItem.status.in_(policy.OPEN_STATUSES))) or 0
+    return sum(1 for item in candidates(user, "inbox", policy.OPEN_STATUSES)
+               if policy.may_handle(user, item, package_of(item)))
 
 
 def _is_admin(user: model.User) -> bool:

@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import ckan.model as model
+import sqlalchemy as sa
+from ckan import authz
 from ckan.lib.plugins import DefaultPermissionLabels
-from flask import g, has_request_context
 
-from ..search import replica
+from .. import request_memo
 from . import service
 
 OFFICE = "dg-office"
@@ -39,12 +40,39 @@ ACCESS_CLASSES = ("public", "internal", "restricted", "confidential")
 extra_readers: list[Callable[[model.Package], Iterable[str]]] = []
 
 
-def _request_memo() -> dict[str, list[str]] | None:
-    """Per-request memo of users' labels; none once the request wrote (a
-    role or membership may have changed) or outside a request."""
-    if not has_request_context() or replica.session_wrote():
-        return None
-    return g.setdefault("datagovernance_user_labels", {})
+def ckan_user_labels(user: model.User) -> list[str]:
+    """CKAN's own labels of a logged-in user (DefaultPermissionLabels: public,
+    creator, member of each organisation the user may read, collaborator),
+    from the ids alone: CKAN gets them through organization_list_for_user,
+    which dictizes every organisation (all of them for a sysadmin) on every
+    page that searches. The same rules: the roles with the "read" permission,
+    cascading to sub-organisations for the roles that cascade, active
+    organisations only."""
+    labels = ["public", f"creator-{user.id}"]
+    orgs = sa.select(model.Group.id).where(model.Group.is_organization.is_(True), model.Group.state == "active")
+    if not authz.is_sysadmin(user.name):
+        memberships = model.Session.execute(sa.select(model.Member.group_id, model.Member.capacity).where(
+            model.Member.table_name == "user", model.Member.table_id == user.id, model.Member.state == "active",
+            model.Member.capacity.in_(authz.get_roles_with_permission("read")))).all()
+        cascade = authz.check_config_permission("roles_that_cascade_to_sub_groups") or []
+        group_ids = {group_id for group_id, _capacity in memberships}
+        cascading = {group_id for group_id, capacity in memberships if capacity in cascade}
+        if cascading:  # CKAN walks down from each; only those with sub-groups need it
+            parents = model.Session.scalars(sa.select(model.Member.table_id).distinct().where(
+                model.Member.table_id.in_(cascading), model.Member.table_name == "group",
+                model.Member.state == "active")).all()
+            for group in filter(None, map(model.Group.get, parents)):
+                group_ids |= {row[0] for row in group.get_children_group_hierarchy(type="organization")}
+        if not group_ids:
+            orgs = None
+        else:
+            orgs = orgs.where(model.Group.id.in_(group_ids))
+    if orgs is not None:
+        labels += [f"member-{org_id}" for org_id in model.Session.scalars(orgs)]
+    if authz.check_config_permission("allow_dataset_collaborators"):
+        labels += [f"collaborator-{pkg_id}" for pkg_id in model.Session.scalars(
+            sa.select(model.PackageMember.package_id).where(model.PackageMember.user_id == user.id))]
+    return labels
 
 
 def user_label(user_id: str) -> str:
@@ -90,19 +118,13 @@ class DataGovernanceLabels(DefaultPermissionLabels):
     def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
         # CKAN asks several times per page (search, activity, counts); a
         # request that has not written gets the same answer each time
-        memo = _request_memo()
         key = getattr(user_obj, "id", None) or ""
-        if memo is not None and key in memo:
-            return list(memo[key])
-        labels = self._user_labels(user_obj)
-        if memo is not None:
-            memo[key] = list(labels)
-        return labels
+        return list(request_memo.remembered("user_labels", key, lambda: self._user_labels(user_obj)))
 
     def _user_labels(self, user_obj: Any) -> list[str]:
-        labels = super().get_user_dataset_labels(user_obj)
         if not user_obj or getattr(user_obj, "is_anonymous", False) or not getattr(user_obj, "id", None):
-            return labels
+            return super().get_user_dataset_labels(user_obj)
+        labels = ckan_user_labels(user_obj)
         labels += [INTERNAL, user_label(user_obj.id)]
         held = service.user_roles(user_obj.id)  # one query for all of the user's roles
         roles = {role for role, scope_type, _scope in held if scope_type == "site"}

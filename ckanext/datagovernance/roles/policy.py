@@ -31,7 +31,7 @@ def is_governance_admin(user: model.User | None) -> bool:
 
 def is_steward(user: model.User | None) -> bool:
     """Steward or deputy steward of at least one domain."""
-    return bool(user) and bool(service.assignments(user_id=user.id, role="steward"))
+    return bool(user) and any(role == "steward" for role, _type, _scope in service.user_roles(user.id))
 
 
 def is_open_data(pkg: model.Package) -> bool:

@@ -13,6 +13,7 @@ import ckan.model as model
 import sqlalchemy as sa
 from ckan.common import _
 
+from .. import request_memo
 from .definitions import DATASET, DOMAIN, ROLES, SITE
 from .model import RoleAssignment, RoleEvent
 
@@ -49,10 +50,27 @@ def get_user(ref: str | None) -> model.User | None:
 def get_domain(ref: str | None) -> model.Group | None:
     if not ref:
         return None
-    group = model.Group.get(ref)
-    if group is None or group.type != DOMAIN_GROUP_TYPE or group.state != "active":
-        return None
-    return group
+
+    def lookup() -> model.Group | None:  # by name it is a query each time (not the identity map)
+        group = model.Group.get(ref)
+        if group is None or group.type != DOMAIN_GROUP_TYPE or group.state != "active":
+            return None
+        return group
+
+    return request_memo.remembered("domain", ref, lookup)
+
+
+def get_domains(refs: Iterable[str]) -> dict[str, model.Group]:
+    """get_domain for many names or ids in one query (facets, lists)."""
+    refs = [r for r in set(refs) if r]
+    if not refs:
+        return {}
+    groups = model.Session.scalars(sa.select(model.Group).where(
+        sa.or_(model.Group.id.in_(refs), model.Group.name.in_(refs)),
+        model.Group.type == DOMAIN_GROUP_TYPE, model.Group.state == "active")).all()
+    # Group.get tries the id first, then the name
+    found = {g.name: g for g in groups} | {g.id: g for g in groups}
+    return {r: found[r] for r in refs if r in found}
 
 
 def get_dataset(ref: str | None) -> model.Package | None:
@@ -78,11 +96,15 @@ def domain_lineage(group: model.Group | None) -> list[str]:
     up the domain tree: the same recursive query the permission labels use)."""
     if group is None:
         return []
-    ids: list[str] = []
-    for (domain_id,) in model.Session.execute(_LINEAGE, {"domain": group.id}):
-        if domain_id not in ids:  # a cycle of parents stops at MAX_DOMAIN_DEPTH
-            ids.append(domain_id)
-    return ids
+
+    def walk() -> list[str]:
+        ids: list[str] = []
+        for (domain_id,) in model.Session.execute(_LINEAGE, {"domain": group.id}):
+            if domain_id not in ids:  # a cycle of parents stops at MAX_DOMAIN_DEPTH
+                ids.append(domain_id)
+        return ids
+
+    return list(request_memo.remembered("domain_lineage", group.id, walk))
 
 
 def domain_subtree(domain_ids: Iterable[str]) -> set[str]:
@@ -127,8 +149,14 @@ def assignments(
     return list(model.Session.scalars(q))
 
 
+def role_scopes(user_id: str, role: str) -> set[str]:
+    """The scopes (domain or dataset ids) in which a user holds `role`, as
+    deputy too (from the request's memo of the user's roles)."""
+    return {scope for held, _type, scope in user_roles(user_id) if held == role}
+
+
 def site_roles(user_id: str) -> set[str]:
-    return {a.role for a in assignments(user_id=user_id, scope_type=SITE)}
+    return {role for role, scope_type, _scope in user_roles(user_id) if scope_type == SITE}
 
 
 def has_site_role(user_id: str | None, *roles: str) -> bool:
@@ -137,7 +165,7 @@ def has_site_role(user_id: str | None, *roles: str) -> bool:
 
 def stewarded_domains(user_id: str) -> set[str]:
     """Domains a user stewards (as steward or deputy), with their sub-domains."""
-    direct = {a.scope_id for a in assignments(user_id=user_id, role="steward")}
+    direct = {scope for role, _type, scope in user_roles(user_id) if role == "steward"}
     return domain_subtree(direct) if direct else set()
 
 
@@ -147,7 +175,7 @@ def is_domain_steward(user_id: str | None, pkg: model.Package) -> bool:
     lineage = domain_lineage(dataset_domain(pkg))
     if not lineage:
         return False
-    return bool(assignments(user_id=user_id, role="steward", scope_ids=lineage))
+    return any(role == "steward" and scope in lineage for role, _type, scope in user_roles(user_id))
 
 
 def dataset_owners(pkg_id: str) -> list[RoleAssignment]:
@@ -186,8 +214,12 @@ _USER_ROLES = sa.text("SELECT role, scope_type, scope_id FROM datagovernance_rol
 
 
 def user_roles(user_id: str) -> list[tuple[str, str, str]]:
-    """(role, scope_type, scope_id) of every role a user holds (read per request for the user's labels)."""
-    return [tuple(r) for r in model.Session.execute(_USER_ROLES, {"user": user_id})]  # type: ignore[misc]
+    """(role, scope_type, scope_id) of every role a user holds: one query,
+    once per request (labels, site roles, badges and menus all ask)."""
+    def read() -> list[tuple[str, str, str]]:
+        return [tuple(r) for r in model.Session.execute(_USER_ROLES, {"user": user_id})]  # type: ignore[misc]
+
+    return list(request_memo.remembered("user_roles", user_id, read))
 
 
 def label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
@@ -216,7 +248,10 @@ def owner_user_id(pkg_id: str) -> str | None:
 
 
 def is_dataset_owner(user_id: str | None, pkg_id: str) -> bool:
-    return bool(user_id) and any(a.user_id == user_id for a in dataset_owners(pkg_id))
+    if not user_id:
+        return False
+    owners = request_memo.remembered("dataset_owners", pkg_id, lambda: [a.user_id for a in dataset_owners(pkg_id)])
+    return user_id in owners
 
 
 def domain_stewards(domain_id: str) -> list[RoleAssignment]:

@@ -80,6 +80,9 @@ def session_wrote() -> bool:
 def mark_written() -> None:
     """This transaction wrote (raw SQL does not flush): read the primary."""
     model.Session().info[_WROTE] = True
+    from .. import request_memo  # the request's memo of user facts is stale now
+
+    request_memo.clear()
 
 
 event.listen(Session, "after_flush", _after_flush)

@@ -197,6 +197,37 @@ def datagovernance_user_title(ref: str | None) -> str:
     return user.display_name if user else ref
 
 
+def datagovernance_user_image(size: int = 22) -> Markup | str:
+    """The logged-in user's picture in the header, as CKAN's user_image
+    draws it; without an uploaded picture from the user object alone (CKAN
+    runs user_show for it on every page, with a count of the user's
+    datasets)."""
+    if not tk.current_user.is_authenticated:
+        return ""
+    user = tk.current_user._get_current_object()  # the request's user object: no query
+    if user.image_url:
+        return tk.h.user_image(user.id, size=size)
+    default = tk.config.get("ckan.gravatar_default")
+    if default == "disabled":
+        return tk.h.snippet("user/snippets/placeholder.html", size=size, user_name=user.display_name)
+    return tk.h.gravatar(user.email_hash, size, default)
+
+
+def datagovernance_organization_info(ref: str | None) -> dict[str, Any]:
+    """The organisation box beside a dataset: name, image, description. CKAN
+    asks organization_show for everything (members with their dataset
+    counts, followers, a dataset count by search) that the box does not
+    show (show_nums=false)."""
+    if not ref:
+        return {}
+    try:
+        return tk.get_action("organization_show")(_ctx(), {
+            "id": ref, "include_datasets": False, "include_dataset_count": False, "include_users": False,
+            "include_groups": False, "include_followers": False})
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
+        return {}
+
+
 def datagovernance_organization_title(ref: str | None) -> str:
     if not ref:
         return ""
@@ -205,8 +236,9 @@ def datagovernance_organization_title(ref: str | None) -> str:
 
 
 # -- German labels for search facets ----------------------------------------------
-def facet_label(field: str, value: str) -> str | None:
-    """Display label of a facet value, or None to keep CKAN's."""
+def facet_label(field: str, value: str, domains: dict[str, model.Group] | None = None) -> str | None:
+    """Display label of a facet value, or None to keep CKAN's. `domains`:
+    the domain facet's groups, read at once (else one lookup per value)."""
     if value.startswith("[") and field in FACET_VOCABULARIES:
         # scheming multi-selects are indexed as their JSON text
         try:
@@ -217,7 +249,10 @@ def facet_label(field: str, value: str) -> str | None:
     if field in FACET_VOCABULARIES:
         return v.get_vocabulary(FACET_VOCABULARIES[field]).label(value, _lang())
     if field == "domain":
-        return datagovernance_domain_title(value)
+        if domains is None:
+            return datagovernance_domain_title(value)
+        group = domains.get(value)
+        return (group.title or group.name) if group else value
     if field == "license_id":
         for lic in v.get_licenses():
             if lic["id"] == value:
@@ -240,9 +275,11 @@ def order_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
 
 def label_search_facets(search_results: dict[str, Any]) -> dict[str, Any]:
     """package_search's ``search_facets`` with labels instead of codes."""
-    for field, facet in (search_results.get("search_facets") or {}).items():
+    facets = search_results.get("search_facets") or {}
+    domains = service.get_domains(item.get("name", "") for item in facets.get("domain", {}).get("items", []))
+    for field, facet in facets.items():
         for item in facet.get("items", []):
-            label = facet_label(field, item.get("name", ""))
+            label = facet_label(field, item.get("name", ""), domains)
             if label:
                 item["display_name"] = label
     return search_results
@@ -312,6 +349,8 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "datagovernance_scope_title": datagovernance_scope_title,
         "datagovernance_user_title": datagovernance_user_title,
         "datagovernance_organization_title": datagovernance_organization_title,
+        "datagovernance_organization_info": datagovernance_organization_info,
+        "datagovernance_user_image": datagovernance_user_image,
         "datagovernance_field_groups": datagovernance_field_groups,
         "datagovernance_legislation_label": datagovernance_legislation_label,
         "datagovernance_error_text": text.datagovernance_error_text,

@@ -145,6 +145,19 @@ def activity_diff(next_action: Action, context: Context, data_dict: DataDict) ->
     return {"diff": _diff(objs, (data_dict or {}).get("diff_type", "unified")), "activities": activities}
 
 
+@tk.chained_action
+@tk.side_effect_free
+def dashboard_new_activities_count(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """The header badge on every logged-in page: only the new rows, not the
+    dashboard's whole first page (see activity.new_dashboard_count)."""
+    tk.check_access("dashboard_new_activities_count", context, data_dict)
+    user = _user(context)
+    if user is None or set(data_dict or {}) & {"limit", "offset", "before", "after"}:
+        return next_action(context, data_dict)  # paging the count: CKAN's way
+    count = activity.new_dashboard_count(user, int(tk.config.get("ckan.activity_list_limit")))
+    return next_action(context, data_dict) if count is None else count
+
+
 STREAMS = (
     "user_activity_list",
     "package_activity_list",
@@ -324,6 +337,6 @@ def get_actions() -> dict[str, Action]:
     }
     if p.plugin_loaded("activity"):
         actions.update(activity_show=activity_show, activity_data_show=activity_data_show,
-                       activity_diff=activity_diff)
+                       activity_diff=activity_diff, dashboard_new_activities_count=dashboard_new_activities_count)
         actions.update({name: _stream_action(name) for name in STREAMS})
     return actions

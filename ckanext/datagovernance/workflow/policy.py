@@ -121,11 +121,11 @@ def task_search_filter(user: model.User | None) -> str | None:
     if roles_policy.is_governance_admin(user) or signoff_refusal(user) is None:
         parts.append(open_states)
     else:
-        stewarded = {a.scope_id for a in roles.assignments(user_id=user.id, role="steward")}
+        stewarded = roles.role_scopes(user.id, "steward")
         if stewarded:
             wanted = " OR ".join(f'"{roles_labels.steward_label(d)}"' for d in sorted(stewarded))
             parts.append(f"({open_states} AND permission_labels:({wanted}))")
-    owned = [a for a in roles.assignments(user_id=user.id, role="owner")]
+    owned = roles.role_scopes(user.id, "owner")
     if owned:  # rejected or withdrawn: back with the owner
         parts.append(f'(workflow_state:({states.DRAFT} OR {states.WITHDRAWN}) '
                      f'AND permission_labels:"{roles_labels.user_label(user.id)}")')
@@ -146,8 +146,8 @@ class TaskFacts:
 
 
 def task_facts(user: model.User, pkg_ids: list[str]) -> TaskFacts:
-    stewarded = {a.scope_id for a in roles.assignments(user_id=user.id, role="steward")}
-    owned = {a.scope_id for a in roles.assignments(user_id=user.id, role="owner", scope_ids=pkg_ids)}
+    stewarded = roles.role_scopes(user.id, "steward")
+    owned = roles.role_scopes(user.id, "owner") & set(pkg_ids)
     submitter, signed = service.submission_facts(pkg_ids)
     return TaskFacts(
         office=roles_policy.is_governance_admin(user),

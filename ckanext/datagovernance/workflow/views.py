@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import _
 from flask import Blueprint, request
@@ -60,7 +59,7 @@ def datagovernance_task_count() -> int:
     if not tk.current_user.is_authenticated:
         return 0
     # the count of the task list, without building it
-    return actions.task_count(model.User.get(tk.current_user.id))
+    return actions.task_count(tk.current_user._get_current_object())  # the request's user object: no query
 
 
 def get_helpers() -> dict[str, Any]:
