@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import functools
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -252,7 +252,7 @@ _pending: dict[str, dict[str, Any]] = {}
 def _upsert_many(count: int) -> sa.TextClause:
     """The upsert with `count` VALUES rows; parameters get the suffix _<i>."""
     values = _UPSERT_VALUES
-    rows = ",\n".join(re.sub(r":(\w+)", lambda m: f":{m[1]}_{i}", values) for i in range(count))
+    rows = ",\n".join(re.sub(r":(\w+)", rf":\g<1>_{i}", values) for i in range(count))
     return sa.text(_UPSERT_SQL.replace("VALUES " + values, "VALUES " + rows))
 
 
@@ -558,7 +558,7 @@ class PostgresSolr:
         is constant over a month that holds no range bound (a bound or now()),
         so such a month counts whole, evaluated at its first instant; the
         months holding a bound are counted row by row on the date index."""
-        start = f"CAST(e.month || '-01 00:00:00+00' AS timestamptz)"
+        start = "CAST(e.month || '-01 00:00:00+00' AS timestamptz)"
         sql = f"""
             WITH e AS (
                 SELECT DISTINCT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM') AS month
