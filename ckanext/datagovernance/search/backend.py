@@ -512,12 +512,14 @@ class PostgresSolr:
     ) -> list[dict[str, Any]]:
         """First rows by title rank, without ranking every match (autocomplete).
 
-        Only matches whose title contains the query's words rank above 0
+        Only matches whose title contains a word of the query rank above 0
         (an indexed look-up); the many that match only a substring all rank
         0 and then follow in index_id order, which the planner can read
         along the primary key and stop after `rows` instead of visiting
         every match ("haus": ~10k rows at 100k)."""
-        ranked = f"title_tsv @@ ({title_query})"
+        # any word of the query (a phrase's words too: a partial phrase
+        # ranks above 0 without matching it); the rest all rank 0
+        ranked = f"title_tsv @@ CAST(regexp_replace(CAST(({title_query}) AS text), '<[0-9-]*>|&', '|', 'g') AS tsquery)"
         docs = self._fetch(db, src, f"({cond}) AND {ranked}", bind, fl, rank_sql,
                            f"{rank_sql} DESC, index_id", rows, 0)
         if len(docs) < rows:
