@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import functools
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -252,7 +252,7 @@ _pending: dict[str, dict[str, Any]] = {}
 def _upsert_many(count: int) -> sa.TextClause:
     """The upsert with `count` VALUES rows; parameters get the suffix _<i>."""
     values = _UPSERT_VALUES
-    rows = ",\n".join(re.sub(r":(\w+)", lambda m: f":{m[1]}_{i}", values) for i in range(count))
+    rows = ",\n".join(re.sub(r":(\w+)", rf":\g<1>_{i}", values) for i in range(count))
     return sa.text(_UPSERT_SQL.replace("VALUES " + values, "VALUES " + rows))
 
 
@@ -512,12 +512,14 @@ class PostgresSolr:
     ) -> list[dict[str, Any]]:
         """First rows by title rank, without ranking every match (autocomplete).
 
-        Only matches whose title contains the query's words rank above 0
+        Only matches whose title contains a word of the query rank above 0
         (an indexed look-up); the many that match only a substring all rank
         0 and then follow in index_id order, which the planner can read
         along the primary key and stop after `rows` instead of visiting
         every match ("haus": ~10k rows at 100k)."""
-        ranked = f"title_tsv @@ ({title_query})"
+        # any word of the query (a phrase's words too: a partial phrase
+        # ranks above 0 without matching it); the rest all rank 0
+        ranked = f"title_tsv @@ CAST(regexp_replace(CAST(({title_query}) AS text), '<[0-9-]*>|&', '|', 'g') AS tsquery)"
         docs = self._fetch(db, src, f"({cond}) AND {ranked}", bind, fl, rank_sql,
                            f"{rank_sql} DESC, index_id", rows, 0)
         if len(docs) < rows:
@@ -558,7 +560,7 @@ class PostgresSolr:
         is constant over a month that holds no range bound (a bound or now()),
         so such a month counts whole, evaluated at its first instant; the
         months holding a bound are counted row by row on the date index."""
-        start = f"CAST(e.month || '-01 00:00:00+00' AS timestamptz)"
+        start = "CAST(e.month || '-01 00:00:00+00' AS timestamptz)"
         sql = f"""
             WITH e AS (
                 SELECT DISTINCT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM') AS month
