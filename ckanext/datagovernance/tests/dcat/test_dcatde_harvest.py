@@ -34,6 +34,8 @@ class DcatdeSite(e2e.HarvestSite):
     def __init__(self, workdir: Path, port: int) -> None:
         super().__init__(workdir, port)
         text = self.ini.read_text(encoding="utf-8")
+        assert f"ckan.plugins = {e2e.HARVEST_PLUGINS}" in text
+        assert "ckanext.dcat.rdf.profiles = euro_dcat_ap_3\n" in text
         text = text.replace(f"ckan.plugins = {e2e.HARVEST_PLUGINS}",
                             "ckan.plugins = activity datagovernance_search harvest dcat "
                             "dcatde dcatde_rdf_harvester")
