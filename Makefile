@@ -110,7 +110,7 @@ bench-dcat: venv
 DCATDE_SRC ?=
 dcatde: venv
 	@test -n "$(DCATDE_SRC)" || { echo "usage: make dcatde DCATDE_SRC=<checkout of ckanext-dcatde>"; exit 2; }
-	@$(PIP) install -q ckantoolkit==0.0.7 pycountry==26.2.16
+	@$(PIP) install -q ckantoolkit==0.0.7 pycountry==26.2.16 SPARQLWrapper==2.0.0
 	@$(PIP) install -q --no-deps "$(DCATDE_SRC)"
 
 clean:
