@@ -11,6 +11,7 @@ from . import backend, seam
 
 
 @tk.chained_action
+@tk.side_effect_free  # a GET action like CKAN's own
 def package_autocomplete(up_func: Any, context: Any, data_dict: dict[str, Any]) -> Any:
     # CKAN's autocomplete reads only the first rows, never the hit count:
     # counting every dataset that contains a common prefix ("haus") would
