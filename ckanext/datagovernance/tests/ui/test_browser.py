@@ -294,8 +294,9 @@ def _visit(context: Any, site: dict[str, Any], path: str, lang: str, msgids: lis
     finally:
         page.close()
     if retry and any(p.startswith("script error") for p in problems):
-        # the threaded dev server sometimes hands out a bundle it is still
-        # writing on its first use; a script error that survives a reload counts
+        # seen on varying pages under load: "jQuery/Jed is not defined", a
+        # script bundle that arrived incomplete; an error that survives a
+        # reload is the page's own
         return _visit(context, site, path, lang, msgids, shots, label, status, axe, retry=False)
     return [f"{lang} {path}: {p}" for p in problems]
 
