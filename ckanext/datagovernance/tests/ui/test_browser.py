@@ -346,3 +346,18 @@ def test_a_picker_shown_again_shows_the_name(site, browser):
         assert page.input_value("#field-data_owner") == "owner-wagner"
     finally:
         context.close()
+
+
+def test_the_harvest_overview_names_the_errors_of_the_last_job(site, browser):
+    """The office's overview shows a gather error's message and an import
+    error's stage in German, not the report's dictionaries."""
+    context = browser.new_context(locale="de-DE", extra_http_headers={"Authorization": site["tokens"]["office"]})
+    page = context.new_page()
+    try:
+        page.goto(f"{site['url']}/harvesting", wait_until="load")
+        errors = page.inner_text(".datagovernance-harvest-errors")
+        assert "Sammeln: Katalog nicht erreichbar (Zeitüberschreitung)" in errors
+        assert "Importieren (https://daten.hanau.example/dataset/baeume): Pflichtfeld Titel fehlt" in errors
+        assert "{" not in errors
+    finally:
+        context.close()
