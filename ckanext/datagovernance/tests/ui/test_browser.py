@@ -219,7 +219,12 @@ def _harvest_source(site_user: str, org: str) -> dict[str, str]:
     import datetime
     import json
 
-    from ckanext.harvest.model import HarvestGatherError, HarvestJob, HarvestObject, HarvestObjectError
+    from ckanext.harvest.model import (
+        HarvestGatherError,
+        HarvestJob,
+        HarvestObject,
+        HarvestObjectError,
+    )
 
     context = {"user": site_user, "ignore_auth": True}
     source = call_action("harvest_source_create", dict(context), name="nachbarstadt-hanau",
