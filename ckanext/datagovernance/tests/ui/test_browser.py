@@ -366,3 +366,27 @@ def test_the_harvest_overview_names_the_errors_of_the_last_job(site, browser):
         assert "{" not in errors
     finally:
         context.close()
+
+
+def test_the_suites_harvest_source_form_creates_a_source(site, browser):
+    """The suite's own new-source form submits what ckanext-harvest expects:
+    the office fills it in German and finds the source on its overview.
+    (Last in the module: it adds a source.)"""
+    context = browser.new_context(locale="de-DE", extra_http_headers={"Authorization": site["tokens"]["office"]})
+    page = context.new_page()
+    try:
+        page.goto(f"{site['url']}/harvest/new", wait_until="load")
+        page.fill("#field-url", "https://daten.darmstadt.example/catalog.ttl")
+        page.fill("#field-title", "Datenportal Darmstadt")  # the name follows (slug preview)
+        page.select_option("#field-frequency", "MONTHLY")
+        page.select_option("#field-organizations", label="Stadtkämmerei")
+        page.click("#save")
+        page.wait_for_load_state("load")
+        source = call_action("harvest_source_show", {"ignore_auth": True}, id="datenportal-darmstadt")
+        assert source["url"] == "https://daten.darmstadt.example/catalog.ttl"
+        assert source["frequency"] == "MONTHLY" and source["source_type"] == "dcat_rdf"
+        assert source["organization"]["title"] == "Stadtkämmerei"
+        page.goto(f"{site['url']}/harvesting", wait_until="load")
+        assert "Datenportal Darmstadt" in page.inner_text("#content")
+    finally:
+        context.close()
