@@ -44,11 +44,14 @@ def source_overview(source_id: str) -> dict[str, Any]:
     errors: list[dict[str, str]] = []
     if last:
         report = tk.get_action("harvest_job_report")(context, {"id": last["id"]})
-        errors = [{"stage": _("Gathering"), "message": m} for m in report.get("gather_errors", [])]
+        # (the report gives a gather error as {"message": ...} and an object
+        # error's stage as "type")
+        errors = [{"stage": _("Gathering"), "message": m.get("message", "") if isinstance(m, dict) else m}
+                  for m in report.get("gather_errors", [])]
         for obj in report.get("object_errors", {}).values():
             for err in obj.get("errors", []):
-                stage = {"Fetch": _("Fetching"), "Import": _("Importing")}.get(
-                    err.get("stage"), err.get("stage") or "")
+                raw = err.get("type") or err.get("stage")
+                stage = {"Fetch": _("Fetching"), "Import": _("Importing")}.get(raw, raw or "")
                 errors.append({"stage": stage, "message": err.get("message", ""),
                                "guid": obj.get("guid") or obj.get("original_url") or ""})
     stats = (last or {}).get("stats") or {}

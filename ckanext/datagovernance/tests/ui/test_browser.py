@@ -219,7 +219,12 @@ def _harvest_source(site_user: str, org: str) -> dict[str, str]:
     import datetime
     import json
 
-    from ckanext.harvest.model import HarvestGatherError, HarvestJob, HarvestObject, HarvestObjectError
+    from ckanext.harvest.model import (
+        HarvestGatherError,
+        HarvestJob,
+        HarvestObject,
+        HarvestObjectError,
+    )
 
     context = {"user": site_user, "ignore_auth": True}
     source = call_action("harvest_source_create", dict(context), name="nachbarstadt-hanau",
@@ -251,7 +256,7 @@ def browser():
 
 
 def _visit(context: Any, site: dict[str, Any], path: str, lang: str, msgids: list[str],
-           shots: str | None, label: str, status: int = 200, axe: bool = True) -> list[str]:
+           shots: str | None, label: str, status: int = 200, axe: bool = True, retry: bool = True) -> list[str]:
     base = site["url"]
     host = urlsplit(base).netloc
     problems: list[str] = []
@@ -293,6 +298,11 @@ def _visit(context: Any, site: dict[str, Any], path: str, lang: str, msgids: lis
                             full_page=True)
     finally:
         page.close()
+    if retry and any(p.startswith("script error") for p in problems):
+        # seen on varying pages under load: "jQuery/Jed is not defined", a
+        # script bundle that arrived incomplete; an error that survives a
+        # reload is the page's own
+        return _visit(context, site, path, lang, msgids, shots, label, status, axe, retry=False)
     return [f"{lang} {path}: {p}" for p in problems]
 
 
@@ -331,17 +341,52 @@ def test_every_main_page_as_every_role(site, browser, role):
 
 
 def test_a_picker_shown_again_shows_the_name(site, browser):
-    """The data owner picker of an edit form and the dataset picker of a
-    request show the person's name and the dataset's title, and still submit
-    the login name and the dataset name the actions expect."""
+    """The data owner picker of an edit form shows the person's name and
+    still submits the login name the actions expect."""
     context = browser.new_context(locale="de-DE", extra_http_headers={"Authorization": site["tokens"]["office"]})
     page = context.new_page()
     try:
         page.goto(f"{site['url']}/dataset/edit/{site['names']['owned']}", wait_until="load")
         assert page.inner_text("#select2-field-data_owner-container").strip() == "Sabine Wagner"
         assert page.input_value("#field-data_owner") == "owner-wagner"
-        page.goto(f"{site['url']}/anfragen/{site['names']['item']}", wait_until="load")
-        assert page.inner_text("#select2-dg-dataset-container").strip() == "Flurstücke (ALKIS)"
-        assert page.input_value("#dg-dataset") == site["names"]["owned"]
+    finally:
+        context.close()
+
+
+def test_the_harvest_overview_names_the_errors_of_the_last_job(site, browser):
+    """The office's overview shows a gather error's message and an import
+    error's stage in German, not the report's dictionaries."""
+    context = browser.new_context(locale="de-DE", extra_http_headers={"Authorization": site["tokens"]["office"]})
+    page = context.new_page()
+    try:
+        page.goto(f"{site['url']}/harvesting", wait_until="load")
+        errors = page.inner_text(".datagovernance-harvest-errors")
+        assert "Sammeln: Katalog nicht erreichbar (Zeitüberschreitung)" in errors
+        assert "Importieren (https://daten.hanau.example/dataset/baeume): Pflichtfeld Titel fehlt" in errors
+        assert "{" not in errors
+    finally:
+        context.close()
+
+
+def test_the_suites_harvest_source_form_creates_a_source(site, browser):
+    """The suite's own new-source form submits what ckanext-harvest expects:
+    the office fills it in German and finds the source on its overview.
+    (Last in the module: it adds a source.)"""
+    context = browser.new_context(locale="de-DE", extra_http_headers={"Authorization": site["tokens"]["office"]})
+    page = context.new_page()
+    try:
+        page.goto(f"{site['url']}/harvest/new", wait_until="load")
+        page.fill("#field-url", "https://daten.darmstadt.example/catalog.ttl")
+        page.fill("#field-title", "Datenportal Darmstadt")  # the name follows (slug preview)
+        page.select_option("#field-frequency", "MONTHLY")
+        page.select_option("#field-organizations", label="Stadtkämmerei")
+        page.click("#save")
+        page.wait_for_load_state("load")
+        source = call_action("harvest_source_show", {"ignore_auth": True}, id="datenportal-darmstadt")
+        assert source["url"] == "https://daten.darmstadt.example/catalog.ttl"
+        assert source["frequency"] == "MONTHLY" and source["source_type"] == "dcat_rdf"
+        assert source["organization"]["title"] == "Stadtkämmerei"
+        page.goto(f"{site['url']}/harvesting", wait_until="load")
+        assert "Datenportal Darmstadt" in page.inner_text("#content")
     finally:
         context.close()

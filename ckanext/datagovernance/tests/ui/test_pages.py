@@ -167,9 +167,9 @@ def test_forms_offer_searchable_pickers_that_show_only_what_the_caller_may_see(c
     the dataset picker's source answers only with readable datasets."""
     form = get(app, "/de/rollen/", "dg_office").select_one("form.datagovernance-grant")
     user, dataset = form.select_one("input[name=user]"), form.select_one("input[name=dataset]")
-    assert user["data-module"] == "autocomplete" and "/api/2/util/user/autocomplete" in user["data-module-source"]
+    assert user["data-module"] == "datagovernance-picker" and "/api/2/util/user/autocomplete" in user["data-module-source"]
     assert user["data-module-label"] == "fullname" and user["data-module-key"] == "name"
-    assert dataset["data-module"] == "autocomplete" and dataset["data-module-label"] == "title"
+    assert dataset["data-module"] == "datagovernance-picker" and dataset["data-module-label"] == "title"
     domains = [o.get_text(strip=True) for o in form.select("select[name=domain] option")]
     assert "Gebäudedaten" in domains and "— Mietobjekte" in domains and "gebaeude" not in domains
 
@@ -190,7 +190,11 @@ def test_forms_offer_searchable_pickers_that_show_only_what_the_caller_may_see(c
     assert "Steward" in [u["fullname"] for u in found]
 
     owner_field = get(app, "/de/dataset/edit/mietvertraege-public", "dg_steward").select_one("input[name=data_owner]")
-    assert owner_field["data-module"] == "autocomplete" and owner_field["data-module-label"] == "fullname"
+    assert owner_field["data-module"] == "datagovernance-picker" and owner_field["data-module-label"] == "fullname"
+    # shown again with a value: the person's name, the login name stays the value
+    from ckan import model
+
+    assert owner_field["data-module-text"] == model.User.get(owner_field["value"]).display_name
 
 
 def test_role_list_export_opens_in_german_excel(city, app):
