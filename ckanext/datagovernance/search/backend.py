@@ -13,7 +13,8 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import ckan.model as model
@@ -200,6 +201,47 @@ _UPSERT = sa.text(
 )
 
 
+# index rows held by `batched_writes` in this thread (None: write at once)
+_held = threading.local()
+
+
+@contextlib.contextmanager
+def batched_writes() -> Iterator[None]:
+    """Index rows added in this thread inside the block are written with one
+    statement when it ends without an error (an import indexes thousands of
+    new datasets; one statement each is most of its index SQL). Nothing is
+    written if the block raises: the caller rolls its transaction back. A
+    delete inside the block writes the held rows first (order kept); a search
+    inside it does not see them yet."""
+    outer = getattr(_held, "rows", None)
+    rows: list[dict[str, Any]] = []
+    _held.rows = rows
+    try:
+        yield
+    finally:
+        _held.rows = outer
+    _write(rows)
+
+
+def _write(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    held = getattr(_held, "rows", None)
+    if held is not None:  # the batch writes them at its end
+        held.extend(rows)
+        return
+    _upsert(rows)
+
+
+def _upsert(rows: list[dict[str, Any]]) -> None:
+    try:
+        model.Session.execute(_UPSERT, rows)
+    except sa_exc.DBAPIError as e:
+        raise SearchIndexError(f"Could not write the search index: {e.orig}") from e
+    cache.index_changed()
+    stats.written(len(rows))
+
+
 def _in_cli() -> bool:
     return click.get_current_context(silent=True) is not None
 
@@ -213,15 +255,7 @@ class PostgresSolr:
 
     # -- writing ------------------------------------------------------------
     def add(self, docs: Iterable[dict[str, Any]], commit: bool = True, **kwargs: Any) -> str:
-        rows = [build_row(d) for d in docs]
-        if not rows:
-            return ""
-        try:
-            model.Session.execute(_UPSERT, rows)
-        except sa_exc.DBAPIError as e:
-            raise SearchIndexError(f"Could not write the search index: {e.orig}") from e
-        cache.index_changed()
-        stats.written(len(rows))
+        _write([build_row(d) for d in docs])
         return ""
 
     def delete(
@@ -229,6 +263,10 @@ class PostgresSolr:
     ) -> str:
         if id is None and q is None:
             raise ValueError('You must specify "id" or "q".')
+        held = getattr(_held, "rows", None)
+        if held:
+            _upsert(list(held))
+            held.clear()
         params: dict[str, Any]
         if id is not None:
             where, params = "index_id = ANY(:ids)", {"ids": _as_list(id)}
