@@ -13,7 +13,9 @@ a data-office user who is editor of every organisation) and for each size:
 - export of the whole inventory (XLSX), twice.
 
 Prints rows/s and writes bench/results/inventory.md. `--profile` prints the
-top of a cProfile of a 300-row import (where the time goes).
+top of a cProfile of a 300-row import (where the time goes); `--split N`
+the CPU milliseconds and SQL statements per new row of each phase of an
+N-row import (no profiler overhead).
 """
 from __future__ import annotations
 
@@ -169,12 +171,60 @@ def clone_index(total: int) -> int:
     return model.Session.execute(sa.text(f"select count(*) from {table} where dataset_type = 'dataset'")).scalar()
 
 
+def split(n: int) -> None:
+    """CPU ms and SQL statements per new row, by phase of the import."""
+    import functools
+    from collections import defaultdict
+
+    import ckan.logic as logic
+    import ckan.plugins as plugins
+    from ckan.lib.dictization import model_save
+
+    from ckanext.datagovernance.inventory import service
+    from ckanext.datagovernance.search import backend
+
+    spent: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+
+    def measure(owner: Any, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        @functools.wraps(original)
+        def measured(*a: Any, **k: Any) -> Any:
+            cpu, sql = time.process_time(), STATEMENTS[0]
+            try:
+                return original(*a, **k)
+            finally:
+                spent[label][0] += time.process_time() - cpu
+                spent[label][1] += STATEMENTS[0] - sql
+
+        setattr(owner, name, measured)
+
+    measure(service, "_write", "write phase")
+    measure(service, "_validate", "  validation (create schema, once)")
+    measure(service, "_create", "  dataset write (model save, membership, create hooks)")
+    measure(model_save, "package_dict_save", "    model save")
+    for plugin in plugins.PluginImplementations(plugins.IPackageController):
+        measure(plugin, "after_dataset_create", f"    {type(plugin).__name__}.after_dataset_create")
+    measure(service, "_index", "index phase")
+    measure(logic, "package_show_default_and_custom_schemas", "  dictization + default and scheming show schemas")
+    measure(logic, "index_update_package_dicts", "  index document (hooks, document)")
+    measure(backend, "_upsert", "  index rows written (batched)")
+    measure(service, "_write_activities", "  activities written (batched)")
+    run(make_rows(20, 800_000))  # warm
+    spent.clear()
+    secs, counts = run(make_rows(n, 900_000))
+    print(f"{n} new rows: {secs:.1f} s wall, {counts}")
+    for label, (cpu, sql) in spent.items():
+        print(f"{label:58s} {cpu / n * 1000:6.1f} ms CPU/row {sql / n:5.1f} SQL/row")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ini", default=str(HERE / "inventory.ini"))
     ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--profile-rows", type=int, default=300)
+    ap.add_argument("--split", type=int, metavar="N", help="CPU and SQL per new row by phase of an N-row import")
     ap.add_argument("--export-only", type=int, metavar="N",
                     help="import 100 rows, clone their index documents to N, time the export only")
     args = ap.parse_args(argv)
@@ -187,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {n} | {step} | {secs:.2f} | {n / secs:,.0f} | {counts} |")
         print(lines[-1], flush=True)
 
+    if args.split:
+        split(args.split)
+        return 0
     if args.export_only:
         secs, counts = run(make_rows(100, 0))
         out(100, "import (new datasets)", secs, counts)

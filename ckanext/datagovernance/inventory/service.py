@@ -487,36 +487,53 @@ def _add_validation_errors(err: RowResult, errors: dict[str, Any], errors_en: di
 
 
 def _index(ids: list[str], created: dict[str, model.Package], actor: model.User | None) -> None:
-    """One index write per dataset, after all rows (CKAN skips indexing
-    under defer_commit). A created dataset's "new package" activity holds
-    the same dictized dataset as its index document: one dictization for
-    both (package_create's activity subscriber would dictize again)."""
+    """The index documents and the created datasets' "new package"
+    activities, after all rows (CKAN skips indexing under defer_commit).
+
+    A created dataset's activity holds the same dictized dataset as its
+    index document: one dictization for both (package_create's activity
+    subscriber would dictize again). The documents are written 250 to a
+    statement (search/backend.py, batched_writes), the activities with one insert; each activity row is what
+    ``activity_create`` saves (the actor's id, the dataset's permission
+    labels), without its per-row look-ups of the actor and the dataset,
+    which this import has just written."""
+    from ..search.backend import batched_writes
+
     ctx: Context = {"ignore_auth": True}
+    activities: list[dict[str, Any]] = []
     with _labels_once():
-        _index_each(ctx, ids, created, actor)
+        with batched_writes():
+            for pkg_id in dict.fromkeys(ids):
+                both = ckan_logic.package_show_default_and_custom_schemas(ctx, pkg_id)
+                ckan_logic.index_update_package_dicts(both, defer_commit=True)
+                if pkg_id in created:
+                    activities.append(_new_activity(created[pkg_id], both[1], actor))
+        _write_activities(activities)
 
 
-def _index_each(ctx: Context, ids: list[str], created: dict[str, model.Package], actor: model.User | None) -> None:
-    for pkg_id in dict.fromkeys(ids):
-        both = ckan_logic.package_show_default_and_custom_schemas(ctx, pkg_id)
-        ckan_logic.index_update_package_dicts(both, defer_commit=True)
-        if pkg_id in created:
-            _new_activity(pkg_id, both[1], actor)
+def _activities_on() -> bool:
+    return p.plugin_loaded("activity") and bool(tk.config.get("ckan.activity_streams_enabled"))
 
 
-def _new_activity(pkg_id: str, pkg_dict: dict[str, Any], actor: model.User | None) -> None:
-    """The "new package" activity package_create's subscriber writes."""
-    if not p.plugin_loaded("activity"):
-        return
+def _new_activity(pkg: model.Package, pkg_dict: dict[str, Any], actor: model.User | None) -> dict[str, Any]:
+    """The "new package" activity package_create's subscriber records."""
     from ckan.lib.plugins import get_permission_labels
 
-    pkg = model.Package.get(pkg_id)
-    name = actor.name if actor else tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    tk.get_action("activity_create")({"ignore_auth": True, "defer_commit": True, "user": name}, {
-        "user_id": actor.id if actor else name, "object_id": pkg_id, "activity_type": "new package",
-        "data": {"package": pkg_dict, "actor": name},
-        "permission_labels": get_permission_labels().get_dataset_labels(pkg),
-    })
+    if actor is None:
+        name = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+        actor = model.User.get(name)
+    return {"id": model.types.make_uuid(), "timestamp": datetime.datetime.utcnow(),
+            "user_id": actor.id if actor else None, "object_id": pkg.id, "activity_type": "new package",
+            "data": {"package": pkg_dict, "actor": actor.name if actor else None},
+            "permission_labels": get_permission_labels().get_dataset_labels(pkg)}
+
+
+def _write_activities(activities: list[dict[str, Any]]) -> None:
+    if not activities or not _activities_on():
+        return
+    from ckanext.activity.model import Activity
+
+    model.Session.execute(sa.insert(Activity.__table__), activities)
 
 
 # -- export -------------------------------------------------------------------------------

@@ -85,9 +85,12 @@ def bulk() -> Any:
     q = request.args.get("q") or "*:*"
     fq = " ".join(f'{k}:"{v}"' for k, v in request.args.items(multi=True)
                   if k not in _NOT_FILTERS and v and '"' not in v)
-    found = tk.get_action("package_search")(_ctx(), {
-        "q": q, "fq": fq, "rows": 200, "include_private": True, "include_drafts": True})
-    extra: dict[str, Any] = {"found": found, "report": None, "error": None, "form": request.form}
+
+    def search() -> dict[str, Any]:
+        return tk.get_action("package_search")(_ctx(), {
+            "q": q, "fq": fq, "rows": 200, "include_private": True, "include_drafts": True})
+
+    extra: dict[str, Any] = {"found": None, "report": None, "error": None, "form": request.form}
     if request.method == "POST":
         data = {k: request.form.get(k) or None for k in ("data_owner", "domain", "access_class", "comment")}
         data = {k: v for k, v in data.items() if v}
@@ -98,6 +101,7 @@ def bulk() -> Any:
             extra["error"] = "; ".join(" ".join(map(str, v)) for v in e.error_dict.values())
         except tk.NotAuthorized as e:
             extra["error"] = str(e) or _("Not allowed.")
+    extra["found"] = search()  # after the change: the list shows what it did
     return tk.render("datagovernance/inventory/bulk.html", extra_vars=extra)
 
 

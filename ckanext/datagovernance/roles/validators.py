@@ -16,7 +16,10 @@ def access_class_guard(key: Any, data: dict[Any, Any], errors: dict[Any, Any], c
     if context.get("ignore_auth"):
         return
     new = data.get(key)
-    pkg = model.Package.get(data.get(("id",)) or data.get(("name",)) or "")
+    # by id, else by name: Package.get(name) would first look the name up as
+    # an id (one more statement for every new dataset, e.g. per import row)
+    ref, name = data.get(("id",)), data.get(("name",))
+    pkg = model.Package.get(ref) if ref else (model.Package.by_name(name) if name else None)
     if pkg is None:
         return  # a new dataset gets its first classification from its author
     old = pkg.extras.get("access_class")

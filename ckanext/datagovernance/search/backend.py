@@ -15,6 +15,7 @@ import functools
 import json
 import logging
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -239,13 +240,41 @@ def _in_rebuild() -> bool:
     )
 
 
-# `search-index rebuild` writes its rows REBUILD_BATCH at a time: one
-# statement fires the index-side triggers (filter, counts, words) once per
-# batch instead of once per dataset. The buffer is written before every
-# commit, search and delete, and dropped on rollback, so it never outlives
-# the transaction it belongs to.
+# `search-index rebuild` and `batched_writes()` (the inventory import) write
+# their rows REBUILD_BATCH at a time: one statement fires the index-side
+# triggers (filter, counts, words) once per batch instead of once per
+# dataset. The buffer belongs to the thread (its scoped session) and is
+# written before every commit, search and delete, and dropped on rollback,
+# so it never outlives the transaction it belongs to.
 REBUILD_BATCH = 250
-_pending: dict[str, dict[str, Any]] = {}
+_buffer = threading.local()
+_batching: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "datagovernance_search_batching", default=False
+)
+
+
+def _pending() -> dict[str, dict[str, Any]]:
+    rows = getattr(_buffer, "rows", None)
+    if rows is None:
+        rows = _buffer.rows = {}
+    return rows
+
+
+@contextlib.contextmanager
+def batched_writes() -> Iterator[None]:
+    """Index rows added inside the block go to the buffer above (an import
+    indexes thousands of new datasets; a statement each was most of its
+    index SQL) and are written when the block ends. A block that raises
+    writes nothing of what it buffered: its caller rolls back."""
+    token = _batching.set(True)
+    try:
+        yield
+    except BaseException:
+        _pending().clear()
+        raise
+    finally:
+        _batching.reset(token)
+    flush_pending()
 
 
 @functools.lru_cache(maxsize=8)
@@ -266,10 +295,11 @@ def _write(rows: list[dict[str, Any]]) -> None:
 
 def flush_pending() -> None:
     """Writes the rows a rebuild has buffered (no-op when none)."""
-    if not _pending:
+    pending = _pending()
+    if not pending:
         return
-    rows = list(_pending.values())
-    _pending.clear()
+    rows = list(pending.values())
+    pending.clear()
     for lo in range(0, len(rows), REBUILD_BATCH):
         try:
             _write(rows[lo:lo + REBUILD_BATCH])
@@ -281,7 +311,7 @@ def _end_of_transaction(_session: Any, transaction: Any) -> None:
     # committed rows were flushed by before_commit; anything left belongs to
     # a transaction that was rolled back or closed
     if transaction.parent is None:
-        _pending.clear()
+        _pending().clear()
 
 
 sa.event.listen(model.Session, "before_commit", lambda _session: flush_pending())
@@ -300,14 +330,15 @@ class PostgresSolr:
         rows = [build_row(d) for d in docs]
         if not rows:
             return ""
-        if not commit and _in_rebuild():
+        if _batching.get() or (not commit and _in_rebuild()):
             # the rows belong to the session's transaction: begin it now, so
             # that its end (commit or rollback) always reaches the buffer
             model.Session.connection()
+            pending = _pending()
             for row in rows:  # the last version of a document wins
-                _pending.pop(row["index_id"], None)
-                _pending[row["index_id"]] = row
-            if len(_pending) >= REBUILD_BATCH:
+                pending.pop(row["index_id"], None)
+                pending[row["index_id"]] = row
+            if len(pending) >= REBUILD_BATCH:
                 flush_pending()
             cache.index_changed()
             stats.written(len(rows))

@@ -159,6 +159,9 @@ def test_office_bulk_submits_and_reads_what_was_written(office_city, server):
                 refused = page.locator("tr.datagovernance-bulk-error")
                 if not prefix:
                     assert ok.count() == 1 and " ".join(ok.inner_text().split()).endswith(changed)
+                    # the list below shows the datasets as they are now
+                    listed = page.locator("table.datagovernance-bulk-datasets tr", has_text="Sammel Kanal")
+                    assert "In Prüfung" in listed.inner_text() and "Gebäudedaten" in listed.inner_text()
                 else:  # both are in review now: both refused, nothing written
                     assert ok.count() == 0 and refused.count() == 2
                 assert nothing in refused.first.inner_text() and "in_review" not in refused.first.inner_text()

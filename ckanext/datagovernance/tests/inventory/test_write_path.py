@@ -107,7 +107,7 @@ def test_import_writes_what_package_create_writes(city):
     # import sets it (the activity and the index keep the internal fields the caller may read)
     with service._request_user(ctx):
         for k, values in enumerate(bulk_rows, start=1):
-            data = _data_dict(dict(zip(HEADERS, values)), f"gleichheit-ref-{k}")
+            data = _data_dict(dict(zip(HEADERS, values, strict=True)), f"gleichheit-ref-{k}")
             data.update(title=f"Referenz {k}", inventory_id=f"EQ-R-{k}")
             call_action("package_create", {"user": "dg_office"}, **data)
     for bulk_name, ref_name in (("gleichheit-hausmeisterdienste", "gleichheit-ref-1"),
