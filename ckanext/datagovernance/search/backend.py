@@ -226,6 +226,16 @@ def without_count() -> Iterator[None]:
         _without_count.reset(token)
 
 
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL, so no document contains one: a query
+    character NUL matches nothing and is dropped (the driver would raise)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def _in_cli() -> bool:
     return click.get_current_context(silent=True) is not None
 
@@ -397,13 +407,13 @@ class PostgresSolr:
     # -- reading ------------------------------------------------------------
     def search(self, q: str | None = None, search_handler: str | None = None, **kwargs: Any) -> pysolr.Results:
         flush_pending()  # a rebuild reads its own writes
-        params = {k: v for k, v in kwargs.items()}
+        params = {k: _without_nul(v) for k, v in kwargs.items()}
         compiler = lucene.QueryCompiler(
             _text_config(),
             default_operator=str(params.get("q.op") or "AND"),
             default_field=str(params.get("df") or "text"),
         )
-        q = q if q is not None else params.get("q", "*:*")
+        q = _without_nul(q) if q is not None else params.get("q", "*:*")
         def_type = params.get("defType", "lucene")
         if def_type in ("dismax", "edismax") and q not in ("*:*", ""):
             where = [compiler.compile_free_text(q)]

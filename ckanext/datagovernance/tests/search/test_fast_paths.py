@@ -135,7 +135,7 @@ def test_rebuild_writes_batches_with_the_same_rows_and_counts(cli, monkeypatch):
     writes = [s for s in log.statements if s.lstrip().startswith("INSERT INTO datagovernance_search_index")]
     assert len(writes) == 3
     # nothing is left buffered after the command
-    assert not backend._pending
+    assert not backend._pending()
 
 
 @pytest.mark.ckan_config("ckan.plugins", SEARCH_PLUGINS)
@@ -150,9 +150,9 @@ def test_rolled_back_rebuild_rows_are_dropped(cli):
     with click.Context(search_index, info_name="search-index") as parent, \
             click.Context(rebuild, info_name="rebuild", parent=parent):
         backend.PostgresSolr().add([doc], commit=False)
-        assert backend._pending
+        assert backend._pending()
         model.Session.rollback()
-    assert not backend._pending
+    assert not backend._pending()
     model.Session.commit()
     assert model.Session.execute(sa.text("SELECT count(*) FROM datagovernance_search_index")).scalar_one() == 0
 

@@ -9,7 +9,7 @@ import ckan.model as model
 import pytest
 from ckan.lib.search.common import SearchError, SearchQueryError
 from ckan.tests.helpers import call_action
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ckanext.datagovernance.search import query as lucene
@@ -152,6 +152,7 @@ class TestAgainstTheDatabase:
 
     @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(text=ANY_TEXT)
+    @example(text="<\x00")  # NUL reached the driver (found by this test)
     def test_package_search_only_raises_documented_errors(self, catalog, text):
         for params in ({"q": text}, {"q": "*:*", "fq": text}, {"q": "*:*", "sort": text or "x"}):
             try:
