@@ -18,6 +18,7 @@ import pytest
 from ckan.common import config
 from ckan.tests.helpers import call_action
 
+from ..background import in_background
 from . import test_harvest_e2e as e2e
 from .conftest import MARKS, PLUGINS, PROFILES
 
@@ -44,26 +45,13 @@ class DcatdeSite(e2e.HarvestSite):
         self.ini.write_text(text, encoding="utf-8")
 
     def prepare(self, feed: str) -> threading.Thread:
-        failure: list[BaseException] = []
-
         def run() -> None:
-            try:
-                self.cli("db", "init")
-                self.cli("api", "action", "harvest_source_create", f"name={e2e.SOURCE}",
-                         f"url={feed}", "source_type=dcatde_rdf",
-                         "title=Offenbach am Main (GovData)")
-            except BaseException as e:  # noqa: BLE001 - handed to the test thread
-                failure.append(e)
+            self.cli("db", "init")
+            self.cli("api", "action", "harvest_source_create", f"name={e2e.SOURCE}",
+                     f"url={feed}", "source_type=dcatde_rdf",
+                     "title=Offenbach am Main (GovData)")
 
-        class Worker(threading.Thread):
-            def join(self, timeout: float | None = None) -> None:
-                super().join(timeout)
-                if failure:
-                    raise failure[0]
-
-        worker = Worker(target=run, daemon=True)
-        worker.start()
-        return worker
+        return in_background(run)
 
 
 def test_govdata_harvester_harvests_the_feed(mail_server):

@@ -36,6 +36,7 @@ from rdflib import Graph, URIRef
 
 from ckanext.datagovernance.catalog import vocab as v
 
+from ..background import in_background
 from .conftest import (
     HVD_CATEGORY,
     HVD_ELI,
@@ -196,29 +197,16 @@ class HarvestSite:
     def prepare(self, feed: str) -> threading.Thread:
         """In the background: migrations (core, activity, harvest, search
         index) and the harvest source for ``feed``; ``join`` re-raises."""
-        failure: list[BaseException] = []
-
         def run() -> None:
-            try:
-                self.cli("db", "init")
-                # (`ckan harvester source create` of ckanext-harvest 1.6.3 creates
-                # the source, then crashes printing it on CKAN 2.12: the returned
-                # dict lacks "status". ckanapi's `ckan api` calls the same action.)
-                self.cli("api", "action", "harvest_source_create", f"name={SOURCE}",
-                         f"url={feed}", "source_type=dcat_rdf",
-                         "title=Offenbach am Main (GovData)")
-            except BaseException as e:  # noqa: BLE001 - handed to the test thread
-                failure.append(e)
+            self.cli("db", "init")
+            # (`ckan harvester source create` of ckanext-harvest 1.6.3 creates
+            # the source, then crashes printing it on CKAN 2.12: the returned
+            # dict lacks "status". ckanapi's `ckan api` calls the same action.)
+            self.cli("api", "action", "harvest_source_create", f"name={SOURCE}",
+                     f"url={feed}", "source_type=dcat_rdf",
+                     "title=Offenbach am Main (GovData)")
 
-        class Worker(threading.Thread):
-            def join(self, timeout: float | None = None) -> None:
-                super().join(timeout)
-                if failure:
-                    raise failure[0]
-
-        worker = Worker(target=run, daemon=True)
-        worker.start()
-        return worker
+        return in_background(run)
 
     def harvest(self) -> None:
         """gather (every feed page), fetch and import in one process"""

@@ -26,6 +26,7 @@ from typing import Any
 from ckan.common import config
 from ckan.tests.helpers import call_action
 
+from ..background import in_background
 from ..dcat.conftest import MARKS, PLUGINS, PROFILES
 from ..dcat.test_harvest_e2e import (
     ROOT,
@@ -73,44 +74,31 @@ class CityB(HarvestSite):
         return json.loads(done.stdout.rsplit("@@RESULT@@", 1)[1])
 
     def setup(self, feed: str, source_type: str = "dcat_rdf") -> threading.Thread:
-        failure: list[BaseException] = []
-
         def run() -> None:
-            try:
-                self.cli("db", "init")
-                self.cli("db", "pending-migrations", "--apply")
-                users = [("user_create", {}, {"name": n, "email": f"{n}@stadt-b.example",
-                                              "password": "Harvest-Stadt-B-1", "fullname": f}) for n, f in
-                         (("b-owner", "Olga Owner"), ("b-owner2", "Otto Owner"),
-                          ("b-steward", "Stefan Steward"))]
-                results = self.actions(
-                    *users,
-                    ("organization_create", {}, {"name": "b-nachbarn", "title": "Nachbarkommunen"}),
-                    ("group_create", {}, {"name": "b-offene-daten", "title": "Offene Daten",
-                                          "type": "domain"}),
-                    ("group_create", {}, {"name": "b-geodaten", "title": "Geodaten",
-                                          "type": "domain"}),
-                    ("datagovernance_role_grant", {}, {"user": "b-steward", "role": "steward",
-                                                       "domain": "b-offene-daten"}),
-                    ("harvest_source_create", {}, {
-                        "name": SOURCE, "title": "Stadt A", "url": feed,
-                        "source_type": source_type, "owner_org": "b-nachbarn",
-                        "config": json.dumps({"datagovernance": DEFAULTS})}),
-                )
-                errors = [r for r in results if isinstance(r, dict) and "error" in r]
-                assert not errors, errors
-            except BaseException as e:  # noqa: BLE001 - handed to the test thread
-                failure.append(e)
+            self.cli("db", "init")
+            self.cli("db", "pending-migrations", "--apply")
+            users = [("user_create", {}, {"name": n, "email": f"{n}@stadt-b.example",
+                                          "password": "Harvest-Stadt-B-1", "fullname": f}) for n, f in
+                     (("b-owner", "Olga Owner"), ("b-owner2", "Otto Owner"),
+                      ("b-steward", "Stefan Steward"))]
+            results = self.actions(
+                *users,
+                ("organization_create", {}, {"name": "b-nachbarn", "title": "Nachbarkommunen"}),
+                ("group_create", {}, {"name": "b-offene-daten", "title": "Offene Daten",
+                                      "type": "domain"}),
+                ("group_create", {}, {"name": "b-geodaten", "title": "Geodaten",
+                                      "type": "domain"}),
+                ("datagovernance_role_grant", {}, {"user": "b-steward", "role": "steward",
+                                                   "domain": "b-offene-daten"}),
+                ("harvest_source_create", {}, {
+                    "name": SOURCE, "title": "Stadt A", "url": feed,
+                    "source_type": source_type, "owner_org": "b-nachbarn",
+                    "config": json.dumps({"datagovernance": DEFAULTS})}),
+            )
+            errors = [r for r in results if isinstance(r, dict) and "error" in r]
+            assert not errors, errors
 
-        class Worker(threading.Thread):
-            def join(self, timeout: float | None = None) -> None:
-                super().join(timeout)
-                if failure:
-                    raise failure[0]
-
-        worker = Worker(target=run, daemon=True)
-        worker.start()
-        return worker
+        return in_background(run)
 
     def harvest(self) -> None:
         self.cli("datagovernance", "harvest", "run-test", SOURCE, timeout=600)
