@@ -18,7 +18,6 @@ import pytest
 from ckan.common import config
 from ckan.tests.helpers import call_action
 
-from ..background import in_background
 from . import test_harvest_e2e as e2e
 from .conftest import MARKS, PLUGINS, PROFILES
 
@@ -32,6 +31,8 @@ DUPLICATE_CHECK = "Skipping importing dataset, because of duplicate detection!"
 class DcatdeSite(e2e.HarvestSite):
     """The e2e consumer, configured as GovData's CKAN: dcatde's harvester and profile."""
 
+    SOURCE_TYPE = "dcatde_rdf"  # GovData's own harvester
+
     def __init__(self, workdir: Path, port: int) -> None:
         super().__init__(workdir, port)
         text = self.ini.read_text(encoding="utf-8")
@@ -43,15 +44,6 @@ class DcatdeSite(e2e.HarvestSite):
         text = text.replace("ckanext.dcat.rdf.profiles = euro_dcat_ap_3",
                             "ckanext.dcat.rdf.profiles = dcatap_de")
         self.ini.write_text(text, encoding="utf-8")
-
-    def prepare(self, feed: str) -> threading.Thread:
-        def run() -> None:
-            self.cli("db", "init")
-            self.cli("api", "action", "harvest_source_create", f"name={e2e.SOURCE}",
-                     f"url={feed}", "source_type=dcatde_rdf",
-                     "title=Offenbach am Main (GovData)")
-
-        return in_background(run)
 
 
 def test_govdata_harvester_harvests_the_feed(mail_server):

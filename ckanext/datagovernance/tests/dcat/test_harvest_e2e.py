@@ -130,6 +130,9 @@ def _json_list(value: Any) -> list[str]:
 class HarvestSite:
     """A stock CKAN consumer: own database, Redis database and site id."""
 
+    # the harvester its source uses (GovData's site overrides it)
+    SOURCE_TYPE = "dcat_rdf"
+
     def __init__(self, workdir: Path, port: int) -> None:
         self.workdir = workdir
         self.port = port
@@ -203,7 +206,7 @@ class HarvestSite:
             # the source, then crashes printing it on CKAN 2.12: the returned
             # dict lacks "status". ckanapi's `ckan api` calls the same action.)
             self.cli("api", "action", "harvest_source_create", f"name={SOURCE}",
-                     f"url={feed}", "source_type=dcat_rdf",
+                     f"url={feed}", f"source_type={self.SOURCE_TYPE}",
                      "title=Offenbach am Main (GovData)")
 
         return in_background(run)
