@@ -377,6 +377,7 @@ def test_the_suites_harvest_source_form_creates_a_source(site, browser):
     try:
         page.goto(f"{site['url']}/harvest/new", wait_until="load")
         page.fill("#field-url", "https://daten.darmstadt.example/catalog.ttl")
+        page.wait_for_selector(".slug-preview", state="attached")  # CKAN's slug modules have run
         page.fill("#field-title", "Datenportal Darmstadt")  # the name follows (slug preview)
         page.select_option("#field-frequency", "MONTHLY")
         page.select_option("#field-organizations", label="Stadtkämmerei")
