@@ -172,7 +172,9 @@ def sample_names(base: str) -> list[str]:
 
 
 def client(base: str, tokens: dict[str, str], names: list[str], stats: Stats, stop: threading.Event,
-           budget: list[int], seed: int) -> None:
+           budget: list[int], seed: int, think: float = 0.0) -> None:
+    """One user. `think` > 0: a pause after each page, uniformly 0.5-1.5 x
+    `think` seconds, as a person reads it (0: a client that never pauses)."""
     rng = random.Random(seed)
     session = requests.Session()
     while not stop.is_set():
@@ -204,6 +206,8 @@ def client(base: str, tokens: dict[str, str], names: list[str], stats: Stats, st
             stats.record(kind, time.perf_counter() - t0, res.status_code == 200, f"{url} {res.status_code}")
         except requests.RequestException as e:
             stats.record(kind, time.perf_counter() - t0, False, f"{url} {e}")
+        if think > 0:
+            stop.wait(rng.uniform(0.5, 1.5) * think)
 
 
 def writer(base: str, tokens: dict[str, Any], stats: Stats, stop: threading.Event) -> None:
@@ -258,7 +262,8 @@ def pct(values: list[float], p: float) -> float:
 def report(stats: Stats, elapsed: float, args: argparse.Namespace, n_catalog: int) -> str:
     lines = [
         f"**Load** (`bench/load.py`: gunicorn {args.workers} workers, {args.clients} clients, "
-        f"{elapsed:.0f} s, {n_catalog:,} datasets{', search reads on a replica' if args.replica else ''})",
+        f"{elapsed:.0f} s, "
+        f"{f'think time {args.think:g} s' if args.think else 'no think time'}, {n_catalog:,} datasets{', search reads on a replica' if args.replica else ''})",
         "",
         "| request | n | req/s | p50 ms | p95 ms | p99 ms | errors |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -288,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="generated datasets besides the demo (default 2000)")
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a client reads each page before the next (default 0: never pauses)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--max-requests", type=int, default=100_000, help="stop after this many requests")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
@@ -310,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             "rows": 0, "include_private": "true", "include_drafts": "true"}, headers={
             "Authorization": tokens[ADMIN]}, timeout=60).json()["result"]["count"]
         stats, stop, budget = Stats(), threading.Event(), [args.max_requests]
-        threads = [threading.Thread(target=client, args=(base, tokens, names, stats, stop, budget, k))
+        threads = [threading.Thread(target=client, args=(base, tokens, names, stats, stop, budget, k, args.think))
                    for k in range(args.clients)]
         threads.append(threading.Thread(target=writer, args=(base, tokens, stats, stop)))
         t0 = time.perf_counter()
