@@ -336,6 +336,22 @@ def grant(
     return a
 
 
+def grant_on_new_datasets(actor_id: str | None, grants: list[tuple[str, str, str]], reason: str | None) -> None:
+    """`grant` for datasets created in this transaction, in two statements:
+    (user id, role, dataset id) each. A new dataset has no holder of any
+    role to find or hand over, so only the rows `grant` adds are written."""
+    if not grants:
+        return
+    now = dt.datetime.now(dt.timezone.utc)
+    common = {"scope_type": DATASET, "deputy": False}
+    model.Session.execute(sa.insert(RoleAssignment.__table__), [
+        dict(common, id=model.types.make_uuid(), user_id=user_id, role=role, scope_id=pkg_id, contact=None,
+             granted_by=actor_id, granted_at=now) for user_id, role, pkg_id in grants])
+    model.Session.execute(sa.insert(RoleEvent.__table__), [
+        dict(common, id=model.types.make_uuid(), action="grant", user_id=user_id, role=role, scope_id=pkg_id,
+             actor_id=actor_id, reason=reason, created=now) for user_id, role, pkg_id in grants])
+
+
 def revoke(actor_id: str | None, a: RoleAssignment, reason: str | None = None, action: str = "revoke") -> None:
     _record(action, a, actor_id, reason)
     model.Session.delete(a)

@@ -1,18 +1,25 @@
-"""The import's write path for new rows (validated once, written as
-package_create writes them, one dictization for index and activity) leaves
-exactly what a loop of ``package_create`` leaves: the dataset, its index
-document, its roles, its activity and its KPI facts (issue 11)."""
+"""The import's write path for new rows (validated once, written together
+by inventory/newrows.py, their package_show dicts built from the rows
+written) leaves exactly what a loop of ``package_create`` leaves: the
+dataset, its index document, its roles, its activity, its KPI facts, its
+organisation membership and tag rows (issue 11); and where that path cannot
+decide alone (a refused owner grant, a name an earlier row takes), the row
+fails as it fails with package_create."""
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import ckan.model as model
+import ckan.plugins.toolkit as tk
 import pytest
 import sqlalchemy as sa
 from ckan.tests.helpers import call_action
 
-from ckanext.datagovernance.inventory import service
+from ckanext.datagovernance.inventory import newrows, service
 from ckanext.datagovernance.kpi import compute
 
 from .conftest import HEADERS, row
@@ -85,6 +92,33 @@ def _kpi_fact(pkg_id: str) -> dict[str, Any]:
     return fact
 
 
+@contextlib.contextmanager
+def _service_log(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The import's log in caplog: test.ini does not propagate ckanext's
+    loggers, and CKAN's logging set-up disables the loggers that existed before it."""
+    logger = logging.getLogger("ckanext.datagovernance.inventory.service")
+    level, disabled = logger.level, logger.disabled
+    logger.addHandler(caplog.handler)
+    logger.setLevel(logging.INFO)
+    logger.disabled = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(caplog.handler)
+        logger.setLevel(level)
+        logger.disabled = disabled
+
+
+def _memberships_and_tags(pkg_id: str) -> list[tuple[Any, ...]]:
+    members = model.Session.execute(sa.text(
+        "SELECT group_id, table_name, capacity, state FROM member WHERE table_id = :id ORDER BY group_id"),
+        {"id": pkg_id}).all()
+    tags = model.Session.execute(sa.text(
+        "SELECT t.name, t.vocabulary_id, pt.state FROM package_tag pt JOIN tag t ON t.id = pt.tag_id "
+        "WHERE pt.package_id = :id ORDER BY t.name"), {"id": pkg_id}).all()
+    return [tuple(r) for r in members] + [tuple(r) for r in tags]
+
+
 def _data_dict(values: dict[str, str], name: str) -> dict[str, Any]:
     """The same row as package_create input (codes instead of labels)."""
     return {
@@ -96,11 +130,14 @@ def _data_dict(values: dict[str, str], name: str) -> dict[str, Any]:
     }
 
 
-def test_import_writes_what_package_create_writes(city):
+def test_import_writes_what_package_create_writes(city, caplog):
     office = model.User.get("dg_office")
     ctx = {"user": "dg_office", "auth_user_obj": office}
     bulk_rows = [row("EQ-B-1", "Gleichheit Hausmeisterdienste"), row("EQ-B-2", "Gleichheit Reinigungsplan")]
-    report = service.run_import(ctx, HEADERS, bulk_rows)
+    assert newrows.applies()  # the suite's plugins: the rows are written together ...
+    with _service_log(caplog):
+        report = service.run_import(ctx, HEADERS, bulk_rows)
+    assert "one by one" not in caplog.text  # ... and not one by one after a failure
     assert report.ok and report.written and [r.action for r in report.rows] == ["create", "create"], \
         report.as_dict()
     # the reference: package_create one by one, as the same user, the caller's request user set as the
@@ -121,6 +158,8 @@ def test_import_writes_what_package_create_writes(city):
         assert _roles(bulk["id"]) == _roles(ref["id"]) and _roles(bulk["id"])
         assert _activities(bulk) == _activities(ref) and _activities(bulk)[0][1] == "new package"
         assert _kpi_fact(bulk["id"]) == _kpi_fact(ref["id"])
+        assert _memberships_and_tags(bulk["id"]) == _memberships_and_tags(ref["id"]) \
+            and len(_memberships_and_tags(bulk["id"])) == 3  # the organisation, two tags
     # the search finds both alike, for the office and for someone who may not read internal data
     for user in ("dg_office", "dg_plain"):
         found = call_action("package_search", {"user": user}, q="Gleichheit OR Referenz", rows=10,
@@ -133,3 +172,45 @@ def test_import_writes_what_package_create_writes(city):
     before = compute.figures()
     compute.rebuild()
     assert compute.figures() == before
+
+
+def test_refused_owner_grant_fails_the_row_as_package_create_does(city, caplog):
+    """An organisation editor may create datasets but not name someone else
+    as their owner (roles/policy.grant_refusal): the rows written together
+    are written one by one again, and the refused row is reported."""
+    ctx = {"user": "dg_org_editor", "auth_user_obj": model.User.get("dg_org_editor")}
+    rows = [row("REF-1", "Verweigert Eigene Liste", **{"Data Owner": ""}),
+            row("REF-2", "Verweigert Fremder Owner")]
+    with _service_log(caplog):
+        report = service.run_import(ctx, HEADERS, rows, partial=True)
+    own, refused = report.as_dict()["rows"]
+    assert own["action"] == "create" and refused["action"] == "error", report.as_dict()
+    assert refused["errors"][0]["column"] == "Data Owner"
+    assert "data office" in refused["errors"][0]["message_en"]
+    assert report.written
+    assert "one by one" in caplog.text
+    # the creator became the owner of the other row (roles/policy.creator_becomes_owner)
+    assert call_action("package_show", {"user": "dg_sysadmin"}, id="verweigert-eigene-liste")["data_owner"] \
+        == "dg_org_editor"
+    assert model.Session.execute(sa.text("SELECT count(*) FROM package WHERE name = 'verweigert-fremder-owner'")
+                                 ).scalar() == 0
+    # the same row with package_create: the same refusal
+    with pytest.raises(tk.ValidationError) as refused_by_ckan:
+        call_action("package_create", {"user": "dg_org_editor", "ignore_auth": False},
+                    **_data_dict(dict(zip(HEADERS, rows[1], strict=True)), "verweigert-ref"))
+    model.Session.rollback()  # package_create leaves its unfinished dataset to the caller's transaction
+    assert "data_owner" in refused_by_ckan.value.error_dict
+
+
+def test_new_row_whose_name_an_earlier_row_takes_fails_as_with_package_create(city):
+    """Two new rows with the same title (other inventory numbers) get the
+    same address: the first is created, the second fails on the URL, as it
+    does when the rows are written one after the other."""
+    ctx = {"user": "dg_office", "auth_user_obj": model.User.get("dg_office")}
+    rows = [row("DUP-1", "Doppelter Titel"), row("DUP-2", "Doppelter Titel"), row("DUP-3", "Einzelner Titel")]
+    report = service.run_import(ctx, HEADERS, rows, partial=True).as_dict()
+    assert [r["action"] for r in report["rows"]] == ["create", "error", "create"], report
+    assert report["rows"][1]["errors"][0]["column"] == "URL"
+    assert "already in use" in report["rows"][1]["errors"][0]["message_en"]
+    shown = call_action("package_show", {"user": "dg_sysadmin"}, id="doppelter-titel")
+    assert shown["inventory_id"] == "DUP-1"
