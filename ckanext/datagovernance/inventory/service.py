@@ -32,6 +32,7 @@ from ckan import logic as ckan_logic
 from ckan.types import Context
 
 from .. import prefetch
+from ..quality import signals as quality_signals
 from ..roles import service as roles
 from . import columns as c
 from . import newrows
@@ -363,6 +364,9 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
     else:
         with _request_user(context), cached_directories():  # index documents keep the internal fields
             _index(written, created, roles.context_user(context), dictized)
+        # the dataset actions' signal re-scores each changed dataset after the commit; these rows
+        # were written without it (defer_commit, or together): the same, once for all
+        quality_signals.datasets_changed(list(dict.fromkeys(written)))
         model.repo.commit()
         report.written = True
     report.seconds = time.perf_counter() - started

@@ -21,6 +21,7 @@ from ckan.tests.helpers import call_action
 
 from ckanext.datagovernance.inventory import newrows, service
 from ckanext.datagovernance.kpi import compute
+from ckanext.datagovernance.quality import jobs as quality_jobs
 
 from .conftest import HEADERS, row
 
@@ -160,6 +161,10 @@ def test_import_writes_what_package_create_writes(city, caplog):
         assert _kpi_fact(bulk["id"]) == _kpi_fact(ref["id"])
         assert _memberships_and_tags(bulk["id"]) == _memberships_and_tags(ref["id"]) \
             and len(_memberships_and_tags(bulk["id"])) == 3  # the organisation, two tags
+    # both are queued for their quality score (package_create's signal; the import queues its rows at once)
+    pending = quality_jobs.pending_ids()
+    assert {_shown(n)[0]["id"] for n in ("gleichheit-hausmeisterdienste", "gleichheit-reinigungsplan",
+                                         "gleichheit-ref-1", "gleichheit-ref-2")} <= pending
     # the search finds both alike, for the office and for someone who may not read internal data
     for user in ("dg_office", "dg_plain"):
         found = call_action("package_search", {"user": user}, q="Gleichheit OR Referenz", rows=10,
@@ -214,3 +219,44 @@ def test_new_row_whose_name_an_earlier_row_takes_fails_as_with_package_create(ci
     assert "already in use" in report["rows"][1]["errors"][0]["message_en"]
     shown = call_action("package_show", {"user": "dg_sysadmin"}, id="doppelter-titel")
     assert shown["inventory_id"] == "DUP-1"
+
+
+def _extras_sorted(doc: dict[str, Any]) -> dict[str, Any]:
+    """A new dataset's document lists its extras in the order package_create
+    wrote them (its object is still in the session); a re-index reads them
+    back from JSONB in another order: compare them by key."""
+    data = json.loads(doc["doc"]["data_dict"])
+    data["extras"] = sorted(data.get("extras") or [], key=lambda e: e["key"])
+    return dict(doc, doc=dict(doc["doc"], data_dict=data))
+
+
+def test_index_documents_and_activities_equal_a_plain_reindex(city):
+    """The import indexes with facts read for all its rows at once
+    (prefetch.py: owner, domain lineage, readers, latest score, activities to
+    relabel). Its documents equal what CKAN's own re-index writes afterwards,
+    for new rows and for changed rows of datasets with activities, a quality
+    score and a new access class; the activities carry the new labels."""
+    from ckan import logic as ckan_logic
+    from ckan.lib.plugins import get_permission_labels
+
+    ctx = {"user": "dg_office", "auth_user_obj": model.User.get("dg_office")}
+    names = ("vorabfakten-eins", "vorabfakten-zwei")
+    service.run_import(ctx, HEADERS, [row("PF-1", "Vorabfakten Eins"), row("PF-2", "Vorabfakten Zwei")])
+    scored = call_action("package_show", {"user": "dg_sysadmin"}, id=names[1])["id"]
+    assert quality_jobs.score_dataset(scored) is not None
+    report = service.run_import(ctx, HEADERS, [
+        row("PF-1", "Vorabfakten Eins", **{"Zugriffsklasse": "Eingeschränkt"}),
+        row("PF-2", "Vorabfakten Zwei", **{"Beschreibung": "Neu beschrieben"}),
+        row("PF-3", "Vorabfakten Drei")])
+    assert [r.action for r in report.rows] == ["update", "update", "create"], report.as_dict()
+    for name in (*names, "vorabfakten-drei"):
+        pkg, _view = _shown(name)
+        written = _extras_sorted(_index_doc(pkg))
+        with service._request_user(ctx):
+            ckan_logic.index_update_package({"ignore_auth": True}, pkg["id"])
+        assert _extras_sorted(_index_doc(pkg)) == written, (name, _diff(_extras_sorted(_index_doc(pkg)), written))
+        labels = sorted(get_permission_labels().get_dataset_labels(model.Package.get(pkg["id"])))
+        stored = [sorted(r[0]) for r in model.Session.execute(sa.text(
+            "SELECT permission_labels FROM activity WHERE object_id = :id"), {"id": pkg["id"]})]
+        assert stored and stored == [labels] * len(stored), (name, stored, labels)
+    assert _index_doc(_shown(names[1])[0])["doc"].get("quality_score") is not None
