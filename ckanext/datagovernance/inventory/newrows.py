@@ -95,8 +95,13 @@ def write(context: Context, rows: list[dict[str, Any]], user: model.User | None)
         packages.append(pkg_row)
     names = [r["name"] for r in packages]
     # table_dict_save takes over the name of a deleted dataset by renaming it to its id
-    model.Session.execute(sa.text("UPDATE package SET name = id WHERE state = 'deleted' AND name = ANY(:names)"),
-                          {"names": names})
+    renamed = model.Session.execute(sa.text(
+        "UPDATE package SET name = id WHERE state = 'deleted' AND name = ANY(:names)"), {"names": names})
+    if renamed.rowcount:  # a copy loaded before (the access-class guard's look-up) reads the new name
+        taken = set(names)
+        for obj in list(model.Session.identity_map.values()):
+            if isinstance(obj, model.Package) and obj.name in taken:
+                model.Session.expire(obj)
     model.Session.execute(sa.insert(model.package_table), packages)
     tags = _write_tags(rows)
     memberships = [{"id": _uuid(), "table_id": r["id"], "table_name": "package", "capacity": "organization",

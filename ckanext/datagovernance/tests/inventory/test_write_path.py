@@ -260,3 +260,20 @@ def test_index_documents_and_activities_equal_a_plain_reindex(city):
             "SELECT permission_labels FROM activity WHERE object_id = :id"), {"id": pkg["id"]})]
         assert stored and stored == [labels] * len(stored), (name, stored, labels)
     assert _index_doc(_shown(names[1])[0])["doc"].get("quality_score") is not None
+
+
+def test_new_row_takes_over_the_address_of_a_deleted_dataset_as_package_create_does(city):
+    """package_create may reuse a deleted dataset's name: the deleted one is
+    renamed to its id. The rows written together do the same."""
+    old = call_action("package_create", {"user": "dg_sysadmin"}, name="geloeschte-adresse", title="Alt",
+                      owner_org=city.hochbau["id"], domain="mietobjekte", access_class="internal")
+    call_action("package_delete", {"user": "dg_sysadmin"}, id=old["id"])
+    ctx = {"user": "dg_office", "auth_user_obj": model.User.get("dg_office")}
+    report = service.run_import(ctx, [*HEADERS, "URL"], [[*row("DEL-1", "Neu an alter Adresse"),
+                                                          "geloeschte-adresse"]])
+    assert [r.action for r in report.rows] == ["create"], report.as_dict()
+    new = call_action("package_show", {"user": "dg_sysadmin"}, id="geloeschte-adresse")
+    assert new["id"] != old["id"] and new["inventory_id"] == "DEL-1"
+    assert model.Session.execute(sa.text("SELECT name, state FROM package WHERE id = :id"),
+                                 {"id": old["id"]}).one() == (old["id"], "deleted")
+    assert model.Package.get(old["id"]).name == old["id"]
