@@ -34,6 +34,7 @@ from ckan.types import Context
 from .. import prefetch
 from ..quality import signals as quality_signals
 from ..roles import service as roles
+from ..roles import validators as roles_validators
 from . import columns as c
 from . import newrows
 from .messages import Msg
@@ -388,18 +389,23 @@ def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None,
     queued: list[tuple[int, dict[str, Any]]] = []
     later: list[int] = []
     names: set[str] = set()
-    for i, (result, pkg, wanted) in enumerate(plans):
-        if progress and i % 50 == 0:
-            progress(i, total)
-        if i in failed or result.action in (ERROR, UNCHANGED):
-            continue
-        if pkg is None and together and str(wanted.get("name") or "") in names:
-            later.append(i)
-            continue
-        valid = _write_row(context, user, i, plans[i], failed, by_field, written, created, together)
-        if valid is not None:
-            queued.append((i, valid))
-            names.add(str(valid.get("name") or ""))
+    with prefetch.scope():
+        if together:
+            _prefetch_names(plans, failed)
+        for i, (result, pkg, wanted) in enumerate(plans):
+            if progress and i % 50 == 0:
+                progress(i, total)
+            if i in failed or result.action in (ERROR, UNCHANGED):
+                continue
+            if pkg is None and together and str(wanted.get("name") or "") in names:
+                later.append(i)
+                continue
+            valid = _write_row(context, user, i, plans[i], failed, by_field, written, created, together)
+            if valid is not None:
+                queued.append((i, valid))
+                names.add(str(valid.get("name") or ""))
+            elif pkg is None:  # written at once (row by row): its name is taken now
+                prefetch.forget("package_by_name", str(wanted.get("name") or ""))
     if queued:
         _write_new(context, user, plans, queued, failed, by_field, written, created, dictized)
     for i in later:
@@ -407,6 +413,18 @@ def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None,
     if progress:
         progress(total, total)
     return written
+
+
+def _prefetch_names(plans: list[tuple[RowResult, dict[str, Any] | None, dict[str, Any]]],
+                    failed: dict[int, RowResult]) -> None:
+    """The new rows' names looked up at once for the access-class guard.
+    Nothing in the loop changes which dataset has one of them: new rows are
+    written after it, and names a changed row has or gets are left out."""
+    touched = {str(name) for result, pkg, wanted in plans if pkg is not None
+               for name in (pkg.get("name"), wanted.get("name")) if name}
+    new = {str(wanted.get("name") or "") for i, (result, pkg, wanted) in enumerate(plans)
+           if pkg is None and i not in failed and result.action not in (ERROR, UNCHANGED)}
+    roles_validators.prefetch_packages_by_name(new - touched)
 
 
 def _row_data(by_field: dict[str, c.Column], pkg: dict[str, Any] | None, wanted: dict[str, Any]) -> dict[str, Any]:
