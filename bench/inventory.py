@@ -180,7 +180,7 @@ def split(n: int) -> None:
     import ckan.plugins as plugins
     from ckan.lib.dictization import model_save
 
-    from ckanext.datagovernance.inventory import service
+    from ckanext.datagovernance.inventory import newrows, service
     from ckanext.datagovernance.search import backend
 
     spent: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -202,13 +202,15 @@ def split(n: int) -> None:
     measure(service, "_write", "write phase")
     measure(service, "_validate", "  validation (create schema, once)")
     measure(service, "_create", "  dataset write (model save, membership, create hooks)")
+    measure(service, "_write_new", "  new rows written together (newrows.write)")
+    measure(newrows, "show_dicts", "  show schemas + after_dataset_show (new rows)")
     measure(model_save, "package_dict_save", "    model save")
     for plugin in plugins.PluginImplementations(plugins.IPackageController):
         measure(plugin, "after_dataset_create", f"    {type(plugin).__name__}.after_dataset_create")
     measure(service, "_index", "index phase")
     measure(logic, "package_show_default_and_custom_schemas", "  dictization + default and scheming show schemas")
     measure(logic, "index_update_package_dicts", "  index document (hooks, document)")
-    measure(backend, "_upsert", "  index rows written (batched)")
+    measure(backend, "_write", "  index rows written (batched)")
     measure(service, "_write_activities", "  activities written (batched)")
     run(make_rows(20, 800_000))  # warm
     spent.clear()

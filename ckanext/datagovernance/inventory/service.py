@@ -31,8 +31,12 @@ import sqlalchemy as sa
 from ckan import logic as ckan_logic
 from ckan.types import Context
 
+from .. import prefetch
+from ..quality import signals as quality_signals
 from ..roles import service as roles
+from ..roles import validators as roles_validators
 from . import columns as c
+from . import newrows
 from .messages import Msg
 
 log = logging.getLogger(__name__)
@@ -347,9 +351,10 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
         # held until the end: the session's identity map keeps clean objects
         # only weakly, and every later Package.get would select them again
         created: dict[str, model.Package] = {}
+        dictized: dict[str, dict[str, Any]] = {}  # the datasets newrows wrote, as package_dictize shows them
         try:
             with cached_directories():
-                written = _write(context, plans, failed, by_field, progress, total, created)
+                written = _write(context, plans, failed, by_field, progress, total, created, dictized)
             break
         except _Restart as r:
             model.Session.rollback()
@@ -359,7 +364,10 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
         model.Session.rollback()
     else:
         with _request_user(context), cached_directories():  # index documents keep the internal fields
-            _index(written, created, roles.context_user(context))
+            _index(written, created, roles.context_user(context), dictized)
+        # the dataset actions' signal re-scores each changed dataset after the commit; these rows
+        # were written without it (defer_commit, or together): the same, once for all
+        quality_signals.datasets_changed(list(dict.fromkeys(written)))
         model.repo.commit()
         report.written = True
     report.seconds = time.perf_counter() - started
@@ -369,58 +377,141 @@ def run_import(context: Context, headers: list[str], rows: list[list[Any]], *, d
 def _write(context: Context, plans: list[tuple[RowResult, dict[str, Any] | None, dict[str, Any]]],
            failed: dict[int, RowResult], by_field: dict[str, c.Column],
            progress: Callable[[int, int], None] | None, total: int,
-           created: dict[str, model.Package]) -> list[str]:
+           created: dict[str, model.Package], dictized: dict[str, dict[str, Any]]) -> list[str]:
+    """Changed rows are patched one by one; new rows are validated here and
+    written together after the loop (newrows.py), unless the loaded plugins
+    or the row need package_create's own path. A new row whose name an
+    earlier new row of the file takes goes the row-by-row way after them,
+    so it fails as it would after that row (the name is taken)."""
     written: list[str] = []
     user = roles.context_user(context)
-    for i, (result, pkg, wanted) in enumerate(plans):
-        if progress and i % 50 == 0:
-            progress(i, total)
-        if i in failed or result.action in (ERROR, UNCHANGED):
-            continue
-        data = {}
-        for f, value in wanted.items():
-            data.update(c.to_data_dict(by_field[f], value) if f in by_field else {f: value})
-        data = {k: v for k, v in data.items() if not (by_field.get(k) and not by_field[k].writable)}
-        ctx: Context = {"user": user.name if user else context.get("user"), "auth_user_obj": user,
-                        "defer_commit": True, "return_id_only": True}
-        if pkg is None:
-            data = {k: v for k, v in data.items() if v not in ("", [], None)}
-            data.setdefault("type", "dataset")
-        savepoint = None
-        try:
-            if pkg is None:  # the action's auth first, as package_create does
-                tk.check_access("package_create", dict(ctx), data)
-            # CKAN rolls back the whole session on a validation error; validating
-            # first (the same schema, no writes) keeps the other rows' savepoints
-            valid, invalid = _prevalidate(ctx, pkg, data, by_field, wanted, result)
-            if invalid is not None:
-                failed[i] = invalid
+    together = newrows.applies()
+    queued: list[tuple[int, dict[str, Any]]] = []
+    later: list[int] = []
+    names: set[str] = set()
+    with prefetch.scope():
+        if together:
+            _prefetch_names(plans, failed)
+        for i, (result, pkg, wanted) in enumerate(plans):
+            if progress and i % 50 == 0:
+                progress(i, total)
+            if i in failed or result.action in (ERROR, UNCHANGED):
                 continue
-            savepoint = model.Session.begin_nested()
-            if pkg is None:
-                new_pkg = _create(ctx, valid, user)
-                pkg_id = new_pkg.id
-                created[pkg_id] = new_pkg
-            else:
-                pkg_id = tk.get_action("package_patch")(ctx, dict(data, id=pkg["id"]))
-            if savepoint.is_active:
-                savepoint.commit()
-            written.append(pkg_id)
-        except (tk.ValidationError, tk.NotAuthorized, tk.ObjectNotFound) as e:
-            outer_gone = savepoint is not None and not savepoint.is_active
-            if savepoint is not None and savepoint.is_active:
-                savepoint.rollback()
-            err = RowResult(row=result.row, action=ERROR, name=result.name, title=result.title)
-            if isinstance(e, tk.ValidationError):
-                _add_validation_errors(err, e.error_dict, e.error_dict, by_field, wanted)
-            else:
-                err.error("", "", Msg("Not allowed: {reason}", reason=str(e) or "—"))
-            if outer_gone:
-                raise _Restart(i, err) from None
-            failed[i] = err
+            if pkg is None and together and str(wanted.get("name") or "") in names:
+                later.append(i)
+                continue
+            valid = _write_row(context, user, i, plans[i], failed, by_field, written, created, together)
+            if valid is not None:
+                queued.append((i, valid))
+                names.add(str(valid.get("name") or ""))
+            elif pkg is None:  # written at once (row by row): its name is taken now
+                prefetch.forget("package_by_name", str(wanted.get("name") or ""))
+    if queued:
+        _write_new(context, user, plans, queued, failed, by_field, written, created, dictized)
+    for i in later:
+        _write_row(context, user, i, plans[i], failed, by_field, written, created, False)
     if progress:
         progress(total, total)
     return written
+
+
+def _prefetch_names(plans: list[tuple[RowResult, dict[str, Any] | None, dict[str, Any]]],
+                    failed: dict[int, RowResult]) -> None:
+    """The new rows' names looked up at once for the access-class guard.
+    Nothing in the loop changes which dataset has one of them: new rows are
+    written after it, and names a changed row has or gets are left out."""
+    touched = {str(name) for result, pkg, wanted in plans if pkg is not None
+               for name in (pkg.get("name"), wanted.get("name")) if name}
+    new = {str(wanted.get("name") or "") for i, (result, pkg, wanted) in enumerate(plans)
+           if pkg is None and i not in failed and result.action not in (ERROR, UNCHANGED)}
+    roles_validators.prefetch_packages_by_name(new - touched)
+
+
+def _row_data(by_field: dict[str, c.Column], pkg: dict[str, Any] | None, wanted: dict[str, Any]) -> dict[str, Any]:
+    data = {}
+    for f, value in wanted.items():
+        data.update(c.to_data_dict(by_field[f], value) if f in by_field else {f: value})
+    data = {k: v for k, v in data.items() if not (by_field.get(k) and not by_field[k].writable)}
+    if pkg is None:
+        data = {k: v for k, v in data.items() if v not in ("", [], None)}
+        data.setdefault("type", "dataset")
+    return data
+
+
+def _row_context(context: Context, user: model.User | None) -> Context:
+    return {"user": user.name if user else context.get("user"), "auth_user_obj": user,
+            "defer_commit": True, "return_id_only": True}
+
+
+def _write_row(context: Context, user: model.User | None, i: int,
+               plan: tuple[RowResult, dict[str, Any] | None, dict[str, Any]], failed: dict[int, RowResult],
+               by_field: dict[str, c.Column], written: list[str], created: dict[str, model.Package],
+               queue_new: bool) -> dict[str, Any] | None:
+    """One row the way package_create/package_patch would write it. With
+    `queue_new`, a new row that passes auth and validation is not written
+    but returned (validated) for newrows.write."""
+    result, pkg, wanted = plan
+    data = _row_data(by_field, pkg, wanted)
+    ctx = _row_context(context, user)
+    savepoint = None
+    try:
+        if pkg is None:  # the action's auth first, as package_create does
+            tk.check_access("package_create", dict(ctx), data)
+        # CKAN rolls back the whole session on a validation error; validating
+        # first (the same schema, no writes) keeps the other rows' savepoints
+        valid, invalid = _prevalidate(ctx, pkg, data, by_field, wanted, result)
+        if invalid is not None:
+            failed[i] = invalid
+            return None
+        if pkg is None and queue_new and newrows.supported(valid):
+            return valid
+        savepoint = model.Session.begin_nested()
+        if pkg is None:
+            new_pkg = _create(ctx, valid, user)
+            pkg_id = new_pkg.id
+            created[pkg_id] = new_pkg
+        else:
+            pkg_id = tk.get_action("package_patch")(ctx, dict(data, id=pkg["id"]))
+        if savepoint.is_active:
+            savepoint.commit()
+        written.append(pkg_id)
+    except (tk.ValidationError, tk.NotAuthorized, tk.ObjectNotFound) as e:
+        outer_gone = savepoint is not None and not savepoint.is_active
+        if savepoint is not None and savepoint.is_active:
+            savepoint.rollback()
+        err = RowResult(row=result.row, action=ERROR, name=result.name, title=result.title)
+        if isinstance(e, tk.ValidationError):
+            _add_validation_errors(err, e.error_dict, e.error_dict, by_field, wanted)
+        else:
+            err.error("", "", Msg("Not allowed: {reason}", reason=str(e) or "—"))
+        if outer_gone:
+            raise _Restart(i, err) from None
+        failed[i] = err
+    return None
+
+
+def _write_new(context: Context, user: model.User | None,
+               plans: list[tuple[RowResult, dict[str, Any] | None, dict[str, Any]]],
+               queued: list[tuple[int, dict[str, Any]]], failed: dict[int, RowResult],
+               by_field: dict[str, c.Column], written: list[str], created: dict[str, model.Package],
+               dictized: dict[str, dict[str, Any]]) -> None:
+    """The validated new rows, written together in a savepoint. Anything
+    that stops them (a refused owner grant, a constraint) rolls the
+    savepoint back and writes them one by one, which reports the row."""
+    savepoint = model.Session.begin_nested()
+    try:
+        out = newrows.write(_row_context(context, user), [valid for _i, valid in queued], user)
+    except (tk.ValidationError, tk.NotAuthorized, tk.ObjectNotFound, sa.exc.SQLAlchemyError) as e:
+        log.info("inventory: new rows written one by one (%s)", e)
+        if savepoint.is_active:
+            savepoint.rollback()
+        for i, _valid in queued:
+            _write_row(context, user, i, plans[i], failed, by_field, written, created, False)
+        return
+    savepoint.commit()
+    created.update(out.packages)
+    dictized.update(out.dictized)
+    written.extend(out.packages)
 
 
 def _validate(ctx: Context, pkg: dict[str, Any] | None, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -486,7 +577,8 @@ def _add_validation_errors(err: RowResult, errors: dict[str, Any], errors_en: di
         err.error("", "", Msg.text(str(errors)))
 
 
-def _index(ids: list[str], created: dict[str, model.Package], actor: model.User | None) -> None:
+def _index(ids: list[str], created: dict[str, model.Package], actor: model.User | None,
+           dictized: dict[str, dict[str, Any]]) -> None:
     """The index documents and the created datasets' "new package"
     activities, after all rows (CKAN skips indexing under defer_commit).
 
@@ -501,14 +593,38 @@ def _index(ids: list[str], created: dict[str, model.Package], actor: model.User 
 
     ctx: Context = {"ignore_auth": True}
     activities: list[dict[str, Any]] = []
-    with _labels_once():
+    ids = list(dict.fromkeys(ids))
+    with _labels_once(), prefetch.scope():
+        held = _prefetch(ids, created)  # noqa: F841 - held: the session keeps clean objects only weakly
         with batched_writes():
-            for pkg_id in dict.fromkeys(ids):
-                both = ckan_logic.package_show_default_and_custom_schemas(ctx, pkg_id)
+            for pkg_id in ids:
+                if pkg_id in dictized:  # written by newrows: no dictization from the database
+                    both = newrows.show_dicts(ctx, created[pkg_id], dictized[pkg_id])
+                else:
+                    both = ckan_logic.package_show_default_and_custom_schemas(ctx, pkg_id)
                 ckan_logic.index_update_package_dicts(both, defer_commit=True)
                 if pkg_id in created:
                     activities.append(_new_activity(created[pkg_id], both[1], actor))
         _write_activities(activities)
+
+
+def _prefetch(ids: list[str], created: dict[str, model.Package]) -> list[model.Package]:
+    """The facts indexing asks about each dataset, for all of them at once
+    (prefetch.py): nothing in _index changes them before the activities,
+    which are written after the documents."""
+    from ..feedback import service as feedback
+    from ..quality import model as quality
+    from ..visibility import activity
+
+    missing = [pkg_id for pkg_id in ids if pkg_id not in created]
+    pkgs = [created[pkg_id] for pkg_id in ids if pkg_id in created]
+    if missing:
+        pkgs += model.Session.scalars(sa.select(model.Package).where(model.Package.id.in_(missing))).all()
+    roles.prefetch_dataset_facts(pkgs)
+    feedback.prefetch_readers(ids)
+    quality.prefetch_latest_scores(ids)
+    activity.prefetch_has_activities(ids)
+    return pkgs
 
 
 def _activities_on() -> bool:

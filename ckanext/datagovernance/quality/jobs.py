@@ -185,6 +185,15 @@ def enqueue_score(package_id: str) -> None:
     call_after_commit(lambda: _queue_pending([package_id]), title=f"datagovernance quality score {package_id}")
 
 
+def enqueue_scores(package_ids: list[str]) -> None:
+    """enqueue_score for many datasets: one Redis call after the commit."""
+    from ..aftercommit import call_after_commit
+
+    if package_ids:
+        ids = list(package_ids)
+        call_after_commit(lambda: _queue_pending(ids), title=f"datagovernance quality score ({len(ids)} datasets)")
+
+
 def enqueue_link_check(package_ids: list[str] | None = None) -> Any:
     if package_ids:
         return tk.enqueue_job(check_links, [package_ids], title="datagovernance link check",

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped
 
+from .. import prefetch
 from ..model_base import new_id as _uuid
 from ..model_base import utcnow as _now
 
@@ -94,10 +95,23 @@ class LinkCheck(tk.BaseModel):  # type: ignore[misc,valid-type]
 
 
 def latest_score(package_id: str) -> QualityScore | None:
-    return model.Session.scalars(
+    return prefetch.known("latest_score", package_id, lambda: model.Session.scalars(
         sa.select(QualityScore).where(QualityScore.package_id == package_id)
         .order_by(QualityScore.computed_at.desc()).limit(1)
-    ).first()
+    ).first())
+
+
+def prefetch_latest_scores(package_ids: list[str]) -> None:
+    """latest_score of many datasets for a prefetch.scope(): one query."""
+    if not prefetch.active() or not package_ids:
+        return
+    latest: dict[str, QualityScore | None] = dict.fromkeys(package_ids)
+    for row in model.Session.scalars(
+            sa.select(QualityScore).where(QualityScore.package_id.in_(package_ids))
+            .order_by(QualityScore.package_id, QualityScore.computed_at.desc())
+            .distinct(QualityScore.package_id)):
+        latest[row.package_id] = row
+    prefetch.put("latest_score", latest)
 
 
 def score_history(package_id: str, limit: int = 50) -> list[QualityScore]:

@@ -36,6 +36,18 @@ def _dataset_changed(sender: str, **kwargs: Any) -> None:
         log.warning("could not queue the quality score of %s: %s", package_id, e)
 
 
+def datasets_changed(package_ids: list[str]) -> None:
+    """For a writer that changes many datasets in one transaction without
+    the dataset actions' signal (the inventory import): what
+    `_dataset_changed` does for each, queued with one Redis call."""
+    if not tk.config.get("ckanext.datagovernance.quality.score_on_change"):
+        return
+    try:
+        jobs.enqueue_scores(package_ids)
+    except Exception as e:  # noqa: BLE001 - no queue (Redis down) never fails the edit
+        log.warning("could not queue the quality scores of %d datasets: %s", len(package_ids), e)
+
+
 def get_subscriptions() -> SignalMapping:
     return {tk.signals.action_succeeded: [
         {"sender": name, "receiver": _dataset_changed} for name in DATASET_ACTIONS

@@ -49,13 +49,36 @@ def owner_from_create(context: Context, pkg_dict: dict[str, Any]) -> None:
     """after_dataset_create: the validated `data_owner` becomes the role;
     without one, the creator (roles/policy.creator_becomes_owner). Naming
     oneself is the same default, not a self-grant."""
-    named = pkg_dict.pop(CONTEXT_KEY, "")
     actor = service.context_user(context)
-    own = actor is not None and named in ("", actor.id) and policy.creator_becomes_owner(actor)
-    if own:
-        sync_data_owner(dict(context, ignore_auth=True), pkg_dict["id"], actor.id)
-    elif named:
-        sync_data_owner(context, pkg_dict["id"], named)
+    owner, own = initial_owner(actor, pkg_dict.pop(CONTEXT_KEY, ""))
+    if owner:
+        sync_data_owner(dict(context, ignore_auth=True) if own else context, pkg_dict["id"], owner)
+
+
+def initial_owner(actor: model.User | None, named: str) -> tuple[str, bool]:
+    """The owner a new dataset gets: (user id or "", whether it is the
+    creator's own default, which needs no grant right)."""
+    if actor is not None and named in ("", actor.id) and policy.creator_becomes_owner(actor):
+        return actor.id, True
+    return named, False
+
+
+def owners_from_bulk_create(context: Context, named: dict[str, str]) -> None:
+    """owner_from_create for many datasets created in this transaction (the
+    inventory import): the same owners under the same grant rule, written in
+    two statements. `named`: dataset id → its validated `data_owner` id or ""."""
+    actor = service.context_user(context)
+    grants = []
+    for pkg_id, ref in named.items():
+        owner, own = initial_owner(actor, ref)
+        if not owner:
+            continue
+        if not own and not context.get("ignore_auth"):
+            refusal = policy.grant_refusal(actor, "owner", pkg_id, owner)
+            if refusal:
+                raise tk.ValidationError({"data_owner": [refusal]})
+        grants.append((owner, "owner", pkg_id))
+    service.grant_on_new_datasets(actor.id if actor else None, grants, _("set on the dataset"))
 
 
 def owner_from_update(context: Context, pkg_dict: dict[str, Any]) -> None:

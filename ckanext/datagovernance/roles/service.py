@@ -13,7 +13,7 @@ import ckan.model as model
 import sqlalchemy as sa
 from ckan.common import _
 
-from .. import request_memo
+from .. import prefetch, request_memo
 from .definitions import DATASET, DOMAIN, ROLES, SITE
 from .model import RoleAssignment, RoleEvent
 
@@ -225,19 +225,56 @@ def user_roles(user_id: str) -> list[tuple[str, str, str]]:
 def label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
     """Owner/deputy user ids and the primary domain's lineage (own id first),
     in one round trip: a recursive CTE up the domain tree plus the owner rows."""
-    owner_ids: list[str] = []
-    domain_ids: list[str] = []
-    rows = model.Session.execute(_LABEL_FACTS, {"pkg": pkg.id, "domain": pkg.extras.get("domain") or ""})
-    for kind, value, _depth in rows:
-        target = owner_ids if kind == "owner" else domain_ids
-        if value not in target:  # a cycle of parents stops at MAX_DOMAIN_DEPTH
-            target.append(value)
-    return owner_ids, domain_ids
+    def read() -> tuple[list[str], list[str]]:
+        owner_ids: list[str] = []
+        domain_ids: list[str] = []
+        rows = model.Session.execute(_LABEL_FACTS, {"pkg": pkg.id, "domain": pkg.extras.get("domain") or ""})
+        for kind, value, _depth in rows:
+            target = owner_ids if kind == "owner" else domain_ids
+            if value not in target:  # a cycle of parents stops at MAX_DOMAIN_DEPTH
+                target.append(value)
+        return owner_ids, domain_ids
+
+    owners, lineage = prefetch.known("label_facts", pkg.id, read)
+    return list(owners), list(lineage)
 
 
 def owner_name(pkg_id: str) -> str:
     """User name of the dataset's (non-deputy) owner, or ""."""
-    return model.Session.execute(_OWNER_NAME, {"pkg": pkg_id}).scalar() or ""
+    return prefetch.known("owner_name", pkg_id,
+                          lambda: model.Session.execute(_OWNER_NAME, {"pkg": pkg_id}).scalar() or "")
+
+
+_OWNERS_OF = sa.text("""
+    SELECT r.scope_id, r.user_id, r.deputy, u.name FROM datagovernance_role r LEFT JOIN "user" u ON u.id = r.user_id
+     WHERE r.role = 'owner' AND r.scope_type = :dataset AND r.scope_id = ANY(:ids)
+     ORDER BY r.scope_id, r.granted_at
+""").bindparams(dataset=DATASET)
+
+
+def prefetch_dataset_facts(pkgs: Iterable[model.Package]) -> None:
+    """label_facts and owner_name of many datasets for a prefetch.scope():
+    the owner rows in one query, the lineage once per domain (the queries
+    of _LABEL_FACTS and _OWNER_NAME, for many datasets)."""
+    pkgs = list(pkgs)
+    if not prefetch.active() or not pkgs:
+        return
+    owners: dict[str, list[str]] = {p.id: [] for p in pkgs}
+    names: dict[str, str] = {p.id: "" for p in pkgs}
+    for pkg_id, user_id, deputy, name in model.Session.execute(_OWNERS_OF, {"ids": list(owners)}):
+        if user_id not in owners[pkg_id]:
+            owners[pkg_id].append(user_id)
+        if not deputy and name is not None and not names[pkg_id]:
+            names[pkg_id] = name
+    lineages: dict[str, list[str]] = {}
+    for ref in {p.extras.get("domain") or "" for p in pkgs}:
+        ids: list[str] = []
+        for (domain_id,) in model.Session.execute(_LINEAGE, {"domain": ref}):
+            if domain_id not in ids:
+                ids.append(domain_id)
+        lineages[ref] = ids
+    prefetch.put("label_facts", {p.id: (owners[p.id], lineages[p.extras.get("domain") or ""]) for p in pkgs})
+    prefetch.put("owner_name", names)
 
 
 def owner_user_id(pkg_id: str) -> str | None:
@@ -334,6 +371,22 @@ def grant(
     _record("grant", a, actor_id, reason)
     model.Session.flush()
     return a
+
+
+def grant_on_new_datasets(actor_id: str | None, grants: list[tuple[str, str, str]], reason: str | None) -> None:
+    """`grant` for datasets created in this transaction, in two statements:
+    (user id, role, dataset id) each. A new dataset has no holder of any
+    role to find or hand over, so only the rows `grant` adds are written."""
+    if not grants:
+        return
+    now = dt.datetime.now(dt.timezone.utc)
+    common = {"scope_type": DATASET, "deputy": False}
+    model.Session.execute(sa.insert(RoleAssignment.__table__), [
+        dict(common, id=model.types.make_uuid(), user_id=user_id, role=role, scope_id=pkg_id, contact=None,
+             granted_by=actor_id, granted_at=now) for user_id, role, pkg_id in grants])
+    model.Session.execute(sa.insert(RoleEvent.__table__), [
+        dict(common, id=model.types.make_uuid(), action="grant", user_id=user_id, role=role, scope_id=pkg_id,
+             actor_id=actor_id, reason=reason, created=now) for user_id, role, pkg_id in grants])
 
 
 def revoke(actor_id: str | None, a: RoleAssignment, reason: str | None = None, action: str = "revoke") -> None:

@@ -1,13 +1,16 @@
 """Validators of the suite's dataset fields that need the acting user."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan.common import _
 from ckan.types import Context
 
+from .. import prefetch
 from . import policy, service
 
 
@@ -19,7 +22,10 @@ def access_class_guard(key: Any, data: dict[Any, Any], errors: dict[Any, Any], c
     # by id, else by name: Package.get(name) would first look the name up as
     # an id (one more statement for every new dataset, e.g. per import row)
     ref, name = data.get(("id",)), data.get(("name",))
-    pkg = model.Package.get(ref) if ref else (model.Package.by_name(name) if name else None)
+    if ref:
+        pkg = model.Package.get(ref)
+    else:  # the inventory import looks its new rows' names up at once (prefetch.py)
+        pkg = prefetch.known("package_by_name", name, lambda: model.Package.by_name(name)) if name else None
     if pkg is None:
         return  # a new dataset gets its first classification from its author
     old = pkg.extras.get("access_class")
@@ -29,6 +35,18 @@ def access_class_guard(key: Any, data: dict[Any, Any], errors: dict[Any, Any], c
         errors[key].append(
             _("Only a steward of the dataset's domain, the data office or the governance officer can change the access class.")
         )
+
+
+def prefetch_packages_by_name(names: Iterable[str]) -> None:
+    """access_class_guard's look-up of many names for a prefetch.scope():
+    one query (Package.by_name for each)."""
+    names = {n for n in names if n}
+    if not prefetch.active() or not names:
+        return
+    found: dict[str, model.Package | None] = dict.fromkeys(names)
+    for pkg in model.Session.scalars(sa.select(model.Package).where(model.Package.name.in_(names))):
+        found[pkg.name] = pkg
+    prefetch.put("package_by_name", found)
 
 
 def owner_org(key: Any, data: dict[Any, Any], errors: dict[Any, Any], context: Context) -> Any:

@@ -345,12 +345,15 @@ class PostgresSolr:
             # that its end (commit or rollback) always reaches the buffer
             model.Session.connection()
             pending = _pending()
+            if not pending:
+                # once per buffer, not per document (a Redis round trip each): the
+                # rows become visible with the transaction, whose end bumps again
+                cache.index_changed()
             for row in rows:  # the last version of a document wins
                 pending.pop(row["index_id"], None)
                 pending[row["index_id"]] = row
             if len(pending) >= REBUILD_BATCH:
                 flush_pending()
-            cache.index_changed()
             stats.written(len(rows))
             return ""
         flush_pending()
