@@ -167,3 +167,36 @@ def test_one_required_facet_value_only_when_every_match_needs_it(fqs, expected):
         compiler.compile(fq)
     found = compiler.one_required_facet_value()
     assert (found[:2] if found else None) == expected
+
+
+@pytest.mark.ckan_config("ckan.plugins", SEARCH_PLUGINS)
+@pytest.mark.ckan_config("ckanext.datagovernance.search.cache_ttl", 0)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_a_reindex_that_changes_nothing_rewrites_no_filter_row_and_no_count():
+    sysadmin = factories.Sysadmin()
+    org = factories.Organization(name="gruenamt")
+    ctx = {"user": sysadmin["name"]}
+    pkg = call_action("package_create", dict(ctx), name="baeume", title="Baumkataster", owner_org=org["id"],
+                      tags=[{"name": "umwelt"}], resources=[_res("CSV")])
+
+    def state() -> tuple[Any, list[Any]]:
+        row = model.Session.execute(sa.text(
+            "SELECT ctid FROM datagovernance_search_filter WHERE name = 'baeume'")).scalar_one()
+        counts = model.Session.execute(sa.text(
+            "SELECT facet, value, n, xmin::text FROM datagovernance_search_facet_counts ORDER BY 1, 2, 4")).all()
+        return row, counts
+
+    before = state()
+    logic.index_update_package({"ignore_auth": True}, pkg["id"])  # the same document again
+    model.Session.commit()
+    assert state() == before  # same row version, no count row touched
+    # a changed title rewrites the filter row (autocomplete reads it), a
+    # changed tag moves its counts
+    call_action("package_patch", dict(ctx), id=pkg["id"], title="Straßenbäume", tags=[{"name": "bäume"}])
+    after = state()
+    assert after[0] != before[0]
+    anonymous = {"user": "", "ignore_auth": False}
+    assert [r["name"] for r in call_action("package_autocomplete", dict(anonymous), q="straßenb")] == ["baeume"]
+    found = call_action("package_search", dict(anonymous), fq='organization:"gruenamt" +tags:"bäume"')
+    assert found["count"] == 1
+    assert call_action("package_search", dict(anonymous), fq='organization:"gruenamt" +tags:"umwelt"')["count"] == 0

@@ -22,6 +22,11 @@ table's pages (13.7k matches with a format), ~90 ms under load.
   page are index-only scans of the organisation's entries once autovacuum
   has set the visibility map.
 
+* A re-index that changes nothing the filter table or the counts hold (most
+  of `search-index rebuild`) rewrites no filter row and computes no count
+  delta: the index-side cost of 2,000 unchanged re-indexes fell from 0.71 s
+  (009) to 0.45 s, with the organisation counts and index included.
+
 After upgrading: `VACUUM ANALYZE datagovernance_search_filter` (or wait for
 autovacuum): until the visibility map is set, the scan still visits the heap.
 
@@ -52,6 +57,48 @@ MONTH = "coalesce(to_char(r.metadata_modified AT TIME ZONE 'UTC', 'YYYY-MM'), ''
 ORG_VALUE = "CAST(jsonb_build_array({v}, r.f_organization[1]) AS text)"
 
 
+# what the kept counts read of a row (the month comes from metadata_modified)
+COUNTED = (*(c.strip() for c in VISIBILITY.split(",")), *(f"f_{f}" for f in FACETS), "metadata_modified")
+FILTER_COLUMNS = (
+    "index_id", "id", "site_id", "state", "capacity", "entity_type", "dataset_type", "permission_labels",
+    *(f"f_{f}" for f in FACETS),
+    "name", "title", "title_string", "title_tsv", "metadata_modified", "metadata_created",
+)
+
+
+def _changed(rows: str, other: str) -> str:
+    """The rows of one transition table that the other does not hold with
+    the same counted values: a re-index that changes nothing counted (most
+    of `search-index rebuild`) adds and subtracts nothing."""
+    same = " AND ".join(f"o.{c} IS NOT DISTINCT FROM r.{c}" for c in COUNTED)
+    return f"(SELECT * FROM {rows} AS r WHERE NOT EXISTS (SELECT 1 FROM {other} AS o WHERE o.index_id = r.index_id AND {same}))"
+
+
+def _filter_sync(skip_unchanged: bool) -> str:
+    cols = ", ".join(FILTER_COLUMNS)
+    update = ", ".join(f"{c} = EXCLUDED.{c}" for c in FILTER_COLUMNS if c != "index_id")
+    # an unchanged row is not rewritten: no new row version, no index entries
+    # in the filter table's 13 indexes
+    where = (
+        f" WHERE ({', '.join(f'{F}.{c}' for c in FILTER_COLUMNS)}) "
+        f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in FILTER_COLUMNS)})"
+    ) if skip_unchanged else ""
+    return f"""
+        CREATE OR REPLACE FUNCTION datagovernance_search_filter_sync() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' THEN
+                DELETE FROM {F} WHERE index_id IN (SELECT index_id FROM old_rows);
+            ELSE
+                INSERT INTO {F} ({cols}) SELECT {cols} FROM new_rows ORDER BY index_id
+                ON CONFLICT (index_id) DO UPDATE SET {update}{where};
+            END IF;
+            RETURN NULL;
+        END
+        $$
+    """
+
+
 def _values(rows: str, sign: str, org_scope: bool) -> str:
     """(class, facet, value, ±1) of every counted value of `rows` (as 009,
     plus the organisation-scoped rows)."""
@@ -80,6 +127,9 @@ def _apply(source: str) -> str:
 
 
 def _count_delta(org_scope: bool) -> str:
+    # 009's function when downgrading; 010's skips unchanged rows
+    new, old = ("new_rows", "old_rows") if not org_scope else (
+        _changed("new_rows", "old_rows"), _changed("old_rows", "new_rows"))
     return f"""
         CREATE OR REPLACE FUNCTION datagovernance_search_count_delta() RETURNS trigger
         LANGUAGE plpgsql AS $$
@@ -87,7 +137,7 @@ def _count_delta(org_scope: bool) -> str:
             IF TG_OP = 'INSERT' THEN
                 {_apply(_values("new_rows", "1", org_scope))};
             ELSIF TG_OP = 'UPDATE' THEN
-                {_apply(_values("new_rows", "1", org_scope) + " UNION ALL " + _values("old_rows", "-1", org_scope))};
+                {_apply(_values(new, "1", org_scope) + " UNION ALL " + _values(old, "-1", org_scope))};
             ELSE
                 {_apply(_values("old_rows", "-1", org_scope))};
             END IF;
@@ -106,6 +156,7 @@ def upgrade() -> None:
         f"(f_organization, metadata_modified DESC NULLS LAST, index_id) INCLUDE ({INCLUDE})"
     )
     op.execute(_count_delta(org_scope=True))
+    op.execute(_filter_sync(skip_unchanged=True))
     scoped = " UNION ALL ".join(
         [f"SELECT {VISIBILITY}, '_org:' AS facet, {ORG_VALUE.format(v=repr(''))} AS value FROM {T} AS r"]
         + [f"SELECT {VISIBILITY}, '_org:{f}', {ORG_VALUE.format(v='v')} FROM {T} AS r, unnest(r.f_{f}) AS v"
@@ -121,6 +172,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(_count_delta(org_scope=False))
+    op.execute(_filter_sync(skip_unchanged=True))
     op.execute(f"DELETE FROM {C} WHERE left(facet, 5) = '_org:'")
     op.execute(f"DROP INDEX IF EXISTS {F}_org_modified_idx")
     op.execute(f"ALTER TABLE {T} DROP CONSTRAINT IF EXISTS {T}_one_organization")
