@@ -44,6 +44,9 @@ COUNTS_TABLE = "datagovernance_search_facet_counts"
 # the kept counts' month facet (migration 009) and the class columns
 MONTH_FACET = "_month"
 CLASS_COLUMNS = "k.site_id, k.state, k.capacity, k.entity_type, k.dataset_type, k.permission_labels"
+# organisation-scoped kept counts (migration 010): facet `_org:<facet>`
+# (`_org:` the datasets), value the JSON text [<value>, <organisation>]
+ORG_SCOPE = "_org:"
 # narrow copy of the rows for searches without free text (migration 008)
 FILTER_TABLE = "datagovernance_search_filter"
 # columns only the wide index table has; SQL naming none of them can run on
@@ -142,6 +145,9 @@ def build_row(doc: dict[str, Any]) -> dict[str, Any]:
         # the stored document.
         if lucene.is_text_field(key):
             continue
+        if key in lucene.SINGLE_VALUED_FACETS and len(values) > 1:
+            # as Solr answers for a multiValued="false" field
+            raise SearchIndexError(f"multiple values encountered for non multiValued field {key}: {values}")
         short = [v for v in values if len(v) <= MAX_KEYWORD_LENGTH]
         if short:
             fields[key] = short
@@ -454,6 +460,19 @@ class PostgresSolr:
         month_counted = (
             _facet_counts_enabled() and not facet_fields and compiler.only_visibility_and_modified()
         )
+        # visibility + organisation (the organisation page), or that and one
+        # required value of another facet (`+res_format:CSV`, no facets
+        # asked): kept counts per organisation
+        # (narrow: the SQL reads no column the counts cannot stand in for,
+        # e.g. `organization:*` tests the `fields` document)
+        org_counted = (
+            _facet_counts_enabled() and narrow and not counted and compiler.only_visibility_and_organization()
+        )
+        one_value = (
+            compiler.one_required_facet_value()
+            if _facet_counts_enabled() and narrow and not facet_fields and not counted and not org_counted
+            else None
+        )
         cache_key = cache.key("count+facets", cond, bind, facet_fields, facet_limit, facet_mincount)
         cached = cache.get(cache_key)
         # the replica's own read-only session (its transaction ends with
@@ -474,6 +493,17 @@ class PostgresSolr:
                     rest = [f for f in facet_fields if f not in kept]
                     if rest and total:
                         facets.update(self._facets(db, TABLE, cond, bind, rest, facet_limit, facet_mincount))
+                    cache.put(cache_key, {"total": total, "facets": facets})
+                elif org_counted:
+                    total, facets = self._org_counts(db, cond, bind, facet_fields, facet_limit, facet_mincount)
+                    cache.put(cache_key, {"total": total, "facets": facets})
+                elif one_value is not None:
+                    field, value, term_sql = one_value
+                    # the term is one AND-ed clause of `cond`; the rest reads
+                    # visibility and organisation only
+                    rest = cond.replace(term_sql, "TRUE", 1)
+                    total, _ = self._org_counts(db, rest, bind, [field], -1, 1, only=(field, value))
+                    facets = {}
                     cache.put(cache_key, {"total": total, "facets": facets})
                 elif month_counted:
                     total, facets = self._month_count(db, cond, bind, compiler.date_bounds), {}
@@ -657,6 +687,59 @@ class PostgresSolr:
                 total = int(n)
             else:
                 out.setdefault(facet, []).append((value, int(n)))
+        return total, out
+
+    def _org_counts(
+        self, db: Any, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int,
+        only: tuple[str, str] | None = None,
+    ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+        """Dataset count and facets from the counts kept per visibility class
+        and organisation (migration 010): `cond` reads class columns and
+        `f_organization` only, which is single-valued, so each kept row
+        stands for datasets that all satisfy it or all do not. With `only`
+        (field, value), just that value's rows are read: its count is the
+        number of datasets that also hold that value; the total is that."""
+        params = dict(bind, _fk=[ORG_SCOPE + f for f in ("", *fields)] if only is None else [ORG_SCOPE + only[0]],
+                      _fmin=mincount, _flimit=limit)
+        value_filter = ""
+        if only is not None:
+            # the rows of one value start with its JSON text (facet value first)
+            params["_fv"] = only[1]
+            value_filter = (
+                "AND left(k.value, length(CAST(jsonb_build_array(CAST(:_fv AS text)) AS text)) - 1) "
+                "= left(CAST(jsonb_build_array(CAST(:_fv AS text)) AS text), -1)"
+            )
+        rank_limit = "" if limit < 0 else "AND rn <= :_flimit"
+        sql = f"""
+            SELECT facet, value, n FROM (
+                SELECT facet, value, n,
+                       row_number() OVER (PARTITION BY facet ORDER BY n DESC, value) AS rn
+                FROM (
+                    SELECT substr(facet, {len(ORG_SCOPE) + 1}) AS facet, v AS value, sum(n) AS n FROM (
+                        SELECT {CLASS_COLUMNS}, k.facet, k.n, j ->> 0 AS v,
+                               CASE WHEN j ->> 1 IS NULL THEN CAST('{{}}' AS text[])
+                                    ELSE ARRAY[j ->> 1] END AS f_organization
+                        FROM {COUNTS_TABLE} AS k
+                        CROSS JOIN LATERAL (SELECT CAST(k.value AS jsonb) AS j) AS x
+                        WHERE k.facet = ANY(:_fk) {value_filter}
+                    ) AS c WHERE ({cond})
+                    GROUP BY 1, 2
+                ) AS g
+                WHERE n >= :_fmin
+            ) AS ranked
+            WHERE facet = '' OR (TRUE {rank_limit})
+            ORDER BY facet, n DESC, value
+        """
+        total = 0
+        out: dict[str, list[tuple[str, int]]] = {}
+        for facet, value, n in db.execute(sa.text(sql), params):
+            if facet == "":
+                total = int(n)
+            else:
+                out.setdefault(facet, []).append((value, int(n)))
+        if only is not None:
+            total = sum(n for value, n in out.get(only[0], []) if value == only[1])
+            out = {}
         return total, out
 
     def _facets(

@@ -50,6 +50,11 @@ ARRAY_COLUMN_FIELDS = frozenset({"permission_labels"})
 CLASS_FIELDS = frozenset({"site_id", "state", "capacity", "entity_type", "dataset_type", "permission_labels"})
 # CKAN's standard facets, kept as native arrays in columns f_<field>.
 FACET_COLUMN_FIELDS = ("organization", "groups", "tags", "res_format", "license_id")
+# Facet columns CKAN's Solr schema declares single-valued (multiValued="false"):
+# the index holds at most one value (a CHECK constraint, migration 010), so a
+# value filter is an array equality, which a btree answers (the covering
+# organisation index: counts without heap visits).
+SINGLE_VALUED_FACETS = frozenset({"organization"})
 # tsvector weights (see backend.build_row): C holds notes.
 WEIGHT_OF_FIELD = {"notes": "C"}
 
@@ -205,6 +210,12 @@ class QueryCompiler:
         self.fields_used: set[str] = set()
         # the timestamps that date ranges compare with (NOW is SQL's now())
         self.date_bounds: list[dt.datetime] = []
+        # how many clauses read each field, and the facet-value clauses every
+        # match must satisfy (a top-level required `field:value`):
+        # (field, value, its SQL), see `one_required_facet_value`
+        self.field_clauses: dict[str, int] = {}
+        self.required_facet_values: list[tuple[str, str, str]] = []
+        self._required_nodes: set[int] = set()
         self._clauses = 0
 
     # -- public -----------------------------------------------------------
@@ -224,11 +235,54 @@ class QueryCompiler:
             and not self.rank_terms
         )
 
+    def only_visibility_and_organization(self) -> bool:
+        """True when everything compiled so far filters on visibility columns
+        and the (single-valued) organisation only: such a search is a set of
+        (class, organisation) pairs, counted on write (migration 010)."""
+        return self.fields_used <= CLASS_FIELDS | {"organization"} and not self.rank_terms
+
+    def one_required_facet_value(self) -> tuple[str, str, str] | None:
+        """(field, value, SQL) when the search is visibility + organisation
+        filters AND one required value of one other facet column that no
+        other clause reads (`fq=organization:x +res_format:CSV`): its count is
+        that value's facet count among the rest."""
+        rest = self.fields_used - CLASS_FIELDS - {"organization"}
+        if len(rest) != 1 or self.rank_terms:
+            return None
+        (field,) = rest
+        terms = [t for t in self.required_facet_values if t[0] == field]
+        if len(terms) != 1 or self.field_clauses.get(field) != 1:
+            return None
+        return terms[0]
+
     def compile(self, query: str) -> str:
         query = (query or "").strip()
         if not query or query in ('""', "''"):
             return "TRUE"
-        return self._node(parse(query), None)
+        root = parse(query)
+        self._mark_required(root)
+        return self._node(root, None)
+
+    def _mark_required(self, node: tree.Item) -> None:
+        """Remembers the top-level clauses every match must satisfy."""
+        while isinstance(node, tree.Group):
+            node = node.expr
+        if isinstance(node, tree.AndOperation):
+            for child in node.children:
+                self._mark_required(child)
+        elif isinstance(node, tree.UnknownOperation):
+            # as _boolean_clauses: +clauses are required, plain ones too
+            # under q.op=AND (under OR a lone plain clause is)
+            plain = [c for c in node.children if not isinstance(c, (tree.Plus, tree.Prohibit, tree.Not))]
+            required = [c.a for c in node.children if isinstance(c, tree.Plus)]
+            if self.default_and or (not required and len(plain) == 1):
+                required += plain
+            for child in required:
+                self._mark_required(child)
+        elif isinstance(node, tree.Plus):
+            self._mark_required(node.a)
+        elif isinstance(node, tree.SearchField):
+            self._required_nodes.add(id(node))
 
     def compile_free_text(self, query: str) -> str:
         """dismax-style user text (no field syntax): never a syntax error.
@@ -262,6 +316,10 @@ class QueryCompiler:
         return f":{name}"
 
     # -- tree walking -----------------------------------------------------
+    def _use(self, field: str) -> None:
+        self.fields_used.add(field)
+        self.field_clauses[field] = self.field_clauses.get(field, 0) + 1
+
     def _count(self) -> None:
         self._clauses += 1
         if self._clauses > _MAX_CLAUSES:
@@ -279,7 +337,14 @@ class QueryCompiler:
                 raise SearchQueryError(f"Invalid field name {name!r}")
             if name.startswith("_") and name.endswith("_"):
                 raise SearchQueryError(f"Magic field {name!r} is not supported")
-            return self._node(node.expr, name)
+            sql = self._node(node.expr, name)
+            expr = node.expr
+            if (id(node) in self._required_nodes and name in FACET_COLUMN_FIELDS
+                    and (isinstance(expr, tree.Phrase)
+                         or (isinstance(expr, tree.Word) and expr.value != "*" and not _has_wildcard(expr.value)))):
+                value = unescape(expr.value[1:-1]) if isinstance(expr, tree.Phrase) else unescape(expr.value)
+                self.required_facet_values.append((name, value, sql))
+            return sql
         if isinstance(node, (tree.Group, tree.FieldGroup)):
             return self._node(node.expr, fname)
         if isinstance(node, tree.AndOperation):
@@ -301,7 +366,7 @@ class QueryCompiler:
             return self._node(node.term, fname)
         if isinstance(node, tree.Proximity):
             # "a b"~N: all words, any distance (no positional slop in SQL)
-            self.fields_used.add(fname or self.default_field)
+            self._use(fname or self.default_field)
             words = _TOKEN_RE.findall(node.term.value)
             return self._and([self._term(fname, w, phrase=False) for w in words]) if words else "FALSE"
         if isinstance(node, tree.Phrase):
@@ -336,7 +401,7 @@ class QueryCompiler:
                 return None
         for _child in children:
             self._count()
-        self.fields_used.add(fname)
+        self._use(fname)
         return f"{column} && CAST({self.bind(values)} AS text[])"
 
     def _operand(self, child: tree.Item, fname: str | None) -> str:
@@ -371,7 +436,7 @@ class QueryCompiler:
     # -- leaves -----------------------------------------------------------
     def _term(self, fname: str | None, raw: str, phrase: bool) -> str:
         fname = fname or self.default_field
-        self.fields_used.add(fname)
+        self._use(fname)
         if fname in NGRAM_FIELDS:
             value = unescape(raw)
             return f"{NGRAM_FIELDS[fname]} ILIKE {self.bind('%' + _like_escape(value) + '%')}"
@@ -407,7 +472,8 @@ class QueryCompiler:
         if fname in ARRAY_COLUMN_FIELDS and not wildcard:
             return f"{fname} @> ARRAY[CAST({self.bind(raw if phrase else unescape(raw))} AS text)]"
         if fname in FACET_COLUMN_FIELDS and not wildcard:
-            return f"f_{fname} @> ARRAY[CAST({self.bind(raw if phrase else unescape(raw))} AS text)]"
+            op = "=" if fname in SINGLE_VALUED_FACETS else "@>"
+            return f"f_{fname} {op} ARRAY[CAST({self.bind(raw if phrase else unescape(raw))} AS text)]"
         if wildcard:
             pattern = _wildcard_to_like(raw)
             return (
@@ -479,7 +545,7 @@ class QueryCompiler:
 
     def _range(self, fname: str | None, low: str, high: str, inc_low: bool, inc_high: bool) -> str:
         fname = fname or self.default_field
-        self.fields_used.add(f"{fname}[range]")
+        self._use(f"{fname}[range]")
         lo = None if low == "*" else unescape(low)
         hi = None if high == "*" else unescape(high)
         if fname in TIMESTAMP_FIELDS:
