@@ -361,7 +361,31 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "datagovernance_pager": datagovernance_pager,
         "datagovernance_activity_enabled": datagovernance_activity_enabled,
         "humanize_entity_type": humanize_entity_type,
+        "datagovernance_sidebar_once": datagovernance_sidebar_once,
     }
+
+
+_SIDEBAR = "datagovernance_sidebar"
+
+
+def datagovernance_sidebar_once(block: Any) -> Markup:
+    """The page's sidebar, rendered once per page. CKAN's page.html renders
+    its `secondary` block twice: first only to test whether it is empty (the
+    `no-nav` class), then in place. The sidebar holds the dataset's panels
+    (workflow, roles, quality, publication, follower count), so the test cost
+    every panel's queries a second time. The markup is kept on the request
+    for this page render only: `block` (Jinja's ``super``) is bound to the
+    page's render context, and a different context renders anew."""
+    from flask import g, has_request_context
+
+    context = getattr(block, "_context", None)
+    kept = g.get(_SIDEBAR) if has_request_context() else None
+    if context is not None and kept is not None and kept[0] is context:
+        return kept[1]
+    markup = Markup(block())
+    if context is not None and has_request_context():
+        setattr(g, _SIDEBAR, (context, markup))
+    return markup
 
 
 def datagovernance_activity_enabled() -> bool:
