@@ -12,6 +12,7 @@ from typing import Any
 import ckan.model as model
 import sqlalchemy as sa
 from ckan.common import _
+from flask import has_request_context
 
 from .. import request_memo
 from .definitions import DATASET, DOMAIN, ROLES, SITE
@@ -36,9 +37,24 @@ class RoleError(Exception):
 
 # -- resolving references ----------------------------------------------------
 def context_user(context: Any) -> model.User | None:
-    """The user an action runs for (auth_user_obj when CKAN set it)."""
-    user = context.get("auth_user_obj") or model.User.get(context.get("user") or "")
+    """The user an action runs for (auth_user_obj when CKAN set it; the
+    request's logged-in user object when the context names that user)."""
+    user = context.get("auth_user_obj") or request_user(context.get("user")) or model.User.get(
+        context.get("user") or "")
     return user if isinstance(user, model.User) else None
+
+
+def request_user(ref: str | None) -> model.User | None:
+    """The user object flask-login loaded for this request if `ref` (name or
+    id) is that user, else None: the same row, without reading it again."""
+    if not ref or not has_request_context():
+        return None
+    import ckan.plugins.toolkit as tk
+
+    if not tk.current_user.is_authenticated:
+        return None
+    user = tk.current_user._get_current_object()
+    return user if isinstance(user, model.User) and ref in (user.name, user.id) else None
 
 
 def get_user(ref: str | None) -> model.User | None:

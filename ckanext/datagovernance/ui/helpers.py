@@ -16,6 +16,7 @@ from ckan.common import _
 from ckan.lib.pagination import Page
 from markupsafe import Markup
 
+from .. import request_memo
 from ..catalog import vocab as v
 from ..roles import policy, service
 from ..views import context as _ctx
@@ -129,10 +130,11 @@ def datagovernance_domain_search(group_id: str, page: int = 1, rows: int = 20, q
 
 
 def datagovernance_groups_used() -> bool:
-    """Whether CKAN's stock groups (type "group") are in use at all."""
-    return model.Session.query(model.Group.id).filter(
+    """Whether CKAN's stock groups (type "group") are in use at all (asked by
+    the menu and the facets of the same page: once per request)."""
+    return request_memo.remembered("groups_used", "", lambda: model.Session.query(model.Group.id).filter(
         model.Group.type == "group", model.Group.state == "active",
-        model.Group.is_organization.is_(False)).first() is not None
+        model.Group.is_organization.is_(False)).first() is not None)
 
 
 def datagovernance_domain_title(name: str | None) -> str:
@@ -362,7 +364,19 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "datagovernance_activity_enabled": datagovernance_activity_enabled,
         "humanize_entity_type": humanize_entity_type,
         "datagovernance_sidebar_once": datagovernance_sidebar_once,
+        "check_access": check_access,
     }
+
+
+def check_access(action: str, data_dict: dict[str, Any] | None = None) -> bool:
+    """CKAN's `h.check_access` (same answer), with the user object the
+    request already holds: CKAN's own reads the user again by name for every
+    button a page asks about (a query each, several per logged-in page)."""
+    try:
+        tk.check_access(action, _ctx(), data_dict or {})
+    except tk.NotAuthorized:
+        return False
+    return True
 
 
 _SIDEBAR = "datagovernance_sidebar"

@@ -71,19 +71,19 @@ def needs_dpo_signoff(pkg: dict[str, Any]) -> bool:
     return pkg.get("personal_data") == "anonymised" or str(pkg.get("dpo_review", "")).lower() in DPO_REVIEW_YES
 
 
-# The two rules above as SQL on an index document (`doc`, jsonb: the stored
-# values ``fl`` returns), for the task query (policy.task_query), which
-# decides on all candidates in the database; tests/workflow compare both forms.
-def open_data_candidate_sql(doc: str) -> str:
+# The two rules above as SQL, for the task query (policy.task_query), which
+# decides on all candidates in the database; `value(key)` is the SQL of a
+# field's stored text. tests/workflow compare both forms.
+def open_data_candidate_sql(value: Callable[[str], str]) -> str:
     blocked = ", ".join(f"'{v}'" for v in sorted(PERSONAL_BLOCKED))
-    return (f"(coalesce({doc} ->> 'access_class', '') = 'public' "
-            f"AND coalesce({doc} ->> 'personal_data', '') NOT IN ({blocked}))")
+    return (f"(coalesce({value('access_class')}, '') = 'public' "
+            f"AND coalesce({value('personal_data')}, '') NOT IN ({blocked}))")
 
 
-def needs_dpo_signoff_sql(doc: str) -> str:
+def needs_dpo_signoff_sql(value: Callable[[str], str]) -> str:
     yes = ", ".join(f"'{v}'" for v in DPO_REVIEW_YES)
-    return (f"(coalesce({doc} ->> 'personal_data', '') = 'anonymised' "
-            f"OR lower(coalesce({doc} ->> 'dpo_review', '')) IN ({yes}))")
+    return (f"(coalesce({value('personal_data')}, '') = 'anonymised' "
+            f"OR lower(coalesce({value('dpo_review')}, '')) IN ({yes}))")
 
 
 def dpo_signoff(pkg: dict[str, Any]) -> list[str]:

@@ -135,20 +135,24 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
     def ws_in(*names: str) -> str:  # as the index filters `workflow_state:(...)`
         return "(" + " OR ".join(f"""i.fields @> '{{"workflow_state": ["{n}"]}}'""" for n in names) + ")"
 
-    decides = "TRUE" if office else "(i.permission_labels && CAST(:stewards AS text[]))"
     # candidates: what the reviewer group, the DPO and the owner can act on
     parts = []
     if office or may_sign:
         parts.append(ws_in(states.IN_REVIEW, states.APPROVED))
     elif steward_labels:
-        parts.append(f"({ws_in(states.IN_REVIEW, states.APPROVED)} AND {decides})")
+        parts.append(f"({ws_in(states.IN_REVIEW, states.APPROVED)} "
+                     "AND i.permission_labels && CAST(:stewards AS text[]))")
     if owned:  # rejected or withdrawn: back with the owner
         parts.append(f"({ws_in(states.DRAFT, states.WITHDRAWN)} "
                      "AND i.permission_labels @> ARRAY[CAST(:user_label AS text)])")
     if not parts:
         return None
 
-    ws = f"coalesce(nullif(i.doc ->> 'workflow_state', ''), '{states.DRAFT}')"
+    # each candidate's facts, read once from the index row's small keyword
+    # column (`fields`: every value a string in a list), not the document
+    facts = ("access_class", "personal_data", "dpo_review")
+    ws = "c.workflow_state"
+    decides = "TRUE" if office else "(c.permission_labels && CAST(:stewards AS text[]))"
     kinds = []
     for target, kind in ((states.APPROVED, "review"), (states.PUBLISHED, "publish")):
         deciding = [s for s in states.STATES if states.who(s, target) == states.DECIDE]
@@ -156,7 +160,7 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
             continue
         cond = [f"{ws} IN ({_sql_list(deciding)})", decides]
         if target == states.PUBLISHED:  # the gates would refuse it whatever is edited
-            cond.append(gates.open_data_candidate_sql("i.doc"))
+            cond.append(gates.open_data_candidate_sql(lambda key: f"c.{key}"))
         blocked = [s for s in deciding if (s, target) in states.FOUR_EYES]
         if blocked and four_eyes_enabled():  # the submitter does not decide the same submission
             cond.append(f"NOT ({ws} IN ({_sql_list(blocked)}) AND sub.actor_id IS NOT DISTINCT FROM :user_id)")
@@ -164,11 +168,12 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
     if may_sign:
         signed = "(so.decision = 'approve' AND (sub.created IS NULL OR so.created >= sub.created))"
         kinds.append(("signoff", f"{ws} IN ({_sql_list((states.IN_REVIEW, states.APPROVED))}) "
-                                 f"AND {gates.needs_dpo_signoff_sql('i.doc')} AND NOT coalesce({signed}, FALSE)"))
+                                 f"AND {gates.needs_dpo_signoff_sql(lambda key: f'c.{key}')} "
+                                 f"AND NOT coalesce({signed}, FALSE)"))
     if owned:
-        kinds.append(("rework", f"i.id = ANY(CAST(:owned AS text[])) AND ({ws} = '{states.WITHDRAWN}' OR "
+        kinds.append(("rework", f"c.id = ANY(CAST(:owned AS text[])) AND ({ws} = '{states.WITHDRAWN}' OR "
                                 f"({ws} = '{states.DRAFT}' AND EXISTS (SELECT 1 FROM {service.EVENT_TABLE} h "
-                                "WHERE h.package_id = i.id)))"))
+                                "WHERE h.package_id = c.id)))"))
     visible = ""
     if not user.sysadmin:  # package_search's permission filter (sysadmins read everything)
         from ckan.lib.plugins import get_permission_labels
@@ -176,17 +181,28 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
         params["labels"] = list(get_permission_labels().get_user_dataset_labels(user))
         visible = "AND i.permission_labels && CAST(:labels AS text[])"
     kind_array = ", ".join(f"CASE WHEN {cond} THEN '{kind}' END" for kind, cond in kinds)
-    sql = f"""
-        SELECT * FROM (
-            SELECT i.id, i.name, i.title, {ws} AS workflow_state, i.title_string, i.index_id,
-                   array_remove(ARRAY[{kind_array}]::text[], NULL) AS kinds
-            FROM {service.INDEX_TABLE} i
+    # the latest submission and sign-off, joined only where a kind asks
+    joins = ""
+    if "sub." in kind_array:
+        joins += f"""
             LEFT JOIN LATERAL (SELECT e.actor_id, e.created FROM {service.EVENT_TABLE} e
-                               WHERE e.package_id = i.id AND e.to_state = '{states.IN_REVIEW}'
-                               ORDER BY e.created DESC LIMIT 1) sub ON TRUE
+                               WHERE e.package_id = c.id AND e.to_state = '{states.IN_REVIEW}'
+                               ORDER BY e.created DESC LIMIT 1) sub ON TRUE"""
+    if "so." in kind_array:
+        joins += f"""
             LEFT JOIN LATERAL (SELECT s.decision, s.created FROM {service.SIGNOFF_TABLE} s
-                               WHERE s.package_id = i.id ORDER BY s.created DESC LIMIT 1) so ON TRUE
+                               WHERE s.package_id = c.id ORDER BY s.created DESC LIMIT 1) so ON TRUE"""
+    sql = f"""
+        WITH c AS MATERIALIZED (
+            SELECT i.id, i.name, i.title, i.title_string, i.index_id, i.permission_labels,
+                   coalesce(nullif(i.fields -> 'workflow_state' ->> 0, ''), '{states.DRAFT}') AS workflow_state,
+                   {", ".join(f"i.fields -> '{f}' ->> 0 AS {f}" for f in facts)}
+            FROM {service.INDEX_TABLE} i
             WHERE i.site_id = :site_id AND i.state IN ('active', 'draft') {visible}
-              AND ({" OR ".join(parts)})
+              AND ({" OR ".join(parts)}))
+        SELECT * FROM (
+            SELECT c.id, c.name, c.title, c.workflow_state, c.title_string, c.index_id,
+                   array_remove(ARRAY[{kind_array}]::text[], NULL) AS kinds
+            FROM c{joins}
         ) t WHERE cardinality(kinds) > 0"""
     return sql, params

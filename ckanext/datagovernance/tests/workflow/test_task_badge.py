@@ -161,8 +161,15 @@ def test_gate_rules_in_sql_answer_as_in_python(fields):
     """The task query's SQL forms of open_data_candidate and needs_dpo_signoff."""
     import json
 
-    doc = "CAST(:doc AS jsonb)"
+    # as the index stores them (backend.build_row): every value a string in a list
+    from ...search.backend import build_row
+
+    stored = json.loads(build_row(dict(fields, id="x", title="x"))["fields"])
+
+    def value(key: str) -> str:
+        return f"(CAST(:fields AS jsonb) -> '{key}' ->> 0)"
+
     row = model.Session.execute(sa.text(
-        f"SELECT {gates.open_data_candidate_sql(doc)}, {gates.needs_dpo_signoff_sql(doc)}"),
-        {"doc": json.dumps(fields)}).one()
+        f"SELECT {gates.open_data_candidate_sql(value)}, {gates.needs_dpo_signoff_sql(value)}"),
+        {"fields": json.dumps(stored)}).one()
     assert tuple(row) == (gates.open_data_candidate(fields), gates.needs_dpo_signoff(fields))
