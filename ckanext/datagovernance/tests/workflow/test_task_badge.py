@@ -16,12 +16,18 @@ from ckan.tests.helpers import call_action
 
 from ...roles import service as roles
 from ...workflow import gates
-from .test_workflow import OPEN, city, move, new_dataset  # noqa: F401 (city is a fixture)
+from ..roles.conftest import build_city
+from .test_workflow import OPEN, move, new_dataset
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
     pytest.mark.ckan_config("ckan.auth.allow_dataset_collaborators", True),
 ]
+
+@pytest.fixture
+def city():
+    return build_city()
+
 
 USERS = ("dg_owner", "dg_owner_deputy", "dg_steward", "dg_other_steward", "dg_office", "dg_dpo",
          "dg_sysadmin", "dg_plain")
