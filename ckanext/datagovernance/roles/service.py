@@ -371,11 +371,23 @@ def history(
     return list(model.Session.scalars(q.order_by(RoleEvent.created.desc()).limit(limit)))
 
 
-def dictize(a: RoleAssignment) -> dict[str, Any]:
-    user = model.User.get(a.user_id)
+def dictize_all(rows: list[RoleAssignment]) -> list[dict[str, Any]]:
+    """``dictize`` for many assignments: their users and domains read in one
+    query each (the dataset page's roles box, the role list), not per row."""
+    user_ids = sorted({a.user_id for a in rows})
+    domain_ids = sorted({a.scope_id for a in rows if a.scope_type == DOMAIN and a.scope_id})
+    users = {u.id: u for u in model.Session.query(model.User).filter(model.User.id.in_(user_ids))} if user_ids else {}
+    groups = {g.id: g for g in model.Session.query(model.Group).filter(model.Group.id.in_(domain_ids))} \
+        if domain_ids else {}
+    return [dictize(a, users, groups) for a in rows]
+
+
+def dictize(a: RoleAssignment, users: dict[str, model.User] | None = None,
+            groups: dict[str, model.Group] | None = None) -> dict[str, Any]:
+    user = users.get(a.user_id) if users is not None else model.User.get(a.user_id)
     scope_name = None
     if a.scope_type == DOMAIN:
-        g = model.Group.get(a.scope_id)
+        g = groups.get(a.scope_id) if groups is not None else model.Group.get(a.scope_id)
         scope_name = g.name if g else None
     elif a.scope_type == DATASET:
         p = model.Package.get(a.scope_id)
