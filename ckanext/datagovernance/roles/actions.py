@@ -188,7 +188,7 @@ def datagovernance_role_list(context: Context, data_dict: DataDict) -> list[dict
         scope_type, scope_ids = DATASET, [_existing(context, "dataset", data["dataset"]).id]
     rows = service.assignments(user_id=user_id, role=data.get("role"), scope_type=scope_type, scope_ids=scope_ids)
     rows = _readable(context, rows)
-    return [service.dictize(a) for a in rows]
+    return service.dictize_all(rows)
 
 
 def _readable(context: Context, rows: list[Any]) -> list[Any]:

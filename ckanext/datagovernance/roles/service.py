@@ -12,6 +12,7 @@ from typing import Any
 import ckan.model as model
 import sqlalchemy as sa
 from ckan.common import _
+from flask import has_request_context
 
 from .. import prefetch, request_memo
 from .definitions import DATASET, DOMAIN, ROLES, SITE
@@ -36,9 +37,24 @@ class RoleError(Exception):
 
 # -- resolving references ----------------------------------------------------
 def context_user(context: Any) -> model.User | None:
-    """The user an action runs for (auth_user_obj when CKAN set it)."""
-    user = context.get("auth_user_obj") or model.User.get(context.get("user") or "")
+    """The user an action runs for (auth_user_obj when CKAN set it; the
+    request's logged-in user object when the context names that user)."""
+    user = context.get("auth_user_obj") or request_user(context.get("user")) or model.User.get(
+        context.get("user") or "")
     return user if isinstance(user, model.User) else None
+
+
+def request_user(ref: str | None) -> model.User | None:
+    """The user object flask-login loaded for this request if `ref` (name or
+    id) is that user, else None: the same row, without reading it again."""
+    if not ref or not has_request_context():
+        return None
+    import ckan.plugins.toolkit as tk
+
+    if not tk.current_user.is_authenticated:
+        return None
+    user = tk.current_user._get_current_object()
+    return user if isinstance(user, model.User) and ref in (user.name, user.id) else None
 
 
 def get_user(ref: str | None) -> model.User | None:
@@ -408,11 +424,23 @@ def history(
     return list(model.Session.scalars(q.order_by(RoleEvent.created.desc()).limit(limit)))
 
 
-def dictize(a: RoleAssignment) -> dict[str, Any]:
-    user = model.User.get(a.user_id)
+def dictize_all(rows: list[RoleAssignment]) -> list[dict[str, Any]]:
+    """``dictize`` for many assignments: their users and domains read in one
+    query each (the dataset page's roles box, the role list), not per row."""
+    user_ids = sorted({a.user_id for a in rows})
+    domain_ids = sorted({a.scope_id for a in rows if a.scope_type == DOMAIN and a.scope_id})
+    users = {u.id: u for u in model.Session.query(model.User).filter(model.User.id.in_(user_ids))} if user_ids else {}
+    groups = {g.id: g for g in model.Session.query(model.Group).filter(model.Group.id.in_(domain_ids))} \
+        if domain_ids else {}
+    return [dictize(a, users, groups) for a in rows]
+
+
+def dictize(a: RoleAssignment, users: dict[str, model.User] | None = None,
+            groups: dict[str, model.Group] | None = None) -> dict[str, Any]:
+    user = users.get(a.user_id) if users is not None else model.User.get(a.user_id)
     scope_name = None
     if a.scope_type == DOMAIN:
-        g = model.Group.get(a.scope_id)
+        g = groups.get(a.scope_id) if groups is not None else model.Group.get(a.scope_id)
         scope_name = g.name if g else None
     elif a.scope_type == DATASET:
         p = model.Package.get(a.scope_id)

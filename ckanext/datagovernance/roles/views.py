@@ -161,10 +161,10 @@ def datagovernance_dataset_roles(pkg_id: str) -> dict[str, Any]:
     if pkg is None:
         return {"owners": [], "stewards": []}
     lineage = service.domain_lineage(service.dataset_domain(pkg))
-    return {
-        "owners": [service.dictize(a) for a in service.dataset_owners(pkg.id)],
-        "stewards": [service.dictize(a) for a in service.assignments(role="steward", scope_ids=lineage)],
-    }
+    owners = service.dataset_owners(pkg.id)
+    stewards = service.assignments(role="steward", scope_ids=lineage)
+    rows = service.dictize_all(owners + stewards)
+    return {"owners": rows[:len(owners)], "stewards": rows[len(owners):]}
 
 
 def datagovernance_domain_overview(group_id: str) -> dict[str, Any]:

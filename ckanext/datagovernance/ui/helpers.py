@@ -16,6 +16,7 @@ from ckan.common import _
 from ckan.lib.pagination import Page
 from markupsafe import Markup
 
+from .. import request_memo
 from ..catalog import vocab as v
 from ..roles import policy, service
 from ..views import context as _ctx
@@ -129,10 +130,11 @@ def datagovernance_domain_search(group_id: str, page: int = 1, rows: int = 20, q
 
 
 def datagovernance_groups_used() -> bool:
-    """Whether CKAN's stock groups (type "group") are in use at all."""
-    return model.Session.query(model.Group.id).filter(
+    """Whether CKAN's stock groups (type "group") are in use at all (asked by
+    the menu and the facets of the same page: once per request)."""
+    return request_memo.remembered("groups_used", "", lambda: model.Session.query(model.Group.id).filter(
         model.Group.type == "group", model.Group.state == "active",
-        model.Group.is_organization.is_(False)).first() is not None
+        model.Group.is_organization.is_(False)).first() is not None)
 
 
 def datagovernance_domain_title(name: str | None) -> str:
@@ -361,7 +363,51 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "datagovernance_pager": datagovernance_pager,
         "datagovernance_activity_enabled": datagovernance_activity_enabled,
         "humanize_entity_type": humanize_entity_type,
+        "datagovernance_block_once": datagovernance_block_once,
+        "check_access": check_access,
     }
+
+
+_BLOCKS = "datagovernance_blocks_once"
+
+
+def datagovernance_block_once(name: str, block: Any) -> Markup:
+    """A template block rendered once per page. CKAN's page.html renders some
+    blocks twice: first only to test whether they are empty (`secondary` for
+    the `no-nav` class, `content_action` for the button bar), then in place.
+    The sidebar holds the dataset's panels (workflow, roles, quality,
+    publication, follower count) and the button bar the edit checks, so the
+    test cost their queries a second time. The markup is kept on the request
+    for this page render only: `block` (Jinja's ``super``) is bound to the
+    page's render context, and a different context renders anew."""
+    from flask import g, has_request_context
+
+    context = getattr(block, "_context", None)
+    if context is None or not has_request_context():
+        return Markup(block())
+    kept: dict[str, tuple[Any, Markup]] = g.setdefault(_BLOCKS, {})
+    if name in kept and kept[name][0] is context:
+        return kept[name][1]
+    markup = Markup(block())
+    kept[name] = (context, markup)
+    return markup
+
+
+def check_access(action: str, data_dict: dict[str, Any] | None = None) -> bool:
+    """CKAN's `h.check_access` (same answer), with the user object the
+    request already holds (CKAN's own reads the user again by name for every
+    button a page asks about), and each question answered once per request
+    (the button bar and the resource list both ask for package_update)."""
+    def ask() -> bool:
+        try:
+            tk.check_access(action, _ctx(), dict(data_dict or {}))
+        except tk.NotAuthorized:
+            return False
+        return True
+
+    key = json.dumps([tk.current_user.get_id() if tk.current_user.is_authenticated else "", action,
+                      data_dict or {}], sort_keys=True, default=str)
+    return request_memo.remembered("check_access", key, ask)
 
 
 def datagovernance_activity_enabled() -> bool:

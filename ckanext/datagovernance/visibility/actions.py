@@ -150,6 +150,8 @@ def activity_diff(next_action: Action, context: Context, data_dict: DataDict) ->
 def dashboard_new_activities_count(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     """The header badge on every logged-in page: only the new rows, not the
     dashboard's whole first page (see activity.new_dashboard_count)."""
+    if not context.get("auth_user_obj"):  # the request's user: CKAN's check reads it again by name
+        context["auth_user_obj"] = service.request_user(context.get("user") or tk.g.get("user"))
     tk.check_access("dashboard_new_activities_count", context, data_dict)
     user = _user(context)
     if user is None or set(data_dict or {}) & {"limit", "offset", "before", "after"}:

@@ -13,7 +13,6 @@ from ckan.types import Context, DataDict
 
 from ..roles import guard
 from ..roles import service as roles
-from ..search import paging
 from . import gates, jobs, policy, schema, service, states
 from .model import WorkflowEvent
 
@@ -166,24 +165,10 @@ def _reasons(kind: str, item: dict[str, Any]) -> list[str]:
 
 
 def _candidates(user: model.User) -> Iterator[tuple[dict[str, Any], list[str]]]:
-    """Each dataset that is a task of `user`, with its kinds. Reads the
-    candidates (``policy.task_search_filter``) from the index as `user`, so
-    only datasets `user` may read, all of them (paged, no cap);
-    ``policy.task_kinds`` decides each one on facts read once for all."""
-    fq = policy.task_search_filter(user)
-    if fq is None:  # no role that can have tasks: no search at all
-        return
-    docs = list(paging.search_all({"user": user.name}, {
-        "fq": fq, "include_private": True, "include_drafts": True, "sort": "title_string asc",
-        "fl": "id,name,title,workflow_state,permission_labels,access_class,personal_data,dpo_review"}))
-    if not docs:
-        return
-    facts = policy.task_facts(user, [d["id"] for d in docs])
-    for doc in docs:
-        kinds = policy.task_kinds(user, doc, facts)
-        if kinds:
-            yield ({"id": doc["id"], "name": doc["name"], "title": doc.get("title"),
-                    "state": doc.get("workflow_state") or states.DRAFT}, kinds)
+    """Each dataset that is a task of `user`, with its kinds: the rows of
+    ``policy.task_query`` (only datasets `user` may read, all of them)."""
+    for row in service.task_rows(policy.task_query(user)):
+        yield ({"id": row.id, "name": row.name, "title": row.title, "state": row.workflow_state}, list(row.kinds))
 
 
 def collect_tasks(user: model.User) -> dict[str, list[dict[str, Any]]]:
@@ -206,9 +191,10 @@ def collect_tasks(user: model.User) -> dict[str, list[dict[str, Any]]]:
 
 def task_count(user: model.User | None) -> int:
     """The length of `user`'s task list (the header badge on every page):
-    the same candidates and kinds, without the reasons and the publication
-    checks, which only split "publish" from "blocked" (one entry either way)."""
-    return sum(len(kinds) for _item, kinds in _candidates(user)) if user is not None else 0
+    the same query, its kinds summed in the database, without the reasons
+    and the publication checks, which only split "publish" from "blocked"
+    (one entry either way)."""
+    return service.task_kind_count(policy.task_query(user))
 
 
 @tk.side_effect_free

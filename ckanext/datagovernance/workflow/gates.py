@@ -22,6 +22,7 @@ MACHINE_READABLE = {
     "KMZ", "SHP", "GPKG", "NETCDF", "WMS_SRVC", "WFS_SRVC", "ATOM", "RSS", "TSV", "PARQUET", "RDF",
 }
 PERSONAL_BLOCKED = {"pseudonymised", "personal"}
+DPO_REVIEW_YES = ("true", "1", "yes")
 
 
 def register(name: str, gate: Gate) -> None:
@@ -67,7 +68,22 @@ def open_data_candidate(pkg: dict[str, Any]) -> bool:
 
 
 def needs_dpo_signoff(pkg: dict[str, Any]) -> bool:
-    return pkg.get("personal_data") == "anonymised" or str(pkg.get("dpo_review", "")).lower() in ("true", "1", "yes")
+    return pkg.get("personal_data") == "anonymised" or str(pkg.get("dpo_review", "")).lower() in DPO_REVIEW_YES
+
+
+# The two rules above as SQL, for the task query (policy.task_query), which
+# decides on all candidates in the database; `value(key)` is the SQL of a
+# field's stored text. tests/workflow compare both forms.
+def open_data_candidate_sql(value: Callable[[str], str]) -> str:
+    blocked = ", ".join(f"'{v}'" for v in sorted(PERSONAL_BLOCKED))
+    return (f"(coalesce({value('access_class')}, '') = 'public' "
+            f"AND coalesce({value('personal_data')}, '') NOT IN ({blocked}))")
+
+
+def needs_dpo_signoff_sql(value: Callable[[str], str]) -> str:
+    yes = ", ".join(f"'{v}'" for v in DPO_REVIEW_YES)
+    return (f"(coalesce({value('personal_data')}, '') = 'anonymised' "
+            f"OR lower(coalesce({value('dpo_review')}, '')) IN ({yes}))")
 
 
 def dpo_signoff(pkg: dict[str, Any]) -> list[str]:

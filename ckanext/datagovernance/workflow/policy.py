@@ -7,8 +7,8 @@
 - ``four_eyes_blocks``   does the four-eyes rule forbid it?
 - ``signoff_refusal``    who signs off personal-data publications? (the DPO)
 - ``task_list_refusal``  who has a task list? (logged-in users)
-- ``task_search_filter`` which datasets can be a user's tasks? (a search filter)
-- ``task_kinds``         which tasks is this dataset for this user?
+- ``task_query``         which datasets are a user's tasks, and which tasks? (one
+                         SQL statement: the task list and the header badge)
 
 Which transitions exist and which group makes each is the pure table in
 ``states.py``; who belongs to a group comes from ``roles.policy`` (and CKAN's
@@ -17,7 +17,6 @@ under the row lock), the dataset page and the task list all ask here.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import ckan.model as model
@@ -105,82 +104,105 @@ def task_list_refusal(user: model.User | None) -> str | None:
     return None if user is not None else _("Only logged-in users have tasks.")
 
 
-def task_search_filter(user: model.User | None) -> str | None:
-    """A search filter holding every dataset that can be a task of `user`
-    (None: none can). It narrows by the indexed permission labels, so the
-    task list and the header count read the user's few candidates from the
-    index instead of every open dataset; ``task_kinds`` decides each one.
+def _sql_list(values: list[str] | tuple[str, ...] | set[str]) -> str:
+    return ", ".join(f"'{v}'" for v in sorted(values))  # constants of states.py only
 
-    Reviews/publications need the reviewer group (office or a steward of
-    the dataset's domain: the steward label of the domain or an ancestor),
-    sign-offs the DPO, rework the owner (the owner's user label)."""
+
+def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
+    """One SQL statement: every dataset that is a task of `user`, with its
+    kinds (None: `user` can have none). Columns: id, name, title,
+    workflow_state, title_string, index_id, kinds (text[], never empty).
+
+    The kinds: review, publish (only open-data candidates: internal or
+    personal data are never offered), signoff, rework (the owner's rejected
+    or withdrawn datasets). The reviewer group is the rule of
+    ``transition_refusal``: office, or steward of the domain or an ancestor =
+    the steward labels the index carries for that lineage (tests/workflow
+    compare the task list with the dataset page's options). Only datasets
+    `user` may read count: the index row's labels as ``package_search``
+    filters them. The task list reads these rows; the header badge sums
+    their kinds (one indexed query, no list)."""
     if user is None:
         return None
-    open_states = f"workflow_state:({states.IN_REVIEW} OR {states.APPROVED})"
+    office = roles_policy.is_governance_admin(user)
+    may_sign = signoff_refusal(user) is None
+    steward_labels = sorted(roles_labels.steward_label(d) for d in roles.role_scopes(user.id, "steward"))
+    owned = sorted(roles.role_scopes(user.id, "owner"))
+    params: dict[str, Any] = {"user_id": user.id, "stewards": steward_labels, "owned": owned,
+                              "user_label": roles_labels.user_label(user.id),
+                              "site_id": tk.config.get("ckan.site_id")}
+
+    def ws_in(*names: str) -> str:  # as the index filters `workflow_state:(...)`
+        return "(" + " OR ".join(f"""i.fields @> '{{"workflow_state": ["{n}"]}}'""" for n in names) + ")"
+
+    # candidates: what the reviewer group, the DPO and the owner can act on
     parts = []
-    if roles_policy.is_governance_admin(user) or signoff_refusal(user) is None:
-        parts.append(open_states)
-    else:
-        stewarded = roles.role_scopes(user.id, "steward")
-        if stewarded:
-            wanted = " OR ".join(f'"{roles_labels.steward_label(d)}"' for d in sorted(stewarded))
-            parts.append(f"({open_states} AND permission_labels:({wanted}))")
-    owned = roles.role_scopes(user.id, "owner")
+    if office or may_sign:
+        parts.append(ws_in(states.IN_REVIEW, states.APPROVED))
+    elif steward_labels:
+        parts.append(f"({ws_in(states.IN_REVIEW, states.APPROVED)} "
+                     "AND i.permission_labels && CAST(:stewards AS text[]))")
     if owned:  # rejected or withdrawn: back with the owner
-        parts.append(f'(workflow_state:({states.DRAFT} OR {states.WITHDRAWN}) '
-                     f'AND permission_labels:"{roles_labels.user_label(user.id)}")')
-    return " OR ".join(parts) or None
+        parts.append(f"({ws_in(states.DRAFT, states.WITHDRAWN)} "
+                     "AND i.permission_labels @> ARRAY[CAST(:user_label AS text)])")
+    if not parts:
+        return None
 
-
-@dataclasses.dataclass
-class TaskFacts:
-    """What ``task_kinds`` needs about the user and all candidates, read
-    once (``task_facts``) instead of a few queries per dataset."""
-    office: bool
-    steward_labels: frozenset[str]
-    may_sign: bool
-    submitter: dict[str, str | None]
-    signed: set[str]
-    owned: set[str]
-    reworked: set[str]
-
-
-def task_facts(user: model.User, pkg_ids: list[str]) -> TaskFacts:
-    stewarded = roles.role_scopes(user.id, "steward")
-    owned = roles.role_scopes(user.id, "owner") & set(pkg_ids)
-    submitter, signed = service.submission_facts(pkg_ids)
-    return TaskFacts(
-        office=roles_policy.is_governance_admin(user),
-        steward_labels=frozenset(roles_labels.steward_label(d) for d in stewarded),
-        may_sign=signoff_refusal(user) is None, submitter=submitter, signed=signed, owned=owned,
-        reworked=service.with_history([i for i in pkg_ids if i in owned]))
-
-
-def task_kinds(user: model.User, doc: dict[str, Any], facts: TaskFacts) -> list[str]:
-    """The tasks a dataset (its index document: id, workflow_state,
-    permission_labels, access_class, personal_data, dpo_review) is for
-    `user`: review, publish (only open-data candidates: internal or personal
-    data are never offered), signoff, rework (the owner's rejected or
-    withdrawn datasets). The same rules as ``transition_refusal`` for
-    the reviewer group, whose steward part is "steward of the domain or an
-    ancestor" = the steward labels the index carries for that lineage
-    (tests/workflow compare the task list with the dataset page's options)."""
-    state = doc.get("workflow_state") or states.DRAFT
+    # each candidate's facts, read once from the index row's small keyword
+    # column (`fields`: every value a string in a list), not the document
+    facts = ("access_class", "personal_data", "dpo_review")
+    ws = "c.workflow_state"
+    decides = "TRUE" if office else "(c.permission_labels && CAST(:stewards AS text[]))"
     kinds = []
     for target, kind in ((states.APPROVED, "review"), (states.PUBLISHED, "publish")):
-        if states.who(state, target) != states.DECIDE:
+        deciding = [s for s in states.STATES if states.who(s, target) == states.DECIDE]
+        if not deciding:
             continue
-        if target == states.PUBLISHED and not gates.open_data_candidate(doc):
-            continue  # the gates would refuse it whatever is edited
-        decides = facts.office or bool(facts.steward_labels & set(doc.get("permission_labels") or []))
-        blocked = ((state, target) in states.FOUR_EYES and four_eyes_enabled()
-                   and facts.submitter.get(doc["id"]) == user.id)
-        if decides and not blocked:
-            kinds.append(kind)
-    if facts.may_sign and state in (states.IN_REVIEW, states.APPROVED) and gates.needs_dpo_signoff(
-            doc) and doc["id"] not in facts.signed:
-        kinds.append("signoff")
-    if doc["id"] in facts.owned and (
-            state == states.WITHDRAWN or (state == states.DRAFT and doc["id"] in facts.reworked)):
-        kinds.append("rework")
-    return kinds
+        cond = [f"{ws} IN ({_sql_list(deciding)})", decides]
+        if target == states.PUBLISHED:  # the gates would refuse it whatever is edited
+            cond.append(gates.open_data_candidate_sql(lambda key: f"c.{key}"))
+        blocked = [s for s in deciding if (s, target) in states.FOUR_EYES]
+        if blocked and four_eyes_enabled():  # the submitter does not decide the same submission
+            cond.append(f"NOT ({ws} IN ({_sql_list(blocked)}) AND sub.actor_id IS NOT DISTINCT FROM :user_id)")
+        kinds.append((kind, " AND ".join(cond)))
+    if may_sign:
+        signed = "(so.decision = 'approve' AND (sub.created IS NULL OR so.created >= sub.created))"
+        kinds.append(("signoff", f"{ws} IN ({_sql_list((states.IN_REVIEW, states.APPROVED))}) "
+                                 f"AND {gates.needs_dpo_signoff_sql(lambda key: f'c.{key}')} "
+                                 f"AND NOT coalesce({signed}, FALSE)"))
+    if owned:
+        kinds.append(("rework", f"c.id = ANY(CAST(:owned AS text[])) AND ({ws} = '{states.WITHDRAWN}' OR "
+                                f"({ws} = '{states.DRAFT}' AND EXISTS (SELECT 1 FROM {service.EVENT_TABLE} h "
+                                "WHERE h.package_id = c.id)))"))
+    visible = ""
+    if not user.sysadmin:  # package_search's permission filter (sysadmins read everything)
+        from ckan.lib.plugins import get_permission_labels
+
+        params["labels"] = list(get_permission_labels().get_user_dataset_labels(user))
+        visible = "AND i.permission_labels && CAST(:labels AS text[])"
+    kind_array = ", ".join(f"CASE WHEN {cond} THEN '{kind}' END" for kind, cond in kinds)
+    # the latest submission and sign-off, joined only where a kind asks
+    joins = ""
+    if "sub." in kind_array:
+        joins += f"""
+            LEFT JOIN LATERAL (SELECT e.actor_id, e.created FROM {service.EVENT_TABLE} e
+                               WHERE e.package_id = c.id AND e.to_state = '{states.IN_REVIEW}'
+                               ORDER BY e.created DESC LIMIT 1) sub ON TRUE"""
+    if "so." in kind_array:
+        joins += f"""
+            LEFT JOIN LATERAL (SELECT s.decision, s.created FROM {service.SIGNOFF_TABLE} s
+                               WHERE s.package_id = c.id ORDER BY s.created DESC LIMIT 1) so ON TRUE"""
+    sql = f"""
+        WITH c AS MATERIALIZED (
+            SELECT i.id, i.name, i.title, i.title_string, i.index_id, i.permission_labels,
+                   coalesce(nullif(i.fields -> 'workflow_state' ->> 0, ''), '{states.DRAFT}') AS workflow_state,
+                   {", ".join(f"i.fields -> '{f}' ->> 0 AS {f}" for f in facts)}
+            FROM {service.INDEX_TABLE} i
+            WHERE i.site_id = :site_id AND i.state IN ('active', 'draft') {visible}
+              AND ({" OR ".join(parts)}))
+        SELECT * FROM (
+            SELECT c.id, c.name, c.title, c.workflow_state, c.title_string, c.index_id,
+                   array_remove(ARRAY[{kind_array}]::text[], NULL) AS kinds
+            FROM c{joins}
+        ) t WHERE cardinality(kinds) > 0"""
+    return sql, params

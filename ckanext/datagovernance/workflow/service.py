@@ -14,8 +14,13 @@ import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
 from ..roles import service as roles
+from ..search import backend as search_backend
 from . import states
 from .model import Signoff, WorkflowEvent
+
+INDEX_TABLE = search_backend.TABLE  # the task query reads the index rows as the search does
+EVENT_TABLE = WorkflowEvent.__table__.name
+SIGNOFF_TABLE = Signoff.__table__.name
 
 # context flag of the only writers allowed to set `workflow_state` (the
 # transition, the demo loader, test fixtures); the catalog's validator reads it
@@ -55,39 +60,25 @@ def has_valid_signoff(pkg_id: str) -> bool:
     return submitted is None or latest.created >= submitted.created
 
 
-def with_history(pkg_ids: list[str]) -> set[str]:
-    """Which of these datasets have been through the workflow at all."""
-    if not pkg_ids:
-        return set()
-    return set(model.Session.scalars(
-        sa.select(WorkflowEvent.package_id).where(WorkflowEvent.package_id.in_(pkg_ids)).distinct()))
+def task_rows(query: tuple[str, dict[str, Any]] | None) -> list[Any]:
+    """The rows of ``policy.task_query`` (id, name, title, workflow_state,
+    kinds), by title as the task page lists them."""
+    if query is None:
+        return []
+    search_backend.flush_pending()  # rows a batch still holds, as before a search
+    sql, params = query
+    return list(model.Session.execute(sa.text(f"{sql} ORDER BY title_string NULLS LAST, index_id"), params))
 
 
-def submission_facts(pkg_ids: list[str]) -> tuple[dict[str, str | None], set[str]]:
-    """For many datasets at once: who made the latest submission, and which
-    have a valid sign-off (as ``last_submission``/``has_valid_signoff``
-    answer one by one), in two queries."""
-    submitter: dict[str, str | None] = {}
-    submitted_at: dict[str, Any] = {}
-    if not pkg_ids:
-        return submitter, set()
-    rows = model.Session.execute(
-        sa.select(WorkflowEvent.package_id, WorkflowEvent.actor_id, WorkflowEvent.created)
-        .where(WorkflowEvent.package_id.in_(pkg_ids), WorkflowEvent.to_state == states.IN_REVIEW)
-        .order_by(WorkflowEvent.package_id, WorkflowEvent.created.desc())
-        .distinct(WorkflowEvent.package_id))
-    for pkg_id, actor_id, created in rows:
-        submitter[pkg_id], submitted_at[pkg_id] = actor_id, created
-    signed = set()
-    rows = model.Session.execute(
-        sa.select(Signoff.package_id, Signoff.decision, Signoff.created)
-        .where(Signoff.package_id.in_(pkg_ids))
-        .order_by(Signoff.package_id, Signoff.created.desc())
-        .distinct(Signoff.package_id))
-    for pkg_id, decision, created in rows:
-        if decision == "approve" and (pkg_id not in submitted_at or created >= submitted_at[pkg_id]):
-            signed.add(pkg_id)
-    return submitter, signed
+def task_kind_count(query: tuple[str, dict[str, Any]] | None) -> int:
+    """How many tasks ``policy.task_query`` holds (kinds summed), counted in
+    the database: no rows travel."""
+    if query is None:
+        return 0
+    search_backend.flush_pending()
+    sql, params = query
+    return int(model.Session.execute(
+        sa.text(f"SELECT coalesce(sum(cardinality(kinds)), 0) FROM ({sql}) q"), params).scalar_one())
 
 
 def history(pkg_id: str) -> list[WorkflowEvent]:

@@ -264,7 +264,7 @@ def test_notifications(city):
 
 @pytest.mark.ckan_config("ckanext.datagovernance.search.page_size", 1)
 def test_task_list(city, app):
-    """Page size 1: the list pages through every candidate (no cap), and the
+    """Every task is listed (no cap, whatever the search page size), and the
     header badge shows exactly the list's length."""
     ds = new_dataset(city, "aufgabe", **dict(OPEN, personal_data="anonymised"))
     other = new_dataset(city, "aufgabe-zwei", **OPEN)
