@@ -15,24 +15,29 @@ from ..conftest import reset_and_migrate
 from ..roles.conftest import build_city
 
 
+def build_inventory_city() -> SimpleNamespace:
+    """The roles city plus what the inventory tests resolve and need."""
+    reset_and_migrate()
+    ns = build_city()
+    # a display name and e-mail to resolve people by
+    owner = model.User.get("dg_owner")
+    owner.fullname, owner.email = "Olga Owner", "olga.owner@stadt.example"
+    # CKAN's organisation rights decide who creates datasets where: the
+    # office is an editor of the departments it inventories
+    from ckan.tests.helpers import call_action
+
+    for org in ("hochbau", "kaemmerei"):
+        call_action("organization_member_create", {"user": "dg_sysadmin"}, id=org, username="dg_office",
+                    role="editor")
+    model.Session.commit()
+    return ns
+
+
 @pytest.fixture(scope="module")
 def city() -> SimpleNamespace:
     plugins.load_all()
     try:
-        reset_and_migrate()
-        ns = build_city()
-        # a display name and e-mail to resolve people by
-        owner = model.User.get("dg_owner")
-        owner.fullname, owner.email = "Olga Owner", "olga.owner@stadt.example"
-        # CKAN's organisation rights decide who creates datasets where: the
-        # office is an editor of the departments it inventories
-        from ckan.tests.helpers import call_action
-
-        for org in ("hochbau", "kaemmerei"):
-            call_action("organization_member_create", {"user": "dg_sysadmin"}, id=org, username="dg_office",
-                        role="editor")
-        model.Session.commit()
-        yield ns
+        yield build_inventory_city()
     finally:
         plugins.unload_all()
 
