@@ -14,6 +14,7 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.lib.redis import connect_to_redis
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +29,13 @@ def _key(job_id: str) -> str:
     return f"{tk.config.get('ckan.site_id')}:datagovernance:inventory:{job_id}"
 
 
-def _redis() -> Any:
-    from ckan.lib.redis import connect_to_redis
-
-    return connect_to_redis()
-
-
 def load(job_id: str) -> dict[str, Any] | None:
-    raw = _redis().get(_key(job_id)) if job_id else None
+    raw = connect_to_redis().get(_key(job_id)) if job_id else None
     return json.loads(raw) if raw else None
 
 
 def _save(state: dict[str, Any]) -> None:
-    _redis().set(_key(state["id"]), json.dumps(state), ex=TTL)
+    connect_to_redis().set(_key(state["id"]), json.dumps(state), ex=TTL)
 
 
 def start(user: model.User, headers: list[str], rows: list[list[Any]], *, dry_run: bool, partial: bool,

@@ -25,6 +25,7 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
+from ckan.lib.redis import connect_to_redis
 
 from ..model_base import utcnow
 from . import linkcheck, score
@@ -130,24 +131,18 @@ PENDING_BUDGET_S = 60
 _ARMED_TTL_S = 600
 
 
-def _redis() -> Any:
-    from ckan.lib.redis import connect_to_redis
-
-    return connect_to_redis()
-
-
 def _keys() -> tuple[str, str]:
     site = tk.config.get("ckan.site_id") or "default"
     return (f"datagovernance:quality:{site}:pending", f"datagovernance:quality:{site}:armed")
 
 
 def pending_ids() -> set[str]:
-    return {m.decode() if isinstance(m, bytes) else m for m in _redis().smembers(_keys()[0])}
+    return {m.decode() if isinstance(m, bytes) else m for m in connect_to_redis().smembers(_keys()[0])}
 
 
 def _queue_pending(package_ids: list[str]) -> None:
     pending, armed = _keys()
-    redis = _redis()
+    redis = connect_to_redis()
     if package_ids:
         redis.sadd(pending, *package_ids)
     if redis.set(armed, "1", nx=True, ex=_ARMED_TTL_S):
@@ -158,7 +153,7 @@ def _queue_pending(package_ids: list[str]) -> None:
 def score_pending() -> int:
     """Score the datasets that changed since the last run (see above)."""
     pending, armed = _keys()
-    redis = _redis()
+    redis = connect_to_redis()
     # disarm first: an id added from now on queues a new job
     redis.delete(armed)
     done = 0

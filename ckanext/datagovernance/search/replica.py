@@ -27,6 +27,7 @@ from typing import Any
 import ckan.model as model
 import sqlalchemy as sa
 from ckan.common import config
+from ckan.lib.redis import connect_to_redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -50,12 +51,6 @@ _down_until: dict[str, float] = {}
 
 def replica_url() -> str:
     return str(config.get("ckanext.datagovernance.search.replica_url") or "").strip()
-
-
-def _redis() -> Any:
-    from ckan.lib.redis import connect_to_redis
-
-    return connect_to_redis()
 
 
 def _key() -> str:
@@ -97,11 +92,11 @@ def index_committed() -> None:
     try:
         with model.meta.engine.connect() as conn:  # type: ignore[union-attr]
             lsn = conn.execute(sa.text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")).scalar_one()
-        _redis().eval(_MAX_SCRIPT, 1, _key(), int(lsn))
+        connect_to_redis().eval(_MAX_SCRIPT, 1, _key(), int(lsn))
     except Exception as e:  # noqa: BLE001 - readers then find no position and use the primary
         log.warning("search replica: could not record the WAL position (%s)", e)
         try:
-            _redis().set(_key(), 2**62)  # unknown: nobody trusts the replica until it is fixed
+            connect_to_redis().set(_key(), 2**62)  # unknown: nobody trusts the replica until it is fixed
         except Exception:  # noqa: BLE001
             pass
 
@@ -122,7 +117,7 @@ def reader() -> Session | None:
     if not url or model.Session().info.get(_WROTE) or _down_until.get(url, 0.0) > time.monotonic():
         return None
     try:
-        stored = _redis().get(_key())
+        stored = connect_to_redis().get(_key())
     except Exception:  # noqa: BLE001 - without the position no proof of freshness
         return None
     if stored is None:  # first search since the replica was configured (or Redis was emptied)
