@@ -323,8 +323,28 @@ def organization_show(next_action: Action, context: Context, data_dict: DataDict
     return _show_with_caller_count(next_action, context, data_dict)
 
 
+# CKAN's own views and helpers call these on logged-in pages with only the
+# user's name in the context, and CKAN's check_access then reads the user
+# again by name (a query each); they get the request's user object instead.
+REQUEST_USER_ACTIONS = ("am_following_dataset", "am_following_group", "dataset_follower_count",
+                        "group_follower_count", "organization_follower_count")
+
+
+def _with_request_user(name: str) -> Action:
+    @tk.chained_action
+    @tk.side_effect_free
+    def action(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+        if not context.get("auth_user_obj"):
+            context["auth_user_obj"] = service.request_user(context.get("user"))
+        return next_action(context, data_dict)
+
+    action.__name__ = name
+    return action
+
+
 def get_actions() -> dict[str, Action]:
     actions: dict[str, Action] = {
+        **{name: _with_request_user(name) for name in REQUEST_USER_ACTIONS},
         "tag_list": tag_list,
         "tag_search": tag_search,
         "tag_autocomplete": tag_autocomplete,

@@ -121,7 +121,7 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
     compare the task list with the dataset page's options). Only datasets
     `user` may read count: the index row's labels as ``package_search``
     filters them. The task list reads these rows; the header badge sums
-    their kinds (one indexed query, no list)."""
+    their kinds (one statement, no list)."""
     if user is None:
         return None
     office = roles_policy.is_governance_admin(user)
