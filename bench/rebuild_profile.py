@@ -7,8 +7,8 @@ CPU ms per dataset and the top functions (cProfile, cumulative).
 from __future__ import annotations
 
 import argparse
-import cProfile
 import collections
+import cProfile
 import pstats
 import re
 import sys
