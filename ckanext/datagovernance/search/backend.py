@@ -265,6 +265,18 @@ def _in_rebuild() -> bool:
 
 
 _inherited_sessions: list[Any] = []
+_shown = threading.local()
+
+
+def hold_shown_package(package: Any) -> None:
+    """Inside a rebuild: keeps the dataset package_show just loaded until the
+    next one. The session's identity map holds objects weakly, so the
+    `Package.get` calls of the same dataset's index write (CKAN's
+    `index_package`, the suite's activity relabel) each read the row again;
+    held, they get the object of this show, in the same transaction, where
+    nothing changes the dataset between its show and its index write."""
+    if _in_rebuild():
+        _shown.package = package
 
 
 def _own_connections_after_fork() -> None:

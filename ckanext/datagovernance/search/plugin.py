@@ -25,6 +25,7 @@ class DataGovernanceSearchPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IActions)
     p.implements(p.IValidators)
+    p.implements(p.IPackageController, inherit=True)
 
     # IConfigurer: runs before CKAN's start-up Solr schema check.
     def update_config(self, config: CKANConfig) -> None:
@@ -41,3 +42,7 @@ class DataGovernanceSearchPlugin(p.SingletonPlugin):
     # stored name (every index write's show validation ran it, names.py)
     def get_validators(self) -> dict[str, Any]:
         return names.get_validators()
+
+    # IPackageController: a rebuild reads each dataset once, not 2-3 times
+    def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> None:
+        backend.hold_shown_package(context.get("package"))

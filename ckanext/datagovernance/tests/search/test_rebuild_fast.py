@@ -62,3 +62,34 @@ def test_rebuild_fast_writes_the_index_rebuild_writes(cli):
             child.terminate()
     assert result.exit_code == 0, result.output
     assert _snapshot() == before
+
+
+class _Statements:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(" ".join(statement.split()))
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_rebuild_reads_each_dataset_row_once(cli):
+    # package_show loads it; the index write (CKAN's permission labels, the
+    # suite's activity relabel) gets that object instead of reading it again
+    org = factories.Organization()
+    for i in range(3):
+        factories.Dataset(name=f"einmal-{i}", owner_org=org["id"], private=i == 2)
+    result = cli.invoke(ckan_cli, ["search-index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    before = _snapshot()
+    log = _Statements()
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", log)
+    try:
+        result = cli.invoke(ckan_cli, ["search-index", "rebuild"])
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", log)
+    assert result.exit_code == 0, result.output
+    reads = [s for s in log.statements if s.startswith("SELECT package.id AS package_id, package.name")
+             and "WHERE package.id = " in s]
+    assert len(reads) == 3
+    assert _snapshot() == before
