@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -246,14 +247,54 @@ def _in_cli() -> bool:
     return click.get_current_context(silent=True) is not None
 
 
+# `search-index rebuild-fast` forks one process per core, each running
+# CKAN's rebuild for its share of the datasets (and inheriting the
+# command's click context, so the check below holds there too).
+_REBUILD_COMMANDS = ("rebuild", "rebuild-fast")
+
+
 def _in_rebuild() -> bool:
-    """True inside `ckan search-index rebuild` (CKAN runs its commands in a
-    test request context, so a request context says nothing here)."""
+    """True inside `ckan search-index rebuild` or `rebuild-fast` (CKAN runs
+    its commands in a test request context, so a request context says
+    nothing here)."""
     ctx = click.get_current_context(silent=True)
     return (
-        ctx is not None and ctx.info_name == "rebuild"
+        ctx is not None and ctx.info_name in _REBUILD_COMMANDS
         and ctx.parent is not None and ctx.parent.info_name == "search-index"
     )
+
+
+_inherited_sessions: list[Any] = []
+_shown = threading.local()
+
+
+def hold_shown_package(package: Any) -> None:
+    """Inside a rebuild: keeps the dataset package_show just loaded until the
+    next one. The session's identity map holds objects weakly, so the
+    `Package.get` calls of the same dataset's index write (CKAN's
+    `index_package`, the suite's activity relabel) each read the row again;
+    held, they get the object of this show, in the same transaction, where
+    nothing changes the dataset between its show and its index write."""
+    if _in_rebuild():
+        _shown.package = package
+
+
+def _own_connections_after_fork() -> None:
+    """`rebuild-fast` forks with the command's pooled database connection
+    (and the session's, if it holds one): two processes on one socket read
+    each other's answers and hang. The child leaves the inherited pool alone
+    (close=False: closing would end the parent's connections), sets the
+    inherited session aside unclosed (its close would roll back the
+    parent's transaction) and opens its own."""
+    if _in_rebuild():
+        if model.Session.registry.has():
+            _inherited_sessions.append(model.Session.registry())  # kept: never closed, never collected
+            model.Session.registry.clear()
+        model.meta.engine.dispose(close=False)
+        _pending().clear()
+
+
+os.register_at_fork(after_in_child=_own_connections_after_fork)
 
 
 # `search-index rebuild` and `batched_writes()` (the inventory import) write
