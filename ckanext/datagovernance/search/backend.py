@@ -705,30 +705,12 @@ class PostgresSolr:
         """Dataset count and facets from the counts kept per visibility class
         (migration 007): `cond` reads only class columns, which the counts
         table has under the same names."""
-        params = dict(bind, _fk=["", *fields], _fmin=mincount, _flimit=limit)
-        rank_limit = "" if limit < 0 else "AND rn <= :_flimit"
-        sql = f"""
-            SELECT facet, value, n FROM (
-                SELECT facet, value, n,
-                       row_number() OVER (PARTITION BY facet ORDER BY n DESC, value) AS rn
-                FROM (
-                    SELECT facet, value, sum(n) AS n FROM {COUNTS_TABLE}
-                    WHERE ({cond}) AND facet = ANY(:_fk)
-                    GROUP BY facet, value
-                ) AS g
-                WHERE n >= :_fmin
-            ) AS ranked
-            WHERE facet = '' OR (TRUE {rank_limit})
-            ORDER BY facet, n DESC, value
-        """
-        total = 0
-        out: dict[str, list[tuple[str, int]]] = {}
-        for facet, value, n in db.execute(sa.text(sql), params):
-            if facet == "":
-                total = int(n)
-            else:
-                out.setdefault(facet, []).append((value, int(n)))
-        return total, out
+        params = dict(bind, _fk=["", *fields])
+        grouped = f"""
+            SELECT facet, value, sum(n) AS n FROM {COUNTS_TABLE}
+            WHERE ({cond}) AND facet = ANY(:_fk)
+            GROUP BY facet, value"""
+        return _ranked_counts(db, grouped, params, limit, mincount)
 
     def _org_counts(
         self, db: Any, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int,
@@ -740,8 +722,7 @@ class PostgresSolr:
         stands for datasets that all satisfy it or all do not. With `only`
         (field, value), just that value's rows are read: its count is the
         number of datasets that also hold that value; the total is that."""
-        params = dict(bind, _fk=[ORG_SCOPE + f for f in ("", *fields)] if only is None else [ORG_SCOPE + only[0]],
-                      _fmin=mincount, _flimit=limit)
+        params = dict(bind, _fk=[ORG_SCOPE + f for f in ("", *fields)] if only is None else [ORG_SCOPE + only[0]])
         value_filter = ""
         if only is not None:
             # the rows of one value start with its JSON text (facet value first)
@@ -750,34 +731,17 @@ class PostgresSolr:
                 "AND left(k.value, length(CAST(jsonb_build_array(CAST(:_fv AS text)) AS text)) - 1) "
                 "= left(CAST(jsonb_build_array(CAST(:_fv AS text)) AS text), -1)"
             )
-        rank_limit = "" if limit < 0 else "AND rn <= :_flimit"
-        sql = f"""
-            SELECT facet, value, n FROM (
-                SELECT facet, value, n,
-                       row_number() OVER (PARTITION BY facet ORDER BY n DESC, value) AS rn
-                FROM (
-                    SELECT substr(facet, {len(ORG_SCOPE) + 1}) AS facet, v AS value, sum(n) AS n FROM (
-                        SELECT {CLASS_COLUMNS}, k.facet, k.n, j ->> 0 AS v,
-                               CASE WHEN j ->> 1 IS NULL THEN CAST('{{}}' AS text[])
-                                    ELSE ARRAY[j ->> 1] END AS f_organization
-                        FROM {COUNTS_TABLE} AS k
-                        CROSS JOIN LATERAL (SELECT CAST(k.value AS jsonb) AS j) AS x
-                        WHERE k.facet = ANY(:_fk) {value_filter}
-                    ) AS c WHERE ({cond})
-                    GROUP BY 1, 2
-                ) AS g
-                WHERE n >= :_fmin
-            ) AS ranked
-            WHERE facet = '' OR (TRUE {rank_limit})
-            ORDER BY facet, n DESC, value
-        """
-        total = 0
-        out: dict[str, list[tuple[str, int]]] = {}
-        for facet, value, n in db.execute(sa.text(sql), params):
-            if facet == "":
-                total = int(n)
-            else:
-                out.setdefault(facet, []).append((value, int(n)))
+        grouped = f"""
+            SELECT substr(facet, {len(ORG_SCOPE) + 1}) AS facet, v AS value, sum(n) AS n FROM (
+                SELECT {CLASS_COLUMNS}, k.facet, k.n, j ->> 0 AS v,
+                       CASE WHEN j ->> 1 IS NULL THEN CAST('{{}}' AS text[])
+                            ELSE ARRAY[j ->> 1] END AS f_organization
+                FROM {COUNTS_TABLE} AS k
+                CROSS JOIN LATERAL (SELECT CAST(k.value AS jsonb) AS j) AS x
+                WHERE k.facet = ANY(:_fk) {value_filter}
+            ) AS c WHERE ({cond})
+            GROUP BY 1, 2"""
+        total, out = _ranked_counts(db, grouped, params, limit, mincount)
         if only is not None:
             total = sum(n for value, n in out.get(only[0], []) if value == only[1])
             out = {}
@@ -819,6 +783,33 @@ class PostgresSolr:
         for key, value, n in db.execute(sa.text(sql), params):
             out.setdefault(key, []).append((value, int(n)))
         return out
+
+
+def _ranked_counts(db: Any, grouped: str, params: dict[str, Any], limit: int,
+                   mincount: int) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """Reads kept counts: `grouped` yields (facet, value, n) with the total
+    under facet ''; each facet keeps its `limit` largest values of at least
+    `mincount` (ties by value), as Solr orders facet counts."""
+    rank_limit = "" if limit < 0 else "AND rn <= :_flimit"
+    sql = f"""
+        SELECT facet, value, n FROM (
+            SELECT facet, value, n,
+                   row_number() OVER (PARTITION BY facet ORDER BY n DESC, value) AS rn
+            FROM ({grouped}
+            ) AS g
+            WHERE n >= :_fmin
+        ) AS ranked
+        WHERE facet = '' OR (TRUE {rank_limit})
+        ORDER BY facet, n DESC, value
+    """
+    total = 0
+    out: dict[str, list[tuple[str, int]]] = {}
+    for facet, value, n in db.execute(sa.text(sql), dict(params, _fmin=mincount, _flimit=limit)):
+        if facet == "":
+            total = int(n)
+        else:
+            out.setdefault(facet, []).append((value, int(n)))
+    return total, out
 
 
 def _expand_compounds(compiler: lucene.QueryCompiler) -> None:
