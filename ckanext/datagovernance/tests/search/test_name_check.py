@@ -110,3 +110,22 @@ def test_a_name_changed_in_the_session_takes_ckans_query():
         "session": model.Session, "package": pkg})
     assert errors[("name",)]
     model.Session.rollback()
+
+
+def test_a_new_name_read_as_free_for_a_batch_asks_no_query_and_a_held_one_is_refused():
+    """Inside a prefetch scope (the inventory import reads its new rows'
+    names in one query) a name no dataset holds is free without CKAN's
+    query; a name read as held, or not read at all, takes CKAN's check."""
+    from ckanext.datagovernance import prefetch
+    from ckanext.datagovernance.roles import validators as roles_validators
+
+    ds = _dataset()
+    with prefetch.scope():
+        roles_validators.prefetch_packages_by_name({"strassenbaeume", "neue-baeume"})
+        for value, taken in (("neue-baeume", False), ("strassenbaeume", True), ("nicht-gelesen", False)):
+            errors: dict[Any, list[str]] = {("name",): []}
+            with StatementLog() as log:
+                names.package_name_validator(("name",), {("name",): value}, errors, {"session": model.Session})
+            assert bool(errors[("name",)]) is taken, value
+            assert bool([s for s in log.statements if NAME_QUERY in s]) is (value != "neue-baeume"), value
+    assert model.Package.get(ds["id"]).name == "strassenbaeume"
