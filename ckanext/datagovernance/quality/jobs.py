@@ -174,19 +174,18 @@ def score_pending() -> int:
 
 
 def enqueue_score(package_id: str) -> None:
-    # only for a committed change: a dry run or a rolled-back edit queues nothing
-    from ..aftercommit import call_after_commit
-
-    call_after_commit(lambda: _queue_pending([package_id]), title=f"datagovernance quality score {package_id}")
+    enqueue_scores([package_id])
 
 
 def enqueue_scores(package_ids: list[str]) -> None:
-    """enqueue_score for many datasets: one Redis call after the commit."""
+    """Queue datasets for scoring with one Redis call, only for a committed
+    change: a dry run or a rolled-back edit queues nothing."""
     from ..aftercommit import call_after_commit
 
     if package_ids:
         ids = list(package_ids)
-        call_after_commit(lambda: _queue_pending(ids), title=f"datagovernance quality score ({len(ids)} datasets)")
+        what = ids[0] if len(ids) == 1 else f"({len(ids)} datasets)"
+        call_after_commit(lambda: _queue_pending(ids), title=f"datagovernance quality score {what}")
 
 
 def enqueue_link_check(package_ids: list[str] | None = None) -> Any:

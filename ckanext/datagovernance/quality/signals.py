@@ -28,24 +28,20 @@ def _dataset_changed(sender: str, **kwargs: Any) -> None:
         package_id = result.get("package_id")
     else:
         package_id = result.get("id") or data_dict.get("id")
-    if not package_id:
-        return
-    try:
-        jobs.enqueue_score(str(package_id))
-    except Exception as e:  # noqa: BLE001 - no queue (Redis down) never fails the edit
-        log.warning("could not queue the quality score of %s: %s", package_id, e)
+    if package_id:
+        datasets_changed([str(package_id)])
 
 
 def datasets_changed(package_ids: list[str]) -> None:
-    """For a writer that changes many datasets in one transaction without
-    the dataset actions' signal (the inventory import): what
-    `_dataset_changed` does for each, queued with one Redis call."""
+    """Queue changed datasets for their score (one Redis call): the signal
+    above for one, and a writer that changes many in one transaction
+    without the dataset actions' signal (the inventory import)."""
     if not tk.config.get("ckanext.datagovernance.quality.score_on_change"):
         return
     try:
         jobs.enqueue_scores(package_ids)
     except Exception as e:  # noqa: BLE001 - no queue (Redis down) never fails the edit
-        log.warning("could not queue the quality scores of %d datasets: %s", len(package_ids), e)
+        log.warning("could not queue the quality score of %s: %s", ", ".join(package_ids[:5]), e)
 
 
 def get_subscriptions() -> SignalMapping:
