@@ -175,9 +175,16 @@ def event_dictize(e: FeedbackEvent) -> dict[str, Any]:
 
 # -- access grants -----------------------------------------------------------
 _READERS = sa.text(
-    "SELECT user_id FROM datagovernance_access_grant "
-    "WHERE package_id = :pkg AND state = 'active' AND expires > :now"
+    "SELECT package_id, user_id FROM datagovernance_access_grant "
+    "WHERE package_id = ANY(:ids) AND state = 'active' AND expires > :now"
 )
+
+
+def _readers_of(pkg_ids: list[str]) -> dict[str, list[str]]:
+    readers: dict[str, list[str]] = {pkg_id: [] for pkg_id in pkg_ids}
+    for pkg_id, user_id in model.Session.execute(_READERS, {"ids": pkg_ids, "now": now()}):
+        readers[pkg_id].append(user_id)
+    return readers
 
 
 def reader_ids(pkg: model.Package) -> list[str]:
@@ -185,20 +192,14 @@ def reader_ids(pkg: model.Package) -> list[str]:
     to the dataset's permission labels). The end time is compared with the
     application's clock, so access ends on time in show/files even before
     the expiry job re-indexes search."""
-    return list(prefetch.known("access_readers", pkg.id,
-                               lambda: list(model.Session.execute(_READERS, {"pkg": pkg.id, "now": now()}).scalars())))
+    return list(prefetch.known("access_readers", pkg.id, lambda: _readers_of([pkg.id])[pkg.id]))
 
 
 def prefetch_readers(pkg_ids: list[str]) -> None:
     """reader_ids of many datasets for a prefetch.scope(): one query."""
     if not prefetch.active() or not pkg_ids:
         return
-    readers: dict[str, list[str]] = {pkg_id: [] for pkg_id in pkg_ids}
-    for pkg_id, user_id in model.Session.execute(sa.text(
-            "SELECT package_id, user_id FROM datagovernance_access_grant "
-            "WHERE package_id = ANY(:ids) AND state = 'active' AND expires > :now"), {"ids": pkg_ids, "now": now()}):
-        readers[pkg_id].append(user_id)
-    prefetch.put("access_readers", readers)
+    prefetch.put("access_readers", _readers_of(pkg_ids))
 
 
 def grants_of_item(item_id: str) -> list[AccessGrant]:
