@@ -33,7 +33,6 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins as p
-import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan import logic as ckan_logic
 from ckan.lib import dictization as d
@@ -258,12 +257,8 @@ def show_dicts(parent_context: Context, pkg: model.Package,
     ckan_logic.check_access("package_show", context, {"id": pkg.id})
     pkg_dictized = dict(dictized)
     default_schema = default_show_package_schema()
-    # Its `name` keeps the create schema's package_name_validator, a query
-    # whose only effect here is an error package_show discards: the name was
-    # checked by the create schema before the row was written.
-    name_check = tk.get_validator("package_name_validator")
-    checked = dict(default_schema, name=[v for v in default_schema["name"] if v is not name_check])
-    with_default, _errors = plugin_validate(object(), context, pkg_dictized, checked, "package_show")
+    # its name check asks nothing for the dataset's own stored name (search/names.py)
+    with_default, _errors = plugin_validate(object(), context, pkg_dictized, default_schema, "package_show")
     plugin = lookup_package_plugin(pkg_dictized["type"])
     custom_schema = plugin.show_package_schema()
     if custom_schema == default_schema:
