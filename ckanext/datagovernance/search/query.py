@@ -271,12 +271,11 @@ class QueryCompiler:
             for child in node.children:
                 self._mark_required(child)
         elif isinstance(node, tree.UnknownOperation):
-            # as _boolean_clauses: +clauses are required, plain ones too
-            # under q.op=AND (under OR a lone plain clause is)
-            plain = [c for c in node.children if not isinstance(c, (tree.Plus, tree.Prohibit, tree.Not))]
-            required = [c.a for c in node.children if isinstance(c, tree.Plus)]
-            if self.default_and or (not required and len(plain) == 1):
-                required += plain
+            kinds = [self._clause_kind(c) for c in node.children]
+            required = [c for kind, c in kinds if kind == "required"]
+            optional = [c for kind, c in kinds if kind == "optional"]
+            if not required and len(optional) == 1:  # a lone optional clause must match
+                required = optional
             for child in required:
                 self._mark_required(child)
         elif isinstance(node, tree.Plus):
@@ -407,18 +406,22 @@ class QueryCompiler:
     def _operand(self, child: tree.Item, fname: str | None) -> str:
         return self._node(child, fname)
 
+    def _clause_kind(self, c: tree.Item) -> tuple[str, tree.Item]:
+        """A clause of the implicit operator and what it holds: +required,
+        -prohibited, plain clauses follow q.op."""
+        if isinstance(c, (tree.Prohibit, tree.Not)):
+            return "prohibited", c.a
+        if isinstance(c, tree.Plus):
+            return "required", c.a
+        return ("required" if self.default_and else "optional"), c
+
     def _boolean_clauses(self, children: list[tree.Item], fname: str | None) -> str:
         """Implicit operator: +required, -prohibited, plain clauses follow q.op."""
-        required, optional, prohibited = [], [], []
-        for c in children:
-            if isinstance(c, (tree.Prohibit, tree.Not)):
-                prohibited.append(self._node(c.a, fname))
-            elif isinstance(c, tree.Plus):
-                required.append(self._node(c.a, fname))
-            elif self.default_and:
-                required.append(self._node(c, fname))
-            else:
-                optional.append(self._node(c, fname))
+        compiled: dict[str, list[str]] = {"required": [], "optional": [], "prohibited": []}
+        for c in children:  # in order: bind parameters are numbered as they come
+            kind, item = self._clause_kind(c)
+            compiled[kind].append(self._node(item, fname))
+        required, optional, prohibited = compiled["required"], compiled["optional"], compiled["prohibited"]
         parts = list(required)
         if optional and not required:
             parts.append(self._or(optional))
