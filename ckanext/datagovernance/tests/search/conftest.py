@@ -7,6 +7,7 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins as plugins
 import pytest
+import sqlalchemy as sa
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
@@ -15,6 +16,44 @@ from ..conftest import reset_and_migrate
 # The search backend is tested on CKAN's own schema, without the governance
 # rules (those have their own tests).
 SEARCH_PLUGINS = "activity datagovernance_search"
+
+INDEX_TABLES = (
+    "datagovernance_search_index", "datagovernance_search_filter", "datagovernance_search_facet_counts",
+)
+
+
+class StatementLog:
+    """The SQL statements sent inside the block, whitespace collapsed; on
+    every engine (a CLI command may build its own)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(" ".join(statement.split()))
+
+    def __enter__(self) -> StatementLog:
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", self)
+
+
+def index_snapshot() -> dict[str, list[Any]]:
+    """What the index holds (rows, filter rows, kept counts), read afresh:
+    to compare an index written one way with one written another."""
+    model.Session.remove()
+    return {
+        "index": model.Session.execute(sa.text(
+            "SELECT index_id, name, permission_labels, f_tags, f_organization, CAST(tsv AS text), title_string, "
+            "doc - 'indexed_ts' FROM datagovernance_search_index ORDER BY 1")).all(),
+        "filter": model.Session.execute(sa.text(
+            "SELECT * FROM datagovernance_search_filter ORDER BY index_id")).all(),
+        "counts": model.Session.execute(sa.text(
+            "SELECT * FROM datagovernance_search_facet_counts WHERE n <> 0 "
+            "ORDER BY site_id, facet, value, CAST(permission_labels AS text)")).all(),
+    }
 
 
 def _res(fmt: str, name: str) -> dict[str, Any]:

@@ -14,28 +14,9 @@ from ckan.tests.helpers import call_action
 
 from ckanext.datagovernance.search import backend
 
-from .conftest import SEARCH_PLUGINS
+from .conftest import INDEX_TABLES, SEARCH_PLUGINS, StatementLog, index_snapshot
 
 SETTING = "ckanext.datagovernance.search.facet_counts"
-INDEX_TABLES = (
-    "datagovernance_search_index", "datagovernance_search_filter", "datagovernance_search_facet_counts",
-)
-
-
-class StatementLog:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(statement)
-
-    # on the Engine class: a CLI command may build its own engine
-    def __enter__(self) -> StatementLog:
-        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", self)
 
 
 def _set_modified(name: str, when: str | None) -> None:
@@ -108,20 +89,7 @@ def test_rebuild_writes_batches_with_the_same_rows_and_counts(cli, monkeypatch):
         factories.Dataset(name=f"rebuild-{i}", title=f"Radwegenetz {i}", owner_org=org["id"],
                           tags=[{"name": f"tag{i % 2}"}], private=i == 4)
 
-    def snapshot() -> dict[str, list[Any]]:
-        model.Session.remove()
-        return {
-            "index": model.Session.execute(sa.text(
-                "SELECT index_id, name, permission_labels, f_tags, CAST(tsv AS text), title_string "
-                "FROM datagovernance_search_index ORDER BY 1")).all(),
-            "filter": model.Session.execute(sa.text(
-                "SELECT * FROM datagovernance_search_filter ORDER BY index_id")).all(),
-            "counts": model.Session.execute(sa.text(
-                "SELECT * FROM datagovernance_search_facet_counts WHERE n <> 0 "
-                "ORDER BY site_id, facet, value, CAST(permission_labels AS text)")).all(),
-        }
-
-    before = snapshot()
+    before = index_snapshot()
     assert len(before["index"]) == 5
     model.Session.execute(sa.text(f"TRUNCATE {', '.join(INDEX_TABLES)}"))
     model.Session.commit()
@@ -129,7 +97,7 @@ def test_rebuild_writes_batches_with_the_same_rows_and_counts(cli, monkeypatch):
     with StatementLog() as log:
         result = cli.invoke(ckan_cli, ["search-index", "rebuild"])
     assert result.exit_code == 0, result.output
-    after = snapshot()
+    after = index_snapshot()
     assert after == before
     # 5 datasets in 3 statements (2 + 2 + 1), not one per dataset
     writes = [s for s in log.statements if s.lstrip().startswith("INSERT INTO datagovernance_search_index")]

@@ -9,7 +9,6 @@ from typing import Any
 import ckan.logic as logic
 import ckan.model as model
 import pytest
-import sqlalchemy as sa
 from ckan.lib.plugins import plugin_validate
 from ckan.logic import validators as ckan_validators
 from ckan.logic.schema import default_show_package_schema
@@ -18,27 +17,12 @@ from ckan.tests.helpers import call_action
 
 from ckanext.datagovernance.search import names
 
-from .conftest import SEARCH_PLUGINS
+from .conftest import SEARCH_PLUGINS, StatementLog
 
 pytestmark = [pytest.mark.usefixtures("clean_db", "with_plugins"),
               pytest.mark.ckan_config("ckan.plugins", SEARCH_PLUGINS)]
 
 NAME_QUERY = "FROM package WHERE package.name ="
-
-
-class StatementLog:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(" ".join(statement.split()))
-
-    def __enter__(self) -> StatementLog:
-        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", self)
 
 
 def _dataset() -> dict[str, Any]:

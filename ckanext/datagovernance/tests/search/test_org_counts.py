@@ -16,7 +16,7 @@ from ckan.tests.helpers import call_action
 from ckanext.datagovernance.search import backend
 from ckanext.datagovernance.search import query as lucene
 
-from .conftest import SEARCH_PLUGINS
+from .conftest import SEARCH_PLUGINS, StatementLog
 
 FACETS = ["organization", "groups", "tags", "res_format", "license_id"]
 SETTING = "ckanext.datagovernance.search.facet_counts"
@@ -24,21 +24,6 @@ SETTING = "ckanext.datagovernance.search.facet_counts"
 
 def _res(fmt: str) -> dict[str, Any]:
     return {"url": f"https://daten.offenbach.de/x.{fmt.lower()}", "format": fmt}
-
-
-class StatementLog:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(statement)
-
-    def __enter__(self) -> StatementLog:
-        sa.event.listen(model.meta.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        sa.event.remove(model.meta.engine, "before_cursor_execute", self)
 
 
 # (fq, facets asked, whether the kept counts answer it)

@@ -13,23 +13,7 @@ import sqlalchemy as sa
 from ckan.cli.cli import ckan as ckan_cli
 from ckan.tests import factories
 
-INDEX_TABLES = (
-    "datagovernance_search_index", "datagovernance_search_filter", "datagovernance_search_facet_counts",
-)
-
-
-def _snapshot() -> dict[str, list[Any]]:
-    model.Session.remove()
-    return {
-        "index": model.Session.execute(sa.text(
-            "SELECT index_id, name, permission_labels, f_tags, f_organization, CAST(tsv AS text), "
-            "doc - 'indexed_ts' FROM datagovernance_search_index ORDER BY 1")).all(),
-        "filter": model.Session.execute(sa.text(
-            "SELECT * FROM datagovernance_search_filter ORDER BY index_id")).all(),
-        "counts": model.Session.execute(sa.text(
-            "SELECT * FROM datagovernance_search_facet_counts WHERE n <> 0 "
-            "ORDER BY site_id, facet, value, CAST(permission_labels AS text)")).all(),
-    }
+from .conftest import INDEX_TABLES, StatementLog, index_snapshot
 
 
 def _timeout(*_args: Any) -> None:
@@ -46,7 +30,7 @@ def test_rebuild_fast_writes_the_index_rebuild_writes(cli):
                           tags=[{"name": f"tag{i % 2}"}], private=i == 5)
     result = cli.invoke(ckan_cli, ["search-index", "rebuild"])
     assert result.exit_code == 0, result.output
-    before = _snapshot()
+    before = index_snapshot()
     assert len(before["index"]) == 6
     model.Session.execute(sa.text(f"TRUNCATE {', '.join(INDEX_TABLES)}"))
     model.Session.commit()
@@ -61,15 +45,7 @@ def test_rebuild_fast_writes_the_index_rebuild_writes(cli):
         for child in multiprocessing.active_children():
             child.terminate()
     assert result.exit_code == 0, result.output
-    assert _snapshot() == before
-
-
-class _Statements:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(" ".join(statement.split()))
+    assert index_snapshot() == before
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -81,15 +57,11 @@ def test_rebuild_reads_each_dataset_row_once(cli):
         factories.Dataset(name=f"einmal-{i}", owner_org=org["id"], private=i == 2)
     result = cli.invoke(ckan_cli, ["search-index", "rebuild"])
     assert result.exit_code == 0, result.output
-    before = _snapshot()
-    log = _Statements()
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", log)
-    try:
+    before = index_snapshot()
+    with StatementLog() as log:
         result = cli.invoke(ckan_cli, ["search-index", "rebuild"])
-    finally:
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", log)
     assert result.exit_code == 0, result.output
     reads = [s for s in log.statements if s.startswith("SELECT package.id AS package_id, package.name")
              and "WHERE package.id = " in s]
     assert len(reads) == 3
-    assert _snapshot() == before
+    assert index_snapshot() == before
