@@ -24,6 +24,9 @@ reads, p95 <= 250 ms for pages.
     .venv/bin/python bench/load.py --n 2000              # setup + 60 s run
     .venv/bin/python bench/load.py --skip-setup          # run again
 
+BENCH_LOAD_DB and BENCH_LOAD_REDIS_DB (default datagovernance_bench_load, 6)
+choose the database and the Redis database.
+
 --replica URL sets ckanext.datagovernance.search.replica_url for the run
 (e.g. a replica from `bin/replica.sh start DIR PORT`).
 """
@@ -49,8 +52,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 VENV = ROOT / ".venv" / "bin"
-DB = "datagovernance_bench_load"
-REDIS = "redis://127.0.0.1:6379/6?socket_timeout=3600"
+# a second checkout benchmarks beside this one with its own database and Redis database
+DB = os.environ.get("BENCH_LOAD_DB", "datagovernance_bench_load")
+REDIS = f"redis://127.0.0.1:6379/{os.environ.get('BENCH_LOAD_REDIS_DB', '6')}?socket_timeout=3600"
 INI = RESULTS / "load.ini"
 TOKENS = RESULTS / "load-tokens.json"
 ADMIN = "admin"
