@@ -235,3 +235,14 @@ def test_activity_tabs_and_german_activity_filter(city, app):
     assert "Datensatz angelegt" in options and "Alle Aktivitätstypen" in options
     assert not [o for o in options if "Package" in o]
     assert get(app, "/de/user/dg_owner", "dg_owner").select_one("a[href$='/user/activity/dg_owner']")
+
+
+def test_dashboard_tabs_without_empty_groups(city, app):
+    """The dashboard offers no "My Groups" tab on a site without groups, and
+    says what its dataset tab lists (the account bar's "My datasets" is the
+    list the user answers for)."""
+    page = get(app, "/de/dashboard/datasets", "dg_steward")
+    tabs = [a.get_text(strip=True) for a in page.select(".page-header .nav-tabs a")]
+    assert "Von mir angelegt" in tabs and "Meine Organisationen" in tabs
+    assert "Meine Gruppen" not in tabs and "Meine Datensätze" not in tabs
+    assert text(page, "title").startswith("Übersicht")
