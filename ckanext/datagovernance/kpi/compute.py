@@ -128,7 +128,7 @@ class Rollup:
         match = self._match(scope_type, scope_id, open_only)
         out: dict[str, Any] = dict.fromkeys(
             ("inventory", "with_owner", "with_steward", "could_be_open", "published_open", "personal",
-             "hvd_flagged", "hvd_compliant", "quality_scored", "overdue_reviews"), 0)
+             "hvd_flagged", "hvd_compliant", "hvd_unchecked", "quality_scored", "overdue_reviews"), 0)
         by = {key: {v: 0 for v in values} for key, values in (
             ("access_class", ACCESS_CLASSES), ("personal_data", PERSONAL_DATA),
             ("workflow_state", STATES), ("quality_band", BANDS))}
@@ -147,6 +147,8 @@ class Rollup:
             if row["hvd"]:
                 out["hvd_flagged"] += n
                 out["hvd_compliant"] += n if row["hvd_compliant"] else 0
+                # not scored yet: counted as not compliant, and said so
+                out["hvd_unchecked"] += n if row["hvd_compliant"] is None else 0
             out["overdue_reviews"] += n if row["overdue"] else 0
             out["quality_scored"] += row["score_n"]
             score_sum += row["score_sum"]
