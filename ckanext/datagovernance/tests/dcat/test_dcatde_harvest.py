@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import tempfile
 import threading
 from pathlib import Path
 
 import ckan.model as model
 import pytest
-from ckan.common import config
 from ckan.tests.helpers import call_action
 
 from . import test_harvest_e2e as e2e
-from .conftest import MARKS, PLUGINS, PROFILES
+from .conftest import MARKS
 
 pytest.importorskip("ckanext.dcatde.harvesters.dcatde_rdf",
                     reason="ckanext-dcatde is not installed (make dcatde DCATDE_SRC=…)")
@@ -59,22 +57,7 @@ def test_govdata_harvester_harvests_the_feed(mail_server):
         preparing = site.prepare(feed)
         stack.callback(threading.Thread.join, preparing, 300)
         made = e2e._build_catalog()
-        source_ini = work / "source.ini"
-        source_ini.write_text(
-            "[app:main]\n"
-            f"use = config:{e2e.ROOT / 'test.ini'}\n"
-            f"ckan.site_url = {source_url}\n"
-            f"ckan.plugins = {PLUGINS}\n"
-            f"ckanext.dcat.rdf.profiles = {PROFILES}\n"
-            f"ckanext.dcat.base_uri = {source_url}\n"
-            "ckanext.datagovernance.dcat.delivery_mode = direct\n"
-            f"ckanext.datagovernance.dcat.feed_page_size = {e2e.PAGE_SIZE}\n",
-            encoding="utf-8")
-        source_env = dict(os.environ, CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"])
-        if config.get("ckan.redis.url"):
-            source_env["CKAN_REDIS_URL"] = config["ckan.redis.url"]
-        source_log = work / "source.log"
-        stack.enter_context(e2e._server(source_ini, source_port, source_env, source_log))
+        _, source_log = e2e.serve_source(stack, work, source_port, **e2e.feed_settings(source_url))
         preparing.join(timeout=300)
         harvest_log = work / "harvest-site.log"
         harvest_url = stack.enter_context(

@@ -108,6 +108,32 @@ def _server(ini: Path, port: int, env: dict[str, str], log: Path) -> Iterator[st
             proc.wait(timeout=10)
 
 
+def feed_settings(url: str) -> dict[str, Any]:
+    """The source site's GovData feed as the harvest tests read it: page URLs
+    absolute from base_uri (the harvester must reach them), delivered
+    directly, PAGE_SIZE datasets per Hydra page."""
+    return {"ckanext.dcat.base_uri": url, "ckanext.datagovernance.dcat.delivery_mode": "direct",
+            "ckanext.datagovernance.dcat.feed_page_size": PAGE_SIZE}
+
+
+def serve_source(stack: contextlib.ExitStack, work: Path, port: int, **settings: Any) -> tuple[str, Path]:
+    """This suite's test database served by ``ckan run`` on 127.0.0.1:`port`
+    (the source catalog, city A) with the suite's DCAT plugins; `settings` are
+    further ini lines (dotted names). Stops with `stack`; returns its URL and
+    log (ask ``_wait_ready`` before the first request)."""
+    url = f"http://127.0.0.1:{port}"
+    lines = {"use": f"config:{ROOT / 'test.ini'}", "ckan.site_url": url, "ckan.plugins": PLUGINS,
+             "ckanext.dcat.rdf.profiles": PROFILES, **settings}
+    ini = work / "source.ini"
+    ini.write_text("[app:main]\n" + "".join(f"{k} = {v}\n" for k, v in lines.items()), encoding="utf-8")
+    env = dict(os.environ, CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"])
+    if config.get("ckan.redis.url"):
+        env["CKAN_REDIS_URL"] = config["ckan.redis.url"]
+    log = work / "source.log"
+    stack.enter_context(_server(ini, port, env, log))
+    return url, log
+
+
 def _wait_ready(url: str, log: Path) -> None:
     for _ in range(240):
         try:
@@ -389,24 +415,8 @@ def test_stock_ckan_harvests_the_govdata_feed(mail_server):
         stack.callback(threading.Thread.join, preparing, 300)  # no stray CLI on failure
         made = _build_catalog()
 
-        source_ini = work / "source.ini"
-        source_ini.write_text(
-            "[app:main]\n"
-            f"use = config:{ROOT / 'test.ini'}\n"
-            f"ckan.site_url = {source_url}\n"
-            f"ckan.plugins = {PLUGINS}\n"
-            f"ckanext.dcat.rdf.profiles = {PROFILES}\n"
-            # page URLs are absolute from base_uri: the harvester must reach them
-            f"ckanext.dcat.base_uri = {source_url}\n"
-            "ckanext.datagovernance.dcat.delivery_mode = direct\n"
-            f"ckanext.datagovernance.dcat.feed_page_size = {PAGE_SIZE}\n"
-            f"ckanext.dcat.datasets_per_page = {PAGE_SIZE}\n",
-            encoding="utf-8")
-        source_env = dict(os.environ, CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"])
-        if config.get("ckan.redis.url"):
-            source_env["CKAN_REDIS_URL"] = config["ckan.redis.url"]
-        source_log = work / "source.log"
-        stack.enter_context(_server(source_ini, source_port, source_env, source_log))
+        _, source_log = serve_source(stack, work, source_port, **feed_settings(source_url),
+                     **{"ckanext.dcat.datasets_per_page": PAGE_SIZE})
 
         preparing.join(timeout=300)
         harvest_log = work / "harvest-site.log"

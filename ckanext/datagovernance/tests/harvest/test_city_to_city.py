@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,24 +22,24 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ckan.common import config
 from ckan.tests.helpers import call_action
 
 from ..background import in_background
 from ..dcat.conftest import MARKS, PLUGINS, PROFILES
 from ..dcat.test_harvest_e2e import (
+    PAGE_SIZE,
     ROOT,
     HarvestSite,
     _build_catalog,
     _feed_pages,
     _free_port,
-    _server,
     _wait_ready,
+    feed_settings,
+    serve_source,
 )
 
 pytestmark = MARKS
 
-PAGE_SIZE = 2
 SOURCE = "stadt-a"
 B_PLUGINS = (PLUGINS + " harvest dcat_rdf_harvester datagovernance_harvest")
 SITE_SCRIPT = str(Path(__file__).with_name("site.py"))
@@ -137,22 +136,8 @@ def test_city_b_harvests_city_a_under_governance(mail_server):
         stack.callback(threading.Thread.join, preparing, 600)
         made = _build_catalog()
 
-        a_ini = work / "city-a.ini"
-        a_ini.write_text(
-            "[app:main]\n"
-            f"use = config:{ROOT / 'test.ini'}\n"
-            f"ckan.site_url = {a_url}\n"
-            f"ckan.plugins = {PLUGINS}\n"
-            f"ckanext.dcat.rdf.profiles = {PROFILES}\n"
-            f"ckanext.dcat.base_uri = {a_url}\n"
-            "ckanext.datagovernance.dcat.delivery_mode = direct\n"
-            f"ckanext.datagovernance.dcat.feed_page_size = {PAGE_SIZE}\n"
-            f"ckanext.dcat.datasets_per_page = {PAGE_SIZE}\n", encoding="utf-8")
-        a_env = dict(os.environ, CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"])
-        if config.get("ckan.redis.url"):
-            a_env["CKAN_REDIS_URL"] = config["ckan.redis.url"]
-        a_log = work / "city-a.log"
-        stack.enter_context(_server(a_ini, a_port, a_env, a_log))
+        a_url, a_log = serve_source(stack, work, a_port, **feed_settings(a_url),
+                                    **{"ckanext.dcat.datasets_per_page": PAGE_SIZE})
         preparing.join(timeout=600)
         _wait_ready(a_url, a_log)
         published = made["published"]

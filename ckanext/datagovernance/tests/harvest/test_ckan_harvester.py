@@ -10,16 +10,14 @@ record, descriptive metadata updated, local owner/domain/access class kept.
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 import threading
 from pathlib import Path
 
-from ckan.common import config
 from ckan.tests.helpers import call_action
 
-from ..dcat.conftest import MARKS, PLUGINS, PROFILES
-from ..dcat.test_harvest_e2e import ROOT, _build_catalog, _free_port, _server, _wait_ready
+from ..dcat.conftest import MARKS
+from ..dcat.test_harvest_e2e import _build_catalog, _free_port, _wait_ready, serve_source
 from . import test_city_to_city as city
 
 pytestmark = MARKS
@@ -44,18 +42,7 @@ def test_ckan_harvester_applies_governance_defaults_and_keeps_local_fields():
         preparing = b.setup(a_url, source_type="ckan")
         stack.callback(threading.Thread.join, preparing, 600)
         made = _build_catalog()
-        a_ini = work / "city-a.ini"
-        a_ini.write_text(
-            "[app:main]\n"
-            f"use = config:{ROOT / 'test.ini'}\n"
-            f"ckan.site_url = {a_url}\n"
-            f"ckan.plugins = {PLUGINS}\n"
-            f"ckanext.dcat.rdf.profiles = {PROFILES}\n", encoding="utf-8")
-        a_env = dict(os.environ, CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"])
-        if config.get("ckan.redis.url"):
-            a_env["CKAN_REDIS_URL"] = config["ckan.redis.url"]
-        a_log = work / "city-a.log"
-        stack.enter_context(_server(a_ini, a_port, a_env, a_log))
+        a_url, a_log = serve_source(stack, work, a_port)
         preparing.join(timeout=600)
         _wait_ready(a_url, a_log)
         published = made["published"]
