@@ -16,6 +16,7 @@ import ckan.model as model
 import pytest
 from ckan.tests.helpers import call_action
 
+from ..servers import ckan_run, free_port, wait_ready
 from . import test_harvest_e2e as e2e
 from .conftest import MARKS
 
@@ -48,7 +49,7 @@ def test_govdata_harvester_harvests_the_feed(mail_server):
     with tempfile.TemporaryDirectory(prefix="dg-dcatde-") as tmp, \
             contextlib.ExitStack() as stack:
         work = Path(tmp)
-        source_port, harvest_port = e2e._free_port(), e2e._free_port()
+        source_port, harvest_port = free_port(), free_port()
         site = DcatdeSite(work, harvest_port)
         site.reset()
         stack.callback(site.flush_redis)
@@ -61,9 +62,9 @@ def test_govdata_harvester_harvests_the_feed(mail_server):
         preparing.join(timeout=300)
         harvest_log = work / "harvest-site.log"
         harvest_url = stack.enter_context(
-            e2e._server(site.ini, harvest_port, site.env, harvest_log))
-        e2e._wait_ready(source_url, source_log)
-        e2e._wait_ready(harvest_url, harvest_log)
+            ckan_run(site.ini, harvest_port, site.env, harvest_log))
+        wait_ready(source_url, source_log)
+        wait_ready(harvest_url, harvest_log)
 
         site.harvest()
         # the gather stage followed every Hydra page: one object per dataset

@@ -14,16 +14,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +33,7 @@ from rdflib import Graph, URIRef
 from ckanext.datagovernance.catalog import vocab as v
 
 from ..background import in_background
+from ..servers import CKAN, ROOT, ckan_run, free_port, suite_server, wait_ready
 from .conftest import (
     HVD_CATEGORY,
     HVD_ELI,
@@ -51,8 +48,6 @@ from .conftest import (
 
 pytestmark = MARKS
 
-ROOT = Path(__file__).resolve().parents[4]
-CKAN = str(Path(sys.executable).parent / "ckan")
 PAGE_SIZE = 2
 SOURCE = "offenbach-govdata"
 HARVEST_PLUGINS = "activity datagovernance_search harvest dcat dcat_rdf_harvester"
@@ -65,12 +60,6 @@ LOCAL_AUTHORITY = "http://purl.org/adms/publishertype/LocalAuthority"
 
 
 # ------------------------------------------------------------------ helpers
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str, timeout: float = 30) -> bytes:
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.read()
@@ -81,31 +70,6 @@ def _api(base: str, action: str, **params: Any) -> Any:
     body = json.loads(_get(f"{base}/api/3/action/{action}?{query}"))
     assert body["success"], body
     return body["result"]
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-@contextlib.contextmanager
-def _server(ini: Path, port: int, env: dict[str, str], log: Path) -> Iterator[str]:
-    """``ckan run`` on 127.0.0.1; yields its URL once ``status_show`` answers."""
-    url = f"http://127.0.0.1:{port}"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([CKAN, "-c", str(ini), "run", "-H", "127.0.0.1", "-p", str(port)],
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def feed_settings(url: str) -> dict[str, Any]:
@@ -120,28 +84,11 @@ def serve_source(stack: contextlib.ExitStack, work: Path, port: int, **settings:
     """This suite's test database served by ``ckan run`` on 127.0.0.1:`port`
     (the source catalog, city A) with the suite's DCAT plugins; `settings` are
     further ini lines (dotted names). Stops with `stack`; returns its URL and
-    log (ask ``_wait_ready`` before the first request)."""
-    url = f"http://127.0.0.1:{port}"
-    lines = {"use": f"config:{ROOT / 'test.ini'}", "ckan.site_url": url, "ckan.plugins": PLUGINS,
-             "ckanext.dcat.rdf.profiles": PROFILES, **settings}
-    ini = work / "source.ini"
-    ini.write_text("[app:main]\n" + "".join(f"{k} = {v}\n" for k, v in lines.items()), encoding="utf-8")
-    env = dict(os.environ, CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"])
-    if config.get("ckan.redis.url"):
-        env["CKAN_REDIS_URL"] = config["ckan.redis.url"]
+    log (ask ``wait_ready`` before the first request)."""
     log = work / "source.log"
-    stack.enter_context(_server(ini, port, env, log))
+    url = stack.enter_context(suite_server(
+        {"ckan.plugins": PLUGINS, "ckanext.dcat.rdf.profiles": PROFILES, **settings}, port=port, log=log, wait=False))
     return url, log
-
-
-def _wait_ready(url: str, log: Path) -> None:
-    for _ in range(240):
-        try:
-            _get(url + "/api/3/action/status_show", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail(f"CKAN server {url} did not start:\n{_tail(log)}")
 
 
 def _extras(pkg: dict[str, Any]) -> dict[str, Any]:
@@ -404,7 +351,7 @@ def test_stock_ckan_harvests_the_govdata_feed(mail_server):
     with tempfile.TemporaryDirectory(prefix="dg-harvest-e2e-") as tmp, \
             contextlib.ExitStack() as stack:
         work = Path(tmp)
-        source_port, harvest_port = _free_port(), _free_port()
+        source_port, harvest_port = free_port(), free_port()
         site = HarvestSite(work, harvest_port)
         site.reset()
         stack.callback(site.flush_redis)
@@ -421,9 +368,9 @@ def test_stock_ckan_harvests_the_govdata_feed(mail_server):
         preparing.join(timeout=300)
         harvest_log = work / "harvest-site.log"
         harvest_url = stack.enter_context(
-            _server(site.ini, harvest_port, site.env, harvest_log))
-        _wait_ready(source_url, source_log)
-        _wait_ready(harvest_url, harvest_log)
+            ckan_run(site.ini, harvest_port, site.env, harvest_log))
+        wait_ready(source_url, source_log)
+        wait_ready(harvest_url, harvest_log)
 
         published = made["published"]
         uris = {key: f"{source_url}/dataset/{pkg['id']}" for key, pkg in published.items()}

@@ -32,11 +32,10 @@ from ..dcat.test_harvest_e2e import (
     HarvestSite,
     _build_catalog,
     _feed_pages,
-    _free_port,
-    _wait_ready,
     feed_settings,
     serve_source,
 )
+from ..servers import free_port, wait_ready
 
 pytestmark = MARKS
 
@@ -126,8 +125,8 @@ class CityB(HarvestSite):
 def test_city_b_harvests_city_a_under_governance(mail_server):
     with tempfile.TemporaryDirectory(prefix="dg-city-") as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
-        a_port = _free_port()
-        b = CityB(work, _free_port())
+        a_port = free_port()
+        b = CityB(work, free_port())
         b.reset()
         stack.callback(b.flush_redis)
         a_url = f"http://127.0.0.1:{a_port}"
@@ -139,7 +138,7 @@ def test_city_b_harvests_city_a_under_governance(mail_server):
         a_url, a_log = serve_source(stack, work, a_port, **feed_settings(a_url),
                                     **{"ckanext.dcat.datasets_per_page": PAGE_SIZE})
         preparing.join(timeout=600)
-        _wait_ready(a_url, a_log)
+        wait_ready(a_url, a_log)
         published = made["published"]
         uris = {key: f"{a_url}/dataset/{pkg['id']}" for key, pkg in published.items()}
         assert _feed_pages(feed) == (7, 4)

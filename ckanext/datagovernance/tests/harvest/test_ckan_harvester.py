@@ -17,7 +17,8 @@ from pathlib import Path
 from ckan.tests.helpers import call_action
 
 from ..dcat.conftest import MARKS
-from ..dcat.test_harvest_e2e import _build_catalog, _free_port, _wait_ready, serve_source
+from ..dcat.test_harvest_e2e import _build_catalog, serve_source
+from ..servers import free_port, wait_ready
 from . import test_city_to_city as city
 
 pytestmark = MARKS
@@ -34,8 +35,8 @@ class CkanCityB(city.CityB):
 def test_ckan_harvester_applies_governance_defaults_and_keeps_local_fields():
     with tempfile.TemporaryDirectory(prefix="dg-ckan-") as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
-        a_port = _free_port()
-        b = CkanCityB(work, _free_port())
+        a_port = free_port()
+        b = CkanCityB(work, free_port())
         b.reset()
         stack.callback(b.flush_redis)
         a_url = f"http://127.0.0.1:{a_port}"
@@ -44,7 +45,7 @@ def test_ckan_harvester_applies_governance_defaults_and_keeps_local_fields():
         made = _build_catalog()
         a_url, a_log = serve_source(stack, work, a_port)
         preparing.join(timeout=600)
-        _wait_ready(a_url, a_log)
+        wait_ready(a_url, a_log)
         published = made["published"]
 
         # ---- first harvest: A's public, published datasets with B's defaults

@@ -4,54 +4,22 @@ Playwright against a real CKAN server (the workflow browser test's fixture)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 
 import ckan.model as model
 import pytest
-from ckan.common import config
 
 from ..roles.conftest import build_city
-from ..workflow.test_browser import CHROMIUM, PASSWORD, ROOT, _free_port
+from ..workflow.test_browser import (  # noqa: F401 - the CKAN server fixture
+    CHROMIUM,
+    PASSWORD,
+    server,
+)
 from .conftest import csv_bytes, row
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def server():
-    """CKAN's dev server on the test database, German by default (start-up
-    may take a minute on a busy machine)."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as ini:
-        ini.write(f"[app:main]\nuse = config:{ROOT / 'test.ini'}\nckan.site_url = {url}\n"
-                  f"ckan.locale_default = de\nWTF_CSRF_ENABLED = true\n")
-    env = dict(os.environ, CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"])
-    proc = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "ckan"), "-c", ini.name, "run", "-H", "127.0.0.1",
-         "-p", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                urllib.request.urlopen(url + "/api/3/action/status_show", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("CKAN server did not start")
-                time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        os.unlink(ini.name)
 
 
 @pytest.fixture
@@ -69,7 +37,7 @@ def office_city():
     return city
 
 
-def test_office_uploads_reads_report_fixes_and_imports(office_city, server, tmp_path):
+def test_office_uploads_reads_report_fixes_and_imports(office_city, server, tmp_path):  # noqa: F811
     from playwright.sync_api import expect, sync_playwright
 
     bad = tmp_path / "inventur.csv"
@@ -127,7 +95,7 @@ def test_office_uploads_reads_report_fixes_and_imports(office_city, server, tmp_
     assert model.Package.get("strassenbaeume") is not None
 
 
-def test_office_bulk_submits_and_reads_what_was_written(office_city, server):
+def test_office_bulk_submits_and_reads_what_was_written(office_city, server):  # noqa: F811
     """Bulk work in the browser: a dataset already in review refuses the
     submit, and the report says that nothing of it was written."""
     from ckan.tests.helpers import call_action

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,8 @@ from ckan.lib import jobs
 from ckan.tests import factories
 
 from ckanext.datagovernance import scheduler
+
+from ..servers import free_port
 
 ROOT = Path(__file__).resolve().parents[4]
 PLUGINS = ("activity datagovernance_search datagovernance scheming_datasets scheming_groups "
@@ -77,12 +78,6 @@ def test_scheduler_enqueues_a_due_job_once_per_period(clean_redis):
 
 
 # ------------------------------------------------------------ the processes
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def _feed_server(body: str) -> Iterator[str]:
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -152,7 +147,7 @@ def test_procfile_runs_a_harvest_source_created_through_the_api(clean_db):
     org = factories.Organization(name="nachbarstadt", title="Nachbarstadt")
     model.Session.commit()
 
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="dg-processes-") as tmp, \
             _feed_server(FEED) as feed, contextlib.ExitStack() as stack:
         ini = Path(tmp) / "site.ini"

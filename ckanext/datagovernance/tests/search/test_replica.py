@@ -2,7 +2,6 @@
 this cluster, started on another port), never older than a committed write."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,16 +16,11 @@ from ckan.lib.redis import connect_to_redis
 from ckan.tests.helpers import call_action
 
 from ...search import replica
+from ..servers import free_port
 from .conftest import SEARCH_PLUGINS
 
 REPLICA_SH = Path(__file__).resolve().parents[4] / "bin" / "replica.sh"
 KEY = "ckanext.datagovernance.search.replica_url"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +28,7 @@ def replica_url(catalog):
     """A replica of the cluster holding the test database, after the catalog
     was built; stopped and removed afterwards."""
     workdir = tempfile.mkdtemp(prefix="dg-replica-")
-    port = _free_port()
+    port = free_port()
     subprocess.run([str(REPLICA_SH), "start", workdir, str(port)], check=True, timeout=600)
     try:
         yield sa.engine.make_url(config["sqlalchemy.url"]).set(port=port).render_as_string(hide_password=False)

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +24,8 @@ from ckan.common import config
 from ckan.tests.helpers import call_action
 
 from ..conftest import reset_and_migrate
-from ..workflow.test_browser import CHROMIUM, ROOT, _free_port
+from ..servers import suite_server
+from ..workflow.test_browser import CHROMIUM
 
 HERE = Path(__file__).resolve().parent
 AXE = HERE / "vendor" / "axe-core" / "axe.min.js"
@@ -177,37 +175,15 @@ def site():
                   for role, user in ROLES.items() if user}
         model.Session.commit()
 
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as ini:
-            ini.write(
-                f"[app:main]\nuse = config:{ROOT / 'test.ini'}\nckan.site_url = {url}\nckan.plugins = {PLUGINS}\n"
-                "ckan.locale_default = de\nckan.locale_order = de en\nckan.locales_offered = de en\n"
-                "ckan.display_timezone = Europe/Berlin\n"
-                "ckanext.datagovernance.ui.city_name = Stadt Offenbach am Main\n"
-                "ckanext.datagovernance.ui.color_primary = #a6192e\n"
-                "ckanext.datagovernance.ui.color_accent = #6d0f1d\n"
-            )
-        env = dict(os.environ, CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"])
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "ckan"), "-c", ini.name, "run", "-H", "127.0.0.1", "-p", str(port),
-             "--disable-reloader", "--threaded"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            for _ in range(240):
-                try:
-                    urllib.request.urlopen(url + "/api/3/action/status_show", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.5)
-            else:
-                pytest.fail("CKAN server did not start")
+        settings = {
+            "ckan.plugins": PLUGINS, "ckan.locale_default": "de", "ckan.locale_order": "de en",
+            "ckan.locales_offered": "de en", "ckan.display_timezone": "Europe/Berlin",
+            "ckanext.datagovernance.ui.city_name": "Stadt Offenbach am Main",
+            "ckanext.datagovernance.ui.color_primary": "#a6192e",
+            "ckanext.datagovernance.ui.color_accent": "#6d0f1d",
+        }
+        with suite_server(settings, args=["--disable-reloader", "--threaded"]) as url:
             yield {"url": url, "names": names, "tokens": tokens}
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-            os.unlink(ini.name)
     finally:
         plugins.unload_all()
         config["ckan.plugins"] = before

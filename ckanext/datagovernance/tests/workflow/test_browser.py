@@ -6,24 +6,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from pathlib import Path
 
 import ckan.model as model
 import pytest
-from ckan.common import config
 from ckan.tests.helpers import call_action
 
 from ..roles.conftest import build_city
+from ..servers import suite_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "Browser-Test-2026"
-ROOT = Path(__file__).resolve().parents[4]
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
@@ -31,41 +23,11 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server():
     """CKAN's dev server on the test database, German by default."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as ini:
-        ini.write(
-            f"[app:main]\nuse = config:{ROOT / 'test.ini'}\nckan.site_url = {url}\n"
-            f"ckan.locale_default = de\nWTF_CSRF_ENABLED = true\n"
-        )
-    env = dict(os.environ, CKAN_SQLALCHEMY_URL=config["sqlalchemy.url"])
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "ckan"), "-c", ini.name, "run", "-H", "127.0.0.1", "-p", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "/api/3/action/status_show", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("CKAN server did not start")
+    with suite_server({"ckan.locale_default": "de", "WTF_CSRF_ENABLED": "true"}) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        os.unlink(ini.name)
 
 
 def test_owner_steward_dpo_publish_anonymous_finds(city_with_passwords, server):
