@@ -39,6 +39,13 @@ def remembered(name: str, key: str, compute: Callable[[], T]) -> T:
     return memo[(name, key)]
 
 
+def put(name: str, key: str, value: Any) -> None:
+    """Remember a fact read together with others (one query for several
+    questions of the page); the same rules as ``remembered``."""
+    if has_request_context() and not replica.session_wrote():
+        g.setdefault(_KEY, {})[(name, key)] = value
+
+
 def _after_flush(*_args: Any) -> None:
     clear()
 

@@ -160,11 +160,8 @@ def datagovernance_dataset_roles(pkg_id: str) -> dict[str, Any]:
     pkg = model.Package.get(pkg_id)
     if pkg is None:
         return {"owners": [], "stewards": []}
-    lineage = service.domain_lineage(service.dataset_domain(pkg))
-    owners = service.dataset_owners(pkg.id)
-    stewards = service.assignments(role="steward", scope_ids=lineage)
-    rows = service.dictize_all(owners + stewards)
-    return {"owners": rows[:len(owners)], "stewards": rows[len(owners):]}
+    owners, stewards = service.dataset_responsible(pkg)
+    return {"owners": owners, "stewards": stewards}
 
 
 def datagovernance_domain_overview(group_id: str) -> dict[str, Any]:
