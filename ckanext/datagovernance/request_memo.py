@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from flask import g, has_request_context
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from .search import replica
@@ -51,3 +52,13 @@ def _after_flush(*_args: Any) -> None:
 
 
 event.listen(Session, "after_flush", _after_flush)
+
+
+def _after_write_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    # SQL that writes without an ORM flush (bulk inserts, raw updates)
+    # makes the memo stale as well
+    if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+        clear()
+
+
+event.listen(Engine, "before_cursor_execute", _after_write_statement)

@@ -192,7 +192,7 @@ def stewarded_domains(user_id: str) -> set[str]:
 def is_domain_steward(user_id: str | None, pkg: model.Package) -> bool:
     if not user_id:
         return False
-    lineage = domain_lineage(dataset_domain(pkg))
+    lineage = label_facts(pkg)[1]  # = domain_lineage(dataset_domain(pkg)), read with the owners
     if not lineage:
         return False
     return any(role == "steward" and scope in lineage for role, _type, scope in user_roles(user_id))
@@ -255,14 +255,18 @@ def label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
                 target.append(value)
         return owner_ids, domain_ids
 
-    owners, lineage = prefetch.known("label_facts", pkg.id, read)
+    # a dataset page asks for every panel's read check and the edit checks:
+    # once per request (and per domain, should the request change it)
+    domain = pkg.extras.get("domain") or ""
+    owners, lineage = prefetch.known("label_facts", pkg.id, lambda: request_memo.remembered(
+        "label_facts", f"{pkg.id} {domain}", read))
     return list(owners), list(lineage)
 
 
 def owner_name(pkg_id: str) -> str:
     """User name of the dataset's (non-deputy) owner, or ""."""
-    return prefetch.known("owner_name", pkg_id,
-                          lambda: model.Session.execute(_OWNER_NAME, {"pkg": pkg_id}).scalar() or "")
+    return prefetch.known("owner_name", pkg_id, lambda: request_memo.remembered(
+        "owner_name", pkg_id, lambda: model.Session.execute(_OWNER_NAME, {"pkg": pkg_id}).scalar() or ""))
 
 
 _OWNERS_OF = sa.text("""
@@ -307,8 +311,8 @@ def owner_user_id(pkg_id: str) -> str | None:
 def is_dataset_owner(user_id: str | None, pkg_id: str) -> bool:
     if not user_id:
         return False
-    owners = request_memo.remembered("dataset_owners", pkg_id, lambda: [a.user_id for a in dataset_owners(pkg_id)])
-    return user_id in owners
+    pkg = model.Package.get(pkg_id)  # by id: the session's copy, no query
+    return pkg is not None and user_id in label_facts(pkg)[0]  # owners and deputies, read with the lineage
 
 
 def dataset_responsible(pkg: model.Package) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -323,6 +327,7 @@ def dataset_responsible(pkg: model.Package) -> tuple[list[dict[str, Any]], list[
         domain=pkg.extras.get("domain") or "", type=DOMAIN_GROUP_TYPE, max_depth=MAX_DOMAIN_DEPTH).subquery()
     rows = model.Session.execute(
         sa.select(RoleAssignment, model.User, model.Group)
+        .select_from(RoleAssignment)
         .outerjoin(model.User, model.User.id == RoleAssignment.user_id)
         .outerjoin(model.Group, sa.and_(RoleAssignment.scope_type == DOMAIN, model.Group.id == RoleAssignment.scope_id))
         .where(sa.or_(
@@ -339,18 +344,24 @@ def dataset_responsible(pkg: model.Package) -> tuple[list[dict[str, Any]], list[
         (owners if a.role == "owner" else stewards).append(dictize(a, users, groups))
         if user is not None:
             for ref in (user.id, user.name):
-                request_memo.put("user_display_name", ref, user.display_name)
+                request_memo.put("user_names", ref, (user.name, user.display_name))
     return owners, stewards
 
 
-def user_display_name(ref: str) -> str | None:
-    """A user's display name by name or id (None: no such user); once per
-    request and name."""
-    def read() -> str | None:
+def user_names(ref: str) -> tuple[str, str] | None:
+    """A user's name and display name by name or id (None: no such user),
+    once per request and reference: a page names the same people in
+    several places (roles box, data owner field, timeline, portals)."""
+    def read() -> tuple[str, str] | None:
         user = model.User.get(ref)
-        return user.display_name if user else None
+        return (user.name, user.display_name) if user else None
 
-    return request_memo.remembered("user_display_name", ref, read)
+    return request_memo.remembered("user_names", ref, read)
+
+
+def user_display_name(ref: str) -> str | None:
+    names = user_names(ref)
+    return names[1] if names else None
 
 
 def domain_stewards(domain_id: str) -> list[RoleAssignment]:

@@ -193,10 +193,10 @@ def datagovernance_scope_title(scope_type: str | None, ref: str | None) -> str:
 def datagovernance_user_title(ref: str | None) -> str:
     if not ref:
         return ""
-    user = model.User.get(ref)
-    if user is not None and user.name == tk.config.get("ckan.site_id"):
+    names = service.user_names(ref)  # once per request and person
+    if names is not None and names[0] == tk.config.get("ckan.site_id"):
         return _("system")  # CKAN's site user: imports, demo, jobs
-    return user.display_name if user else ref
+    return names[1] if names else ref
 
 
 def datagovernance_user_image(size: int = 22) -> Markup | str:
