@@ -132,6 +132,10 @@ def domain_subtree(domain_ids: Iterable[str]) -> set[str]:
     all_domains = model.Session.scalars(
         sa.select(model.Group).where(model.Group.type == DOMAIN_GROUP_TYPE, model.Group.state == "active")
     ).all()
+    return _subtree(all_domains, domain_ids)
+
+
+def _subtree(all_domains: list[model.Group], domain_ids: Iterable[str]) -> set[str]:
     children: dict[str, list[str]] = {}
     by_ref = {g.id: g.id for g in all_domains} | {g.name: g.id for g in all_domains}
     for g in all_domains:
@@ -315,6 +319,48 @@ def is_dataset_owner(user_id: str | None, pkg_id: str) -> bool:
     return pkg is not None and user_id in label_facts(pkg)[0]  # owners and deputies, read with the lineage
 
 
+def domain_subtree_groups(domain_id: str) -> list[model.Group]:
+    """The active domain `domain_id` and all its sub-domains (once per
+    request: the domain page lists their datasets and sums them up)."""
+    def read() -> list[model.Group]:
+        all_domains = model.Session.scalars(
+            sa.select(model.Group).where(model.Group.type == DOMAIN_GROUP_TYPE, model.Group.state == "active")
+        ).all()
+        ids = _subtree(all_domains, [domain_id])
+        return [g for g in all_domains if g.id in ids]
+
+    return list(request_memo.remembered("domain_subtree_groups", domain_id, read))
+
+
+def _dictized_assignments(where: Any) -> list[RoleAssignment]:
+    """The assignments matching `where` with their users and domains, one statement."""
+    return model.Session.execute(
+        sa.select(RoleAssignment, model.User, model.Group)
+        .select_from(RoleAssignment)
+        .outerjoin(model.User, model.User.id == RoleAssignment.user_id)
+        .outerjoin(model.Group, sa.and_(RoleAssignment.scope_type == DOMAIN, model.Group.id == RoleAssignment.scope_id))
+        .where(where)
+        .order_by(RoleAssignment.role, RoleAssignment.scope_id, RoleAssignment.deputy, RoleAssignment.granted_at)
+    ).all()
+
+
+def _dictize_rows(rows: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for a, user, group in rows:
+        out.append(dictize(a, {user.id: user} if user is not None else {},
+                           {group.id: group} if group is not None else {}))
+        if user is not None:
+            for ref in (user.id, user.name):
+                request_memo.put("user_names", ref, (user.name, user.display_name))
+    return out
+
+
+def domain_stewards_dictized(domain_id: str) -> list[dict[str, Any]]:
+    """``dictize`` of ``domain_stewards(domain_id)``, users and domains in one statement."""
+    return _dictize_rows(_dictized_assignments(sa.and_(
+        RoleAssignment.role == "steward", RoleAssignment.scope_type == DOMAIN, RoleAssignment.scope_id == domain_id)))
+
+
 def dataset_responsible(pkg: model.Package) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The dataset's owners (deputies too) and the stewards of its domain
     and the domain's parents, dictized: the assignments of ``dataset_owners``
@@ -325,27 +371,11 @@ def dataset_responsible(pkg: model.Package) -> tuple[list[dict[str, Any]], list[
     mentions of them (the data owner field)."""
     lineage = sa.text(_LINEAGE_CTE + "SELECT id FROM lineage").columns(sa.column("id")).bindparams(
         domain=pkg.extras.get("domain") or "", type=DOMAIN_GROUP_TYPE, max_depth=MAX_DOMAIN_DEPTH).subquery()
-    rows = model.Session.execute(
-        sa.select(RoleAssignment, model.User, model.Group)
-        .select_from(RoleAssignment)
-        .outerjoin(model.User, model.User.id == RoleAssignment.user_id)
-        .outerjoin(model.Group, sa.and_(RoleAssignment.scope_type == DOMAIN, model.Group.id == RoleAssignment.scope_id))
-        .where(sa.or_(
-            sa.and_(RoleAssignment.role == "owner", RoleAssignment.scope_type == DATASET,
-                    RoleAssignment.scope_id == pkg.id),
-            sa.and_(RoleAssignment.role == "steward", RoleAssignment.scope_id.in_(sa.select(lineage.c.id)))))
-        .order_by(RoleAssignment.role, RoleAssignment.scope_id, RoleAssignment.deputy, RoleAssignment.granted_at)
-    ).all()
-    owners: list[dict[str, Any]] = []
-    stewards: list[dict[str, Any]] = []
-    for a, user, group in rows:
-        users = {user.id: user} if user is not None else {}
-        groups = {group.id: group} if group is not None else {}
-        (owners if a.role == "owner" else stewards).append(dictize(a, users, groups))
-        if user is not None:
-            for ref in (user.id, user.name):
-                request_memo.put("user_names", ref, (user.name, user.display_name))
-    return owners, stewards
+    rows = _dictize_rows(_dictized_assignments(sa.or_(
+        sa.and_(RoleAssignment.role == "owner", RoleAssignment.scope_type == DATASET,
+                RoleAssignment.scope_id == pkg.id),
+        sa.and_(RoleAssignment.role == "steward", RoleAssignment.scope_id.in_(sa.select(lineage.c.id))))))
+    return [r for r in rows if r["role"] == "owner"], [r for r in rows if r["role"] == "steward"]
 
 
 def user_names(ref: str) -> tuple[str, str] | None:

@@ -112,8 +112,7 @@ def datagovernance_domain_search(group_id: str, page: int = 1, rows: int = 20, q
     group = service.get_domain(group_id)
     if group is None:
         return {"count": 0, "results": [], "page": None}
-    names = [g.name for g in model.Session.query(model.Group).filter(
-        model.Group.id.in_(service.domain_subtree([group.id])))]
+    names = [g.name for g in service.domain_subtree_groups(group.id)]
     fq = "domain:(" + " OR ".join(f'"{n}"' for n in names) + ")"
     page = max(1, int(page or 1))
     result = tk.get_action("package_search")(_ctx(), {

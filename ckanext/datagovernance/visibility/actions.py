@@ -326,7 +326,7 @@ def organization_show(next_action: Action, context: Context, data_dict: DataDict
 # CKAN's own views and helpers call these on logged-in pages with only the
 # user's name in the context, and CKAN's check_access then reads the user
 # again by name (a query each); they get the request's user object instead.
-REQUEST_USER_ACTIONS = ("am_following_group", "group_follower_count", "organization_follower_count")
+REQUEST_USER_ACTIONS = ("group_follower_count", "organization_follower_count")
 
 
 def _with_request_user(name: str) -> Action:
@@ -365,6 +365,29 @@ def am_following_dataset(next_action: Action, context: Context, data_dict: DataD
     return next_action(context, data_dict)
 
 
+def _page_group_id(ref: Any) -> str | None:
+    """The id of the group or organisation the request's page shows (CKAN's
+    group view keeps it on ``g.group_dict``) when `ref` is that group."""
+    from flask import g, has_request_context
+
+    group = getattr(g, "group_dict", None) if has_request_context() else None
+    return group["id"] if isinstance(group, dict) and ref and ref in (group.get("id"), group.get("name")) else None
+
+
+@tk.chained_action
+@tk.side_effect_free
+def am_following_group(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    # the follow button of a domain's or organisation's page, as for datasets
+    user = service.request_user(context.get("user"))
+    if not context.get("auth_user_obj"):
+        context["auth_user_obj"] = user
+    group_id = _page_group_id(data_dict.get("id"))
+    if user is not None and group_id is not None and "schema" not in context:
+        tk.check_access("am_following_group", context, data_dict)
+        return model.UserFollowingGroup.is_following(user.id, group_id)
+    return next_action(context, data_dict)
+
+
 @tk.chained_action
 @tk.side_effect_free
 def dataset_follower_count(next_action: Action, context: Context, data_dict: DataDict) -> Any:
@@ -379,6 +402,7 @@ def get_actions() -> dict[str, Action]:
     actions: dict[str, Action] = {
         **{name: _with_request_user(name) for name in REQUEST_USER_ACTIONS},
         "am_following_dataset": am_following_dataset,
+        "am_following_group": am_following_group,
         "dataset_follower_count": dataset_follower_count,
         "tag_list": tag_list,
         "tag_search": tag_search,
