@@ -118,10 +118,11 @@ def _statements(app, url: str, user: str | None, status: int = 200) -> list[str]
     return sent
 
 
-# what a render sent before issue 16's work on the panels: 68 statements as
-# the owner, 69 as the office; each panel reads its facts in one statement
-# now and the read checks share one read of the dataset's labels
-@pytest.mark.parametrize("user, most", [("dg_owner", 47), ("dg_office", 45), (None, 24)])
+# a render sent 79 statements as the owner or the office and 22 anonymously
+# before the panels read their facts together (42, 42 and 21 now): each panel
+# reads its facts in one statement, the read checks share one read of the
+# dataset's labels; the margin is small, so a new repeated read fails here
+@pytest.mark.parametrize("user, most", [("dg_owner", 45), ("dg_office", 45), (None, 23)])
 def test_dataset_page_statements(app, city, user, most):
     url = f"/dataset/{INTERNAL}" if user else "/dataset/mietvertraege-public"
     sent = _statements(app, url, user)
