@@ -332,8 +332,8 @@ def domain_subtree_groups(domain_id: str) -> list[model.Group]:
     return list(request_memo.remembered("domain_subtree_groups", domain_id, read))
 
 
-def _dictized_assignments(where: Any) -> list[RoleAssignment]:
-    """The assignments matching `where` with their users and domains, one statement."""
+def _dictized_assignments(where: Any) -> list[Any]:
+    """(assignment, user, domain) rows of the assignments matching `where`, one statement."""
     return model.Session.execute(
         sa.select(RoleAssignment, model.User, model.Group)
         .select_from(RoleAssignment)
