@@ -152,3 +152,14 @@ def test_request_memo_dropped_by_sql_that_writes(app, city):
         request_memo.remembered("probe", "k", lambda: reads.append(1))
         assert len(reads) == 2
         model.Session.rollback()
+
+
+def test_follow_button_shows_what_the_user_follows(app, city):
+    def button() -> str:
+        return _text(_page(app, f"/dataset/{INTERNAL}", "dg_org_member"), "a.btn[hx-post*='follow']")
+
+    assert button() == "Follow"
+    _as("dg_org_member", "follow_dataset", id=INTERNAL)
+    assert button() == "Unfollow"
+    _as("dg_org_member", "unfollow_dataset", id=INTERNAL)
+    assert button() == "Follow"
