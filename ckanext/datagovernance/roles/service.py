@@ -196,7 +196,7 @@ def stewarded_domains(user_id: str) -> set[str]:
 def is_domain_steward(user_id: str | None, pkg: model.Package) -> bool:
     if not user_id:
         return False
-    lineage = label_facts(pkg)[1]  # = domain_lineage(dataset_domain(pkg)), read with the owners
+    lineage = current_label_facts(pkg)[1]  # = domain_lineage(dataset_domain(pkg)), read with the owners
     if not lineage:
         return False
     return any(role == "steward" and scope in lineage for role, _type, scope in user_roles(user_id))
@@ -248,7 +248,16 @@ def user_roles(user_id: str) -> list[tuple[str, str, str]]:
 
 def label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
     """Owner/deputy user ids and the primary domain's lineage (own id first),
-    in one round trip: a recursive CTE up the domain tree plus the owner rows."""
+    in one round trip: a recursive CTE up the domain tree plus the owner rows
+    (from a prefetch.scope() when one holds them)."""
+    owners, lineage = prefetch.known("label_facts", pkg.id, lambda: current_label_facts(pkg))
+    return list(owners), list(lineage)
+
+
+def current_label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
+    """``label_facts`` as the database has them now, once per request (a
+    dataset page's every panel asks in its read check, and the edit checks;
+    per domain too, should the request change it; any write drops it)."""
     def read() -> tuple[list[str], list[str]]:
         owner_ids: list[str] = []
         domain_ids: list[str] = []
@@ -259,11 +268,7 @@ def label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
                 target.append(value)
         return owner_ids, domain_ids
 
-    # a dataset page asks for every panel's read check and the edit checks:
-    # once per request (and per domain, should the request change it)
-    domain = pkg.extras.get("domain") or ""
-    owners, lineage = prefetch.known("label_facts", pkg.id, lambda: request_memo.remembered(
-        "label_facts", f"{pkg.id} {domain}", read))
+    owners, lineage = request_memo.remembered("label_facts", f"{pkg.id} {pkg.extras.get('domain') or ''}", read)
     return list(owners), list(lineage)
 
 
@@ -316,7 +321,7 @@ def is_dataset_owner(user_id: str | None, pkg_id: str) -> bool:
     if not user_id:
         return False
     pkg = model.Package.get(pkg_id)  # by id: the session's copy, no query
-    return pkg is not None and user_id in label_facts(pkg)[0]  # owners and deputies, read with the lineage
+    return pkg is not None and user_id in current_label_facts(pkg)[0]  # owners and deputies, with the lineage
 
 
 def domain_subtree_groups(domain_id: str) -> list[model.Group]:
