@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--profile", metavar="PAGE", help="print a cProfile of PAGE (cold) and stop")
     parser.add_argument("--user", default="", help="with --profile: the user (default anonymous)")
+    parser.add_argument("--sql", action="store_true",
+                        help="with --profile: list the render's SQL statements instead of the profile")
     args = parser.parse_args(argv)
     import sqlalchemy as sa
     from ckan.cli import load_config
@@ -53,9 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     client = app.test_client()
     tokens = json.loads(load.TOKENS.read_text())
     statements = [0]
+    logged: list[str] = []
 
-    def count(*_args: object) -> None:
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         statements[0] += 1
+        logged.append(statement)
 
     sa.event.listen(meta.engine, "before_cursor_execute", count)
     if args.profile:
@@ -64,11 +68,20 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.warmup):
             client.get(args.profile, headers=headers)
         statements[0] = 0
+        logged.clear()
         prof = cProfile.Profile()
         prof.enable()
         res = client.get(args.profile, headers=headers)
         prof.disable()
         print(f"{args.profile} as {args.user or 'anonymous'}: HTTP {res.status_code}, {statements[0]} SQL statements")
+        if args.sql:  # each statement once, with how often the render sent it
+            seen: dict[str, int] = {}
+            for statement in logged:
+                key = " ".join(statement.split())
+                seen[key] = seen.get(key, 0) + 1
+            for statement, times in seen.items():
+                print(f"--- {times}x\n{statement[:600]}")
+            return 0
         pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
         return 0
     anon = json.loads(client.get("/api/3/action/package_search?rows=1&fl=name&fq=name:load-*").data)

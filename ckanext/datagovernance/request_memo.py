@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from flask import g, has_request_context
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from .search import replica
@@ -39,8 +40,25 @@ def remembered(name: str, key: str, compute: Callable[[], T]) -> T:
     return memo[(name, key)]
 
 
+def put(name: str, key: str, value: Any) -> None:
+    """Remember a fact read together with others (one query for several
+    questions of the page); the same rules as ``remembered``."""
+    if has_request_context() and not replica.session_wrote():
+        g.setdefault(_KEY, {})[(name, key)] = value
+
+
 def _after_flush(*_args: Any) -> None:
     clear()
 
 
 event.listen(Session, "after_flush", _after_flush)
+
+
+def _after_write_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    # SQL that writes without an ORM flush (bulk inserts, raw updates)
+    # makes the memo stale as well
+    if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+        clear()
+
+
+event.listen(Engine, "before_cursor_execute", _after_write_statement)

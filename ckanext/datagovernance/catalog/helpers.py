@@ -61,8 +61,9 @@ def datagovernance_domain_choices(field: dict[str, Any]) -> list[dict[str, Any]]
 def datagovernance_user_display(user_id: str | None) -> str:
     if not user_id:
         return ""
-    user = model.User.get(user_id)
-    return user.display_name if user else user_id
+    from ..roles import service as roles  # the page's roles box has read the owner already
+
+    return roles.user_display_name(user_id) or user_id
 
 
 def datagovernance_license_title(license_id: str | None) -> str:

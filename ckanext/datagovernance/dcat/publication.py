@@ -88,13 +88,6 @@ def excluded_ids(target: str) -> list[str]:
     return sorted(r.package_id for r in _latest_rows(None, target) if r.excluded)
 
 
-def _published_at(pkg_id: str) -> dt.datetime | None:
-    from ..workflow.model import WorkflowEvent
-
-    return model.Session.query(sa.func.max(WorkflowEvent.created)).filter(
-        WorkflowEvent.package_id == pkg_id, WorkflowEvent.to_state == states.PUBLISHED).scalar()
-
-
 def _left_at(pkg_id: str) -> dt.datetime | None:
     from ..workflow.model import WorkflowEvent
 
@@ -110,14 +103,35 @@ def last_fetch(target: str, pkg_id: str | None = None) -> dt.datetime | None:
     return model.Session.execute(q).scalar()
 
 
+# per target: the newest exclusion row of the dataset and the last fetch of
+# a feed page containing it (one statement for the dataset page's panel)
+_STATUS = sa.text(f"""
+    (SELECT DISTINCT ON (x.target) 'exclusion' AS kind, x.target, x.excluded, x.reason, x.user_id, x.created AS at
+       FROM {FeedExclusion.__table__.name} x WHERE x.package_id = :pkg ORDER BY x.target, x.created DESC)
+     UNION ALL
+    SELECT 'fetch', f.target, NULL, NULL, NULL, max(f.fetched)
+      FROM {FEED_FETCH.name} f WHERE :pkg = ANY(f.dataset_ids) GROUP BY f.target
+""")
+
+
 def status(pkg: model.Package) -> list[dict[str, Any]]:
     """Per target: in the feed?, since, exclusion (reason, who, when), last
     fetch of a page containing the dataset."""
     from ..roles import policy
+    from ..roles import service as roles
+    from ..workflow import service as workflow
 
-    rows = {r.target: r for r in _latest_rows([pkg.id])}
+    rows: dict[str, Any] = {}
+    fetched: dict[str, dt.datetime] = {}
+    for row in model.Session.execute(_STATUS, {"pkg": pkg.id}):
+        if row.kind == "fetch":
+            fetched[row.target] = row.at
+        else:
+            rows[row.target] = row
     open_data = policy.is_open_data(pkg)
-    published = _published_at(pkg.id) if open_data else None
+    # the newest transition to published (the workflow panel has read them)
+    published = max((e.created for e in workflow.events(pkg.id) if e.to_state == states.PUBLISHED),
+                    default=None) if open_data else None
     out = []
     for target in RECORD_TARGETS:
         row = rows.get(target)
@@ -125,16 +139,15 @@ def status(pkg: model.Package) -> list[dict[str, Any]]:
         in_feed = open_data and not excluded
         since = None
         if in_feed:
-            candidates = [t for t in (published, row.created if row else None) if t]
+            candidates = [t for t in (published, row.at if row else None) if t]
             since = max(candidates) if candidates else pkg.metadata_created
-        user = model.User.get(row.user_id) if row and row.user_id else None
         out.append({
             "target": target, "label": TARGET_LABELS[target], "in_feed": in_feed,
             "since": since, "excluded": excluded,
             "reason": row.reason if row else None,
-            "changed": row.created if row else None,
-            "changed_by": (user.display_name if user else None),
-            "last_fetched": last_fetch(target, pkg.id),
+            "changed": row.at if row else None,
+            "changed_by": roles.user_display_name(row.user_id) if row and row.user_id else None,
+            "last_fetched": fetched.get(target),
         })
     return out
 

@@ -11,7 +11,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
-from .. import prefetch
+from .. import prefetch, request_memo
 from ..roles import service as roles
 from . import policy
 from .model import AccessGrant, FeedbackEvent, FeedbackItem
@@ -192,7 +192,9 @@ def reader_ids(pkg: model.Package) -> list[str]:
     to the dataset's permission labels). The end time is compared with the
     application's clock, so access ends on time in show/files even before
     the expiry job re-indexes search."""
-    return list(prefetch.known("access_readers", pkg.id, lambda: _readers_of([pkg.id])[pkg.id]))
+    # the dataset page asks with every read check of its panels: once per request
+    return list(prefetch.known("access_readers", pkg.id, lambda: request_memo.remembered(
+        "access_readers", pkg.id, lambda: _readers_of([pkg.id])[pkg.id])))
 
 
 def prefetch_readers(pkg_ids: list[str]) -> None:

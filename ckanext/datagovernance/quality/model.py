@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped
 
-from .. import prefetch
+from .. import prefetch, request_memo
 from ..model_base import new_id as _uuid
 from ..model_base import utcnow as _now
 
@@ -121,12 +121,16 @@ def score_history(package_id: str, limit: int = 50) -> list[QualityScore]:
 
 
 def latest_links(package_id: str) -> dict[str, LinkCheck]:
-    """The newest check of each URL of the dataset."""
-    rows = model.Session.scalars(
-        sa.select(LinkCheck).where(LinkCheck.package_id == package_id)
-        .order_by(LinkCheck.url, LinkCheck.checked_at.desc())
-        .distinct(LinkCheck.url))
-    return {r.url: r for r in rows}
+    """The newest check of each URL of the dataset (once per request: the
+    quality panel asks for them and for the time of the last check)."""
+    def read() -> dict[str, LinkCheck]:
+        rows = model.Session.scalars(
+            sa.select(LinkCheck).where(LinkCheck.package_id == package_id)
+            .order_by(LinkCheck.url, LinkCheck.checked_at.desc())
+            .distinct(LinkCheck.url))
+        return {r.url: r for r in rows}
+
+    return dict(request_memo.remembered("quality_latest_links", package_id, read))
 
 
 def link_history(package_id: str, limit: int = 100) -> list[LinkCheck]:
@@ -136,8 +140,8 @@ def link_history(package_id: str, limit: int = 100) -> list[LinkCheck]:
 
 
 def last_link_check(package_id: str) -> dt.datetime | None:
-    return model.Session.scalar(
-        sa.select(sa.func.max(LinkCheck.checked_at)).where(LinkCheck.package_id == package_id))
+    # the newest of the newest check per URL is the newest check
+    return max((r.checked_at for r in latest_links(package_id).values()), default=None)
 
 
 def save_score(package_id: str, result: dict[str, Any], shacl_conforms: bool | None,

@@ -23,6 +23,12 @@ def package_show(next_auth: AuthFunction, context: Context, data_dict: DataDict)
     action that checks package_show (resource_show, activity lists, the
     workflow, ...) answers 404 with the text of an unknown name, never a 403
     naming the dataset."""
+    pkg = context.get("package")
+    ref = (data_dict or {}).get("id")
+    if isinstance(pkg, model.Package) and ref and ref == pkg.name != pkg.id:
+        # package_show found it by name already: CKAN's auth would look the
+        # name up again (two statements); by id it is the session's copy
+        data_dict = dict(data_dict, id=pkg.id)
     result = next_auth(context, data_dict)
     if not result.get("success"):
         raise tk.ObjectNotFound()  # what package_show and resource_show raise for an unknown id

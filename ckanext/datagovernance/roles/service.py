@@ -67,8 +67,12 @@ def get_domain(ref: str | None) -> model.Group | None:
     if not ref:
         return None
 
-    def lookup() -> model.Group | None:  # by name it is a query each time (not the identity map)
-        group = model.Group.get(ref)
+    def lookup() -> model.Group | None:
+        # Group.get's order (the id first, then the name) in one statement:
+        # by name, Group.get asks twice
+        group = model.Session.scalars(
+            sa.select(model.Group).where(sa.or_(model.Group.id == ref, model.Group.name == ref))
+            .order_by((model.Group.id == ref).desc()).limit(1)).first()
         if group is None or group.type != DOMAIN_GROUP_TYPE or group.state != "active":
             return None
         return group
@@ -128,6 +132,10 @@ def domain_subtree(domain_ids: Iterable[str]) -> set[str]:
     all_domains = model.Session.scalars(
         sa.select(model.Group).where(model.Group.type == DOMAIN_GROUP_TYPE, model.Group.state == "active")
     ).all()
+    return _subtree(all_domains, domain_ids)
+
+
+def _subtree(all_domains: list[model.Group], domain_ids: Iterable[str]) -> set[str]:
     children: dict[str, list[str]] = {}
     by_ref = {g.id: g.id for g in all_domains} | {g.name: g.id for g in all_domains}
     for g in all_domains:
@@ -188,7 +196,7 @@ def stewarded_domains(user_id: str) -> set[str]:
 def is_domain_steward(user_id: str | None, pkg: model.Package) -> bool:
     if not user_id:
         return False
-    lineage = domain_lineage(dataset_domain(pkg))
+    lineage = current_label_facts(pkg)[1]  # = domain_lineage(dataset_domain(pkg)), read with the owners
     if not lineage:
         return False
     return any(role == "steward" and scope in lineage for role, _type, scope in user_roles(user_id))
@@ -240,7 +248,16 @@ def user_roles(user_id: str) -> list[tuple[str, str, str]]:
 
 def label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
     """Owner/deputy user ids and the primary domain's lineage (own id first),
-    in one round trip: a recursive CTE up the domain tree plus the owner rows."""
+    in one round trip: a recursive CTE up the domain tree plus the owner rows
+    (from a prefetch.scope() when one holds them)."""
+    owners, lineage = prefetch.known("label_facts", pkg.id, lambda: current_label_facts(pkg))
+    return list(owners), list(lineage)
+
+
+def current_label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
+    """``label_facts`` as the database has them now, once per request (a
+    dataset page's every panel asks in its read check, and the edit checks;
+    per domain too, should the request change it; any write drops it)."""
     def read() -> tuple[list[str], list[str]]:
         owner_ids: list[str] = []
         domain_ids: list[str] = []
@@ -251,14 +268,14 @@ def label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
                 target.append(value)
         return owner_ids, domain_ids
 
-    owners, lineage = prefetch.known("label_facts", pkg.id, read)
+    owners, lineage = request_memo.remembered("label_facts", f"{pkg.id} {pkg.extras.get('domain') or ''}", read)
     return list(owners), list(lineage)
 
 
 def owner_name(pkg_id: str) -> str:
     """User name of the dataset's (non-deputy) owner, or ""."""
-    return prefetch.known("owner_name", pkg_id,
-                          lambda: model.Session.execute(_OWNER_NAME, {"pkg": pkg_id}).scalar() or "")
+    return prefetch.known("owner_name", pkg_id, lambda: request_memo.remembered(
+        "owner_name", pkg_id, lambda: model.Session.execute(_OWNER_NAME, {"pkg": pkg_id}).scalar() or ""))
 
 
 _OWNERS_OF = sa.text("""
@@ -303,8 +320,83 @@ def owner_user_id(pkg_id: str) -> str | None:
 def is_dataset_owner(user_id: str | None, pkg_id: str) -> bool:
     if not user_id:
         return False
-    owners = request_memo.remembered("dataset_owners", pkg_id, lambda: [a.user_id for a in dataset_owners(pkg_id)])
-    return user_id in owners
+    pkg = model.Package.get(pkg_id)  # by id: the session's copy, no query
+    return pkg is not None and user_id in current_label_facts(pkg)[0]  # owners and deputies, with the lineage
+
+
+def domain_subtree_groups(domain_id: str) -> list[model.Group]:
+    """The active domain `domain_id` and all its sub-domains (once per
+    request: the domain page lists their datasets and sums them up)."""
+    def read() -> list[model.Group]:
+        all_domains = model.Session.scalars(
+            sa.select(model.Group).where(model.Group.type == DOMAIN_GROUP_TYPE, model.Group.state == "active")
+        ).all()
+        ids = _subtree(all_domains, [domain_id])
+        return [g for g in all_domains if g.id in ids]
+
+    return list(request_memo.remembered("domain_subtree_groups", domain_id, read))
+
+
+def _dictized_assignments(where: Any) -> list[Any]:
+    """(assignment, user, domain) rows of the assignments matching `where`, one statement."""
+    return model.Session.execute(
+        sa.select(RoleAssignment, model.User, model.Group)
+        .select_from(RoleAssignment)
+        .outerjoin(model.User, model.User.id == RoleAssignment.user_id)
+        .outerjoin(model.Group, sa.and_(RoleAssignment.scope_type == DOMAIN, model.Group.id == RoleAssignment.scope_id))
+        .where(where)
+        .order_by(RoleAssignment.role, RoleAssignment.scope_id, RoleAssignment.deputy, RoleAssignment.granted_at)
+    ).all()
+
+
+def _dictize_rows(rows: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for a, user, group in rows:
+        out.append(dictize(a, {user.id: user} if user is not None else {},
+                           {group.id: group} if group is not None else {}))
+        if user is not None:
+            for ref in (user.id, user.name):
+                request_memo.put("user_names", ref, (user.name, user.display_name))
+    return out
+
+
+def domain_stewards_dictized(domain_id: str) -> list[dict[str, Any]]:
+    """``dictize`` of ``domain_stewards(domain_id)``, users and domains in one statement."""
+    return _dictize_rows(_dictized_assignments(sa.and_(
+        RoleAssignment.role == "steward", RoleAssignment.scope_type == DOMAIN, RoleAssignment.scope_id == domain_id)))
+
+
+def dataset_responsible(pkg: model.Package) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The dataset's owners (deputies too) and the stewards of its domain
+    and the domain's parents, dictized: the assignments of ``dataset_owners``
+    and ``assignments(role="steward", scope_ids=domain_lineage(...))``, in
+    their order, with their users and domains in one statement (the dataset
+    page's roles box; the walk up the domain tree as the labels do it). The
+    users' display names stay in the request's memo for the page's other
+    mentions of them (the data owner field)."""
+    lineage = sa.text(_LINEAGE_CTE + "SELECT id FROM lineage").columns(sa.column("id")).bindparams(
+        domain=pkg.extras.get("domain") or "", type=DOMAIN_GROUP_TYPE, max_depth=MAX_DOMAIN_DEPTH).subquery()
+    rows = _dictize_rows(_dictized_assignments(sa.or_(
+        sa.and_(RoleAssignment.role == "owner", RoleAssignment.scope_type == DATASET,
+                RoleAssignment.scope_id == pkg.id),
+        sa.and_(RoleAssignment.role == "steward", RoleAssignment.scope_id.in_(sa.select(lineage.c.id))))))
+    return [r for r in rows if r["role"] == "owner"], [r for r in rows if r["role"] == "steward"]
+
+
+def user_names(ref: str) -> tuple[str, str] | None:
+    """A user's name and display name by name or id (None: no such user),
+    once per request and reference: a page names the same people in
+    several places (roles box, data owner field, timeline, portals)."""
+    def read() -> tuple[str, str] | None:
+        user = model.User.get(ref)
+        return (user.name, user.display_name) if user else None
+
+    return request_memo.remembered("user_names", ref, read)
+
+
+def user_display_name(ref: str) -> str | None:
+    names = user_names(ref)
+    return names[1] if names else None
 
 
 def domain_stewards(domain_id: str) -> list[RoleAssignment]:

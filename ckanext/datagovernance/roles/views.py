@@ -160,11 +160,8 @@ def datagovernance_dataset_roles(pkg_id: str) -> dict[str, Any]:
     pkg = model.Package.get(pkg_id)
     if pkg is None:
         return {"owners": [], "stewards": []}
-    lineage = service.domain_lineage(service.dataset_domain(pkg))
-    owners = service.dataset_owners(pkg.id)
-    stewards = service.assignments(role="steward", scope_ids=lineage)
-    rows = service.dictize_all(owners + stewards)
-    return {"owners": rows[:len(owners)], "stewards": rows[len(owners):]}
+    owners, stewards = service.dataset_responsible(pkg)
+    return {"owners": owners, "stewards": stewards}
 
 
 def datagovernance_domain_overview(group_id: str) -> dict[str, Any]:
@@ -173,24 +170,29 @@ def datagovernance_domain_overview(group_id: str) -> dict[str, Any]:
     group = service.get_domain(group_id)
     if group is None:
         return {}
-    subtree = service.domain_subtree([group.id])
-    names = [g.name for g in model.Session.query(model.Group).filter(model.Group.id.in_(subtree))]
-    fq = "domain:(" + " OR ".join(f'"{n}"' for n in names) + ")"
-    result = tk.get_action("package_search")(_ctx(), {
-        "fq": fq, "rows": 0, "include_private": True,
-        "facet.field": ["access_class", "workflow_state"], "facet.limit": -1,
-    })
+    subtree = service.domain_subtree_groups(group.id)  # the page's dataset list read them already
+    fq = "domain:(" + " OR ".join(f'"{g.name}"' for g in subtree) + ")"
+    query = {"fq": fq, "include_private": True, "facet.field": ["access_class", "workflow_state"],
+             "facet.limit": -1}
     # every visible dataset of the domain, not just a first page of them;
-    # only staff see the figure (group/read.html), visitors skip the walk
+    # only staff see the figure (group/read.html), visitors skip the walk.
+    # The figures' search brings the first page of ids along.
     without_owner = 0
     if tk.current_user.is_authenticated:
-        ids = [r["id"] for r in paging.search_all(_ctx(), {"fq": fq, "fl": "id", "include_private": True})]
+        result = tk.get_action("package_search")(_ctx(), dict(
+            query, fl="id", rows=paging.page_size(), sort="metadata_created asc"))
+        ids = [r["id"] for r in result["results"]]
+        if len(ids) < result["count"]:
+            ids = [r["id"] for r in paging.search_all(_ctx(), {"fq": fq, "fl": "id", "include_private": True})]
         owned = {a.scope_id for a in service.assignments(role="owner", scope_ids=ids) if not a.deputy}
         without_owner = len([i for i in ids if i not in owned])
-    children = [g for g in model.Session.query(model.Group).filter(model.Group.id.in_(subtree - {group.id}))
-                if service.domain_parent(g) is not None and service.domain_parent(g).id == group.id]
+    else:
+        result = tk.get_action("package_search")(_ctx(), dict(query, rows=0))
+    # direct sub-domains: their parent reference names this domain (by name or id)
+    children = [g for g in subtree if g.id != group.id
+                and (g.extras or {}).get("parent_domain") in (group.id, group.name)]
     return {
-        "stewards": [service.dictize(a) for a in service.domain_stewards(group.id)],
+        "stewards": service.domain_stewards_dictized(group.id),
         "sub_domains": [{"name": g.name, "title": g.title} for g in children],
         "dataset_count": result["count"],
         "without_owner": without_owner,

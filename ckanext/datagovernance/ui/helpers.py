@@ -112,8 +112,7 @@ def datagovernance_domain_search(group_id: str, page: int = 1, rows: int = 20, q
     group = service.get_domain(group_id)
     if group is None:
         return {"count": 0, "results": [], "page": None}
-    names = [g.name for g in model.Session.query(model.Group).filter(
-        model.Group.id.in_(service.domain_subtree([group.id])))]
+    names = [g.name for g in service.domain_subtree_groups(group.id)]
     fq = "domain:(" + " OR ".join(f'"{n}"' for n in names) + ")"
     page = max(1, int(page or 1))
     result = tk.get_action("package_search")(_ctx(), {
@@ -193,10 +192,10 @@ def datagovernance_scope_title(scope_type: str | None, ref: str | None) -> str:
 def datagovernance_user_title(ref: str | None) -> str:
     if not ref:
         return ""
-    user = model.User.get(ref)
-    if user is not None and user.name == tk.config.get("ckan.site_id"):
+    names = service.user_names(ref)  # once per request and person
+    if names is not None and names[0] == tk.config.get("ckan.site_id"):
         return _("system")  # CKAN's site user: imports, demo, jobs
-    return user.display_name if user else ref
+    return names[1] if names else ref
 
 
 def datagovernance_user_image(size: int = 22) -> Markup | str:

@@ -326,8 +326,7 @@ def organization_show(next_action: Action, context: Context, data_dict: DataDict
 # CKAN's own views and helpers call these on logged-in pages with only the
 # user's name in the context, and CKAN's check_access then reads the user
 # again by name (a query each); they get the request's user object instead.
-REQUEST_USER_ACTIONS = ("am_following_dataset", "am_following_group", "dataset_follower_count",
-                        "group_follower_count", "organization_follower_count")
+REQUEST_USER_ACTIONS = ("group_follower_count", "organization_follower_count")
 
 
 def _with_request_user(name: str) -> Action:
@@ -342,9 +341,73 @@ def _with_request_user(name: str) -> Action:
     return action
 
 
+def _page_dataset_id(ref: Any) -> str | None:
+    """The id of the dataset the request's page shows (CKAN's dataset view
+    keeps it on ``g.pkg``) when `ref` (name or id) is that dataset."""
+    from flask import g, has_request_context
+
+    pkg = getattr(g, "pkg", None) if has_request_context() else None
+    return pkg.id if isinstance(pkg, model.Package) and ref and ref in (pkg.id, pkg.name) else None
+
+
+@tk.chained_action
+@tk.side_effect_free
+def am_following_dataset(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    # the dataset page's follow button: the page's dataset and the request's
+    # user are loaded already, CKAN would read both again (three statements)
+    user = service.request_user(context.get("user"))
+    if not context.get("auth_user_obj"):
+        context["auth_user_obj"] = user
+    pkg_id = _page_dataset_id(data_dict.get("id"))
+    if user is not None and pkg_id is not None and "schema" not in context \
+            and model.Package.get(pkg_id).state != "deleted":  # by id: the session's copy
+        tk.check_access("am_following_dataset", context, data_dict)
+        # CKAN's is_following also asks that neither the follower nor the
+        # dataset is deleted: a logged-in user is not, nor is this dataset.
+        # By primary key: CKAN builds (and compiles) a three-table join each time
+        return model.Session.get(model.UserFollowingDataset, (user.id, pkg_id)) is not None
+    return next_action(context, data_dict)
+
+
+def _page_group(ref: Any) -> dict[str, Any] | None:
+    """The group or organisation the request's page shows (CKAN's group
+    view keeps it on ``g.group_dict``) when `ref` (name or id) is that group."""
+    from flask import g, has_request_context
+
+    group = getattr(g, "group_dict", None) if has_request_context() else None
+    return group if isinstance(group, dict) and ref and ref in (group.get("id"), group.get("name")) else None
+
+
+@tk.chained_action
+@tk.side_effect_free
+def am_following_group(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    # the follow button of a domain's or organisation's page, as for datasets
+    user = service.request_user(context.get("user"))
+    if not context.get("auth_user_obj"):
+        context["auth_user_obj"] = user
+    group = _page_group(data_dict.get("id"))
+    if user is not None and group is not None and "schema" not in context and group.get("state") != "deleted":
+        tk.check_access("am_following_group", context, data_dict)
+        return model.Session.get(model.UserFollowingGroup, (user.id, group["id"])) is not None
+    return next_action(context, data_dict)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def dataset_follower_count(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    if not context.get("auth_user_obj"):
+        context["auth_user_obj"] = service.request_user(context.get("user"))
+    # the page's dataset by id: CKAN's name-or-id lookup finds it at once
+    pkg_id = _page_dataset_id(data_dict.get("id"))
+    return next_action(context, dict(data_dict, id=pkg_id) if pkg_id else data_dict)
+
+
 def get_actions() -> dict[str, Action]:
     actions: dict[str, Action] = {
         **{name: _with_request_user(name) for name in REQUEST_USER_ACTIONS},
+        "am_following_dataset": am_following_dataset,
+        "am_following_group": am_following_group,
+        "dataset_follower_count": dataset_follower_count,
         "tag_list": tag_list,
         "tag_search": tag_search,
         "tag_autocomplete": tag_autocomplete,

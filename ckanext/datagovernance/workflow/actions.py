@@ -17,11 +17,15 @@ from . import gates, jobs, policy, schema, service, states
 from .model import WorkflowEvent
 
 
-def _event_dict(e: WorkflowEvent) -> dict[str, Any]:
-    actor = model.User.get(e.actor_id) if e.actor_id else None
+def _event_dict(e: WorkflowEvent | service.Event) -> dict[str, Any]:
+    if isinstance(e, service.Event):
+        actor_name = e.actor_name
+    else:
+        actor = model.User.get(e.actor_id) if e.actor_id else None
+        actor_name = actor.name if actor else None
     return {
         "id": e.id, "package_id": e.package_id, "from_state": e.from_state, "to_state": e.to_state,
-        "actor_id": e.actor_id, "actor_name": actor.name if actor else None, "comment": e.comment,
+        "actor_id": e.actor_id, "actor_name": actor_name, "comment": e.comment,
         "gate_results": e.gate_results, "created": e.created.isoformat(),
     }
 
@@ -104,7 +108,7 @@ def datagovernance_workflow_history(context: Context, data_dict: DataDict) -> li
     data = schema.validate(data_dict, schema.dataset_schema(), context)
     pkg = guard.readable_dataset(context, data["id"])
     tk.check_access("datagovernance_workflow_history", context, {"id": pkg.id})
-    return [_event_dict(e) for e in service.history(pkg.id)]
+    return [_event_dict(e) for e in service.events(pkg.id)]
 
 
 @tk.side_effect_free
@@ -145,7 +149,7 @@ def datagovernance_signoff(context: Context, data_dict: DataDict) -> dict[str, A
 
 
 def _last_comment(pkg_id: str, to_state: str) -> str:
-    events = [e for e in service.history(pkg_id) if e.to_state == to_state]
+    events = [e for e in service.events(pkg_id) if e.to_state == to_state]
     return (events[-1].comment or "") if events else ""
 
 

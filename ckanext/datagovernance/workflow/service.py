@@ -5,6 +5,7 @@ Who may do what is decided in ``policy.py``, not here.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -13,6 +14,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
+from .. import request_memo
 from ..roles import service as roles
 from ..search import backend as search_backend
 from . import states
@@ -36,28 +38,83 @@ def lock(pkg_id: str) -> model.Package:
     other, and the second sees the state the first left. Called only after
     the caller was found to be allowed to read the dataset."""
     model.Session.execute(sa.text("SELECT 1 FROM package WHERE id = :id FOR UPDATE"), {"id": pkg_id})
+    request_memo.clear()  # what was read before the lock may have changed since
     pkg = model.Package.get(pkg_id)
     model.Session.refresh(pkg)  # state and extras as the lock holder left them
     return pkg  # type: ignore[return-value]
 
 
-def last_submission(pkg_id: str) -> WorkflowEvent | None:
-    return model.Session.scalars(
-        sa.select(WorkflowEvent)
-        .where(WorkflowEvent.package_id == pkg_id, WorkflowEvent.to_state == states.IN_REVIEW)
-        .order_by(WorkflowEvent.created.desc())
-        .limit(1)
-    ).first()
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """A recorded transition as read for display and decisions (the
+    columns of WorkflowEvent, plus the actor's user name)."""
+    id: str
+    package_id: str
+    from_state: str
+    to_state: str
+    actor_id: str | None
+    actor_name: str | None
+    comment: str | None
+    gate_results: dict[str, Any] | None
+    created: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    """A dataset's workflow record: its transitions, oldest first, and its
+    latest sign-off (decision, time)."""
+    events: list[Event]
+    latest_signoff: tuple[str, dt.datetime] | None
+
+
+# the transitions with their actors' names and the latest sign-off: one
+# statement (the dataset page's panel asks for the history, the latest
+# submission, the sign-off and, for the publication panel, when it was published)
+_FACTS = sa.text(f"""
+    SELECT 'event' AS kind, e.id, e.from_state, e.to_state, e.actor_id, u.name AS actor_name, e.comment,
+           e.gate_results, e.created
+      FROM {EVENT_TABLE} e LEFT JOIN "user" u ON u.id = e.actor_id
+     WHERE e.package_id = :pkg
+    UNION ALL
+    (SELECT 'signoff', s.id, NULL, s.decision, s.user_id, NULL, NULL, NULL::jsonb, s.created
+       FROM {SIGNOFF_TABLE} s WHERE s.package_id = :pkg ORDER BY s.created DESC LIMIT 1)
+    ORDER BY kind, created
+""")
+
+
+def facts(pkg_id: str) -> Facts:
+    """The dataset's transitions and latest sign-off, once per request
+    (a request that writes, or takes the row lock, reads them again)."""
+    def read() -> Facts:
+        events: list[Event] = []
+        signoff = None
+        for kind, *row in model.Session.execute(_FACTS, {"pkg": pkg_id}):
+            if kind == "event":
+                events.append(Event(row[0], pkg_id, *row[1:]))
+            else:
+                signoff = (row[2], row[7])
+        return Facts(events, signoff)
+
+    return request_memo.remembered("workflow_facts", pkg_id, read)
+
+
+def events(pkg_id: str) -> list[Event]:
+    """Every transition of the dataset, oldest first."""
+    return list(facts(pkg_id).events)
+
+
+def last_submission(pkg_id: str) -> Event | None:
+    submissions = [e for e in facts(pkg_id).events if e.to_state == states.IN_REVIEW]
+    return submissions[-1] if submissions else None
 
 
 def has_valid_signoff(pkg_id: str) -> bool:
     """An approving DPO sign-off after the latest submission."""
     submitted = last_submission(pkg_id)
-    q = sa.select(Signoff).where(Signoff.package_id == pkg_id).order_by(Signoff.created.desc()).limit(1)
-    latest = model.Session.scalars(q).first()
-    if latest is None or latest.decision != "approve":
+    latest = facts(pkg_id).latest_signoff
+    if latest is None or latest[0] != "approve":
         return False
-    return submitted is None or latest.created >= submitted.created
+    return submitted is None or latest[1] >= submitted.created
 
 
 def task_rows(query: tuple[str, dict[str, Any]] | None) -> list[Any]:
