@@ -63,6 +63,11 @@ OWN_RESOURCE_FIELDS = (
 target_contributor: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "datagovernance_dcat_target_contributor", default=None
 )
+# Set by a catalog page (page.py): the fields of the page's organisations,
+# read with one query for all its datasets.
+page_organizations: contextvars.ContextVar[dict[str, dict[str, Any]] | None] = contextvars.ContextVar(
+    "datagovernance_dcat_page_organizations", default=None
+)
 # Set by the HVD feed (kept for callers; licences of HVD datasets are typed
 # dct:LicenseDocument in every feed, see _distributions_de).
 hvd_feed: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -74,15 +79,26 @@ def deprecated_enabled() -> bool:
     return bool(tk.config.get("ckanext.datagovernance.dcat.deprecated_properties"))
 
 
+def organization_id(dataset_dict: dict[str, Any]) -> str | None:
+    return dataset_dict.get("owner_org") or (dataset_dict.get("organization") or {}).get("id")
+
+
+def group_fields(group: model.Group) -> dict[str, Any]:
+    return {"title": group.title, "name": group.name, **(group.extras or {})}
+
+
 def organization_fields(dataset_dict: dict[str, Any]) -> dict[str, Any]:
     """Title and schema fields (extras) of the dataset's organisation."""
-    org_id = dataset_dict.get("owner_org") or (dataset_dict.get("organization") or {}).get("id")
+    org_id = organization_id(dataset_dict)
     if not org_id:
         return {}
+    page = page_organizations.get()
+    if page is not None and org_id in page:
+        return page[org_id]
     group = model.Group.get(org_id)
     if group is None:
         return {}
-    return {"title": group.title, "name": group.name, **(group.extras or {})}
+    return group_fields(group)
 
 
 # organisation fields per graph, i.e. per serialisation: a feed page asks for
@@ -194,7 +210,7 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
 
     def _organization(self, d: dict[str, Any]) -> dict[str, Any]:
         cache = _graph_orgs.setdefault(self.g, {})
-        key = d.get("owner_org") or (d.get("organization") or {}).get("id")
+        key = organization_id(d)
         if key not in cache:
             cache[key] = organization_fields(d)
         return cache[key]
