@@ -247,6 +247,23 @@ def _feed(target: str, _format: str) -> Any:
 
 blueprint.add_url_rule("/catalog/<any(govdata,hessen,hvd):target>.<_format>", view_func=_feed)
 
+# ckanext-dcat's catalog endpoint and ours
+CATALOG_ENDPOINTS = ("dcat.read_catalog", "datagovernance_dcat._feed")
+
+
+@blueprint.after_app_request
+def _conditional(response: Any) -> Any:
+    """An ETag (hash of the body) on Turtle catalog pages: a harvester that
+    sends it back (If-None-Match) gets 304 Not Modified without the page when
+    nothing on it changed. Only Turtle pages come out the same for the same
+    graph (page.py sorts); rdflib's RDF/XML and JSON-LD order vary per run."""
+    if (tk.request.endpoint in CATALOG_ENDPOINTS and tk.request.method in ("GET", "HEAD")
+            and response.status_code == 200 and response.mimetype == "text/turtle"
+            and not response.direct_passthrough):
+        response.add_etag()
+        response.make_conditional(tk.request)
+    return response
+
 
 def get_blueprints() -> list[Blueprint]:
     return [blueprint]

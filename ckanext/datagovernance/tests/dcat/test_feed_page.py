@@ -222,3 +222,17 @@ def test_context_digest_names_code_settings_and_target():
         config["ckan.site_url"] = saved
     assert page._context_digest(["dcat_ap_de"]) == base
     assert len(page.code_digest()) == 40
+
+
+@pytest.mark.parametrize("url", ["/catalog.ttl", "/catalog/govdata.ttl", "/catalog/hvd.ttl"])
+def test_conditional_get_answers_304_until_the_page_changes(dcat_catalog, cache_on, app, url):
+    first = app.get(url)
+    etag = first.headers["ETag"]
+    again = app.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and not again.body
+    admin = {"user": dcat_catalog["sysadmin"]["name"]}
+    call_action("package_patch", admin, id=dcat_catalog["hvd"]["id"], notes=f"Geändert für {url}")
+    changed = app.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert f"Geändert für {url}" in changed.body
+    assert "ETag" not in app.get(url.replace(".ttl", ".rdf")).headers
