@@ -57,7 +57,7 @@ _PREFIX = "datagovernance:dcat:fragment"
 _LAYOUT = "1"
 _CONFIG_PREFIXES = ("ckanext.dcat.", "ckanext.datagovernance.dcat.", "scheming.")
 _CONFIG_KEYS = ("ckan.site_url", "ckan.site_title", "ckan.locale_default", "app_instance_uuid",
-                "ckan.plugins")
+                "ckan.plugins", "licenses_group_url")
 _CODE = ("dcat/*.py", "catalog/*.py", "vocab/*.json", "schemas/*")
 
 

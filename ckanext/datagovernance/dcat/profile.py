@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import json
+import re
 import weakref
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -43,6 +44,8 @@ LANG_DEU = "http://publications.europa.eu/resource/authority/language/DEU"
 THEME_SCHEME = "http://publications.europa.eu/resource/authority/data-theme"
 LOCAL_AUTHORITY = "http://purl.org/adms/publishertype/LocalAuthority"
 KEY_BASE = "http://dcat-ap.de/def/politicalGeocoding/"
+# a timestamp as CKAN writes it (no zone): datetime.fromisoformat reads it
+_CKAN_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\Z")
 # IANA types for EU file types whose NAL entry names none
 MEDIA_TYPE_FALLBACK = {"JSON": "application/json"}
 
@@ -207,6 +210,20 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
         self._remove_subject(dataset_ref)
         super().graph_from_dataset(reduced, dataset_ref)
         self._dataset_de(full, dataset_ref)
+
+    def _add_date_triple(self, subject: Any, predicate: Any, value: Any, _type: Any = Literal) -> None:
+        # CKAN's own timestamps (naive ISO 8601, e.g. metadata_modified) without
+        # dateutil, which took a fifth of the parent's graph time; the same
+        # literal as the parent's parse(value).isoformat()
+        if isinstance(value, str) and _CKAN_TIMESTAMP.match(value):
+            try:
+                parsed = dt.datetime.fromisoformat(value)
+            except ValueError:  # e.g. month 13: the parent's literal fallback
+                parsed = None
+            if parsed is not None:
+                self.g.add((subject, predicate, _type(parsed.isoformat(), datatype=XSD.dateTime)))
+                return
+        super()._add_date_triple(subject, predicate, value, _type)
 
     def _organization(self, d: dict[str, Any]) -> dict[str, Any]:
         cache = _graph_orgs.setdefault(self.g, {})
