@@ -78,7 +78,7 @@ def _public_only(action: str, next_action: Any, context: Context, data_dict: Dat
         query = dcat_logic._search_ckan_datasets(context, data_dict)
         info = dcat_logic._pagination_info(query, data_dict)
         return feed_page.serialize(query["results"], data_dict.get("format") or "xml", info,
-                              data_dict.get("profiles"))
+                                   data_dict.get("profiles"))
     finally:
         public_only.reset(token)
 

@@ -22,7 +22,7 @@ looked up for a dataset the search returned for this request:
 * the profile chain and the settings the profiles read (``ckanext.dcat.*``,
   ``ckanext.datagovernance.dcat.*``, ``scheming.*``, site URL and title, …);
 * the code: a digest of this package's DCAT, catalog, vocabulary and schema
-  files and the versions of CKAN, ckanext-dcat and rdflib.
+  files and the versions of CKAN, ckanext-dcat, ckanext-scheming and rdflib.
 
 ``ckanext.datagovernance.dcat.cache_ttl`` (seconds, 0 = off) bounds how long
 an unused fragment stays in Redis. Other formats (RDF/XML, JSON-LD, N3) are
@@ -188,7 +188,7 @@ def code_digest() -> str:
             if path.is_file():
                 sha.update(path.name.encode())
                 sha.update(path.read_bytes())
-    for dist in ("ckan", "ckanext-dcat", "rdflib"):
+    for dist in ("ckan", "ckanext-dcat", "ckanext-scheming", "rdflib"):
         try:
             sha.update(f"{dist}={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:
