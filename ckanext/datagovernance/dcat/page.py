@@ -25,7 +25,7 @@ looked up for a dataset the search returned for this request:
   files and the versions of CKAN, ckanext-dcat, ckanext-scheming and rdflib.
 
 ``ckanext.datagovernance.dcat.cache_ttl`` (seconds, 0 = off) bounds how long
-an unused fragment stays in Redis. Other formats (RDF/XML, JSON-LD, N3) are
+a fragment stays in Redis after it was built. Other formats (RDF/XML, JSON-LD, N3) are
 serialised by ckanext-dcat as before.
 """
 from __future__ import annotations
