@@ -15,6 +15,8 @@ processes, deploy/wsgi.py, the same ini) on 127.0.0.1 only, and then, for
   submitted by the admin, decided by the data office), and after every
   committed write searches for it (API, as the admin; the published dataset
   anonymously): a search that does not show the write is a stale read.
+  By default it never pauses (~600 writes a minute); --write-pause S makes
+  it pause about S seconds after each write, as a clerk would.
 
 It prints (and writes to bench/results/load.md) requests, throughput,
 p50/p95/p99 per kind, errors and stale reads. Targets: 0 errors, 0 stale
@@ -214,9 +216,13 @@ def client(base: str, tokens: dict[str, str], names: list[str], stats: Stats, st
             stop.wait(rng.uniform(0.5, 1.5) * think)
 
 
-def writer(base: str, tokens: dict[str, Any], stats: Stats, stop: threading.Event) -> None:
-    """Create, submit, approve, publish; after each committed write, search."""
+def writer(base: str, tokens: dict[str, Any], stats: Stats, stop: threading.Event,
+           pause: float = 0.0) -> None:
+    """Create, submit, approve, publish; after each committed write, search.
+    `pause` > 0: after each write and its search a pause, uniformly 0.5-1.5 x
+    `pause` seconds, as a clerk works (0: a writer that never pauses)."""
     session = requests.Session()
+    rng = random.Random(4711)
     admin = {"Authorization": tokens[ADMIN]}
     office = {"Authorization": tokens[OFFICE]}
     i = 0
@@ -229,6 +235,10 @@ def writer(base: str, tokens: dict[str, Any], stats: Stats, stop: threading.Even
         with stats.lock:
             stats.writes += 1
         return res.json().get("result") if ok else {}
+
+    def rest() -> None:
+        if pause > 0:
+            stop.wait(rng.uniform(0.5, 1.5) * pause)
 
     def visible(name: str, state: str, headers: dict[str, str]) -> None:
         t0 = time.perf_counter()
@@ -250,12 +260,14 @@ def writer(base: str, tokens: dict[str, Any], stats: Stats, stop: threading.Even
         if not created:
             continue
         visible(name, "draft", admin)
+        rest()
         for to, who in (("in_review", admin), ("approved", office), ("published", office)):
             if stop.is_set():
                 return
             if not call("datagovernance_workflow_transition", who, id=name, to=to):
                 break
             visible(name, to, admin if to != "published" else {})
+            rest()
 
 
 def pct(values: list[float], p: float) -> float:
@@ -267,7 +279,9 @@ def report(stats: Stats, elapsed: float, args: argparse.Namespace, n_catalog: in
     lines = [
         f"**Load** (`bench/load.py`: gunicorn {args.workers} workers, {args.clients} clients, "
         f"{elapsed:.0f} s, "
-        f"{f'think time {args.think:g} s' if args.think else 'no think time'}, {n_catalog:,} datasets{', search reads on a replica' if args.replica else ''})",
+        f"{f'think time {args.think:g} s' if args.think else 'no think time'}, "
+        f"{f'writer pausing {args.write_pause:g} s' if args.write_pause else 'writer without pause'}, "
+        f"{n_catalog:,} datasets{', search reads on a replica' if args.replica else ''})",
         "",
         "| request | n | req/s | p50 ms | p95 ms | p99 ms | errors |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -299,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean seconds a client reads each page before the next (default 0: never pauses)")
+    parser.add_argument("--write-pause", type=float, default=0.0,
+                        help="mean seconds the writer pauses after each write (default 0: never pauses)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--max-requests", type=int, default=100_000, help="stop after this many requests")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
@@ -323,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         stats, stop, budget = Stats(), threading.Event(), [args.max_requests]
         threads = [threading.Thread(target=client, args=(base, tokens, names, stats, stop, budget, k, args.think))
                    for k in range(args.clients)]
-        threads.append(threading.Thread(target=writer, args=(base, tokens, stats, stop)))
+        threads.append(threading.Thread(target=writer, args=(base, tokens, stats, stop, args.write_pause)))
         t0 = time.perf_counter()
         for t in threads:
             t.start()

@@ -16,11 +16,12 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
-from ckanext.dcat.processors import RDFSerializer
+from ckanext.dcat import logic as dcat_logic
 from ckanext.dcat.utils import CONTENT_TYPES, catalog_uri
 from dateutil.parser import parse as parse_date
 from flask import Blueprint, make_response
 
+from . import page as feed_page
 from . import profile
 
 PUBLIC_FILTERS = ("+access_class:public", "+workflow_state:published")
@@ -64,12 +65,20 @@ def catalog_profiles() -> list[str] | None:
     return [n for i, n in enumerate(names) if not (i < first and n == "euro_dcat_ap_3")]
 
 
-def _public_only(next_action: Any, context: Context, data_dict: DataDict) -> Any:
+def _public_only(action: str, next_action: Any, context: Context, data_dict: DataDict) -> Any:
     if not data_dict.get("profiles"):
         data_dict = dict(data_dict, profiles=catalog_profiles())
     token = public_only.set(True)
     try:
-        return next_action(context, data_dict)
+        if not feed_page.handles(data_dict.get("format")):
+            return next_action(context, data_dict)
+        # ckanext-dcat's action with its own search and paging, serialised
+        # by page.py (Turtle from cached per-dataset fragments)
+        tk.check_access(action, context, data_dict)
+        query = dcat_logic._search_ckan_datasets(context, data_dict)
+        info = dcat_logic._pagination_info(query, data_dict)
+        return feed_page.serialize(query["results"], data_dict.get("format") or "xml", info,
+                                   data_dict.get("profiles"))
     finally:
         public_only.reset(token)
 
@@ -77,13 +86,13 @@ def _public_only(next_action: Any, context: Context, data_dict: DataDict) -> Any
 @tk.chained_action
 @tk.side_effect_free
 def dcat_catalog_show(next_action: Any, context: Context, data_dict: DataDict) -> Any:
-    return _public_only(next_action, context, data_dict)
+    return _public_only("dcat_catalog_show", next_action, context, data_dict)
 
 
 @tk.chained_action
 @tk.side_effect_free
 def dcat_catalog_search(next_action: Any, context: Context, data_dict: DataDict) -> Any:
-    return _public_only(next_action, context, data_dict)
+    return _public_only("dcat_catalog_search", next_action, context, data_dict)
 
 
 # ---------------------------------------------------------------- own feeds
@@ -199,9 +208,7 @@ def serialize_feed_page(target: str, fmt: str = "ttl", page: int = 1,
     token = profile.target_contributor.set(settings["contributor"])
     hvd_token = profile.hvd_feed.set(target == "hvd")
     try:
-        serializer = RDFSerializer(profiles=catalog_profiles())
-        body = serializer.serialize_catalog({}, query["results"], _format=fmt,
-                                            pagination_info=info)
+        body = feed_page.serialize(query["results"], fmt, info, catalog_profiles())
         return body, [p["id"] for p in query["results"]]
     finally:
         profile.hvd_feed.reset(hvd_token)
@@ -239,6 +246,23 @@ def _feed(target: str, _format: str) -> Any:
 
 
 blueprint.add_url_rule("/catalog/<any(govdata,hessen,hvd):target>.<_format>", view_func=_feed)
+
+# ckanext-dcat's catalog endpoint and ours
+CATALOG_ENDPOINTS = ("dcat.read_catalog", "datagovernance_dcat._feed")
+
+
+@blueprint.after_app_request
+def _conditional(response: Any) -> Any:
+    """An ETag (hash of the body) on Turtle catalog pages: a harvester that
+    sends it back (If-None-Match) gets 304 Not Modified without the page when
+    nothing on it changed. Only Turtle pages come out the same for the same
+    graph (page.py sorts); rdflib's RDF/XML and JSON-LD order vary per run."""
+    if (tk.request.endpoint in CATALOG_ENDPOINTS and tk.request.method in ("GET", "HEAD")
+            and response.status_code == 200 and response.mimetype == "text/turtle"
+            and not response.direct_passthrough):
+        response.add_etag()
+        response.make_conditional(tk.request)
+    return response
 
 
 def get_blueprints() -> list[Blueprint]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import json
+import re
 import weakref
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -43,6 +44,8 @@ LANG_DEU = "http://publications.europa.eu/resource/authority/language/DEU"
 THEME_SCHEME = "http://publications.europa.eu/resource/authority/data-theme"
 LOCAL_AUTHORITY = "http://purl.org/adms/publishertype/LocalAuthority"
 KEY_BASE = "http://dcat-ap.de/def/politicalGeocoding/"
+# a timestamp as CKAN writes it (no zone): datetime.fromisoformat reads it
+_CKAN_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\Z")
 # IANA types for EU file types whose NAL entry names none
 MEDIA_TYPE_FALLBACK = {"JSON": "application/json"}
 
@@ -63,6 +66,11 @@ OWN_RESOURCE_FIELDS = (
 target_contributor: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "datagovernance_dcat_target_contributor", default=None
 )
+# Set by a catalog page (page.py): the fields of the page's organisations,
+# read with one query for all its datasets.
+page_organizations: contextvars.ContextVar[dict[str, dict[str, Any]] | None] = contextvars.ContextVar(
+    "datagovernance_dcat_page_organizations", default=None
+)
 # Set by the HVD feed (kept for callers; licences of HVD datasets are typed
 # dct:LicenseDocument in every feed, see _distributions_de).
 hvd_feed: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -74,15 +82,26 @@ def deprecated_enabled() -> bool:
     return bool(tk.config.get("ckanext.datagovernance.dcat.deprecated_properties"))
 
 
+def organization_id(dataset_dict: dict[str, Any]) -> str | None:
+    return dataset_dict.get("owner_org") or (dataset_dict.get("organization") or {}).get("id")
+
+
+def group_fields(group: model.Group) -> dict[str, Any]:
+    return {"title": group.title, "name": group.name, **(group.extras or {})}
+
+
 def organization_fields(dataset_dict: dict[str, Any]) -> dict[str, Any]:
     """Title and schema fields (extras) of the dataset's organisation."""
-    org_id = dataset_dict.get("owner_org") or (dataset_dict.get("organization") or {}).get("id")
+    org_id = organization_id(dataset_dict)
     if not org_id:
         return {}
+    page = page_organizations.get()
+    if page is not None and org_id in page:
+        return page[org_id]
     group = model.Group.get(org_id)
     if group is None:
         return {}
-    return {"title": group.title, "name": group.name, **(group.extras or {})}
+    return group_fields(group)
 
 
 # organisation fields per graph, i.e. per serialisation: a feed page asks for
@@ -192,9 +211,23 @@ class DcatApDeProfile(EuropeanDCATAP3Profile):
         super().graph_from_dataset(reduced, dataset_ref)
         self._dataset_de(full, dataset_ref)
 
+    def _add_date_triple(self, subject: Any, predicate: Any, value: Any, _type: Any = Literal) -> None:
+        # CKAN's own timestamps (naive ISO 8601, e.g. metadata_modified) without
+        # dateutil, which took a fifth of the parent's graph time; the same
+        # literal as the parent's parse(value).isoformat()
+        if isinstance(value, str) and _CKAN_TIMESTAMP.match(value):
+            try:
+                parsed = dt.datetime.fromisoformat(value)
+            except ValueError:  # e.g. month 13: the parent's literal fallback
+                parsed = None
+            if parsed is not None:
+                self.g.add((subject, predicate, _type(parsed.isoformat(), datatype=XSD.dateTime)))
+                return
+        super()._add_date_triple(subject, predicate, value, _type)
+
     def _organization(self, d: dict[str, Any]) -> dict[str, Any]:
         cache = _graph_orgs.setdefault(self.g, {})
-        key = d.get("owner_org") or (d.get("organization") or {}).get("id")
+        key = organization_id(d)
         if key not in cache:
             cache[key] = organization_fields(d)
         return cache[key]
