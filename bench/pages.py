@@ -16,12 +16,14 @@ CPU time of the process (median), per page and user.
     .venv/bin/python bench/load.py --n 2000 --duration 0   # once: the catalog
     .venv/bin/python bench/pages.py [--runs 15]
     .venv/bin/python bench/pages.py --profile /dataset --user staff-meyer   # cProfile of one page
+    .venv/bin/python bench/pages.py --sql /dataset --user staff-meyer       # its SQL statements
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import statistics
 import sys
@@ -41,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--profile", metavar="PAGE", help="print a cProfile of PAGE (cold) and stop")
-    parser.add_argument("--user", default="", help="with --profile: the user (default anonymous)")
+    parser.add_argument("--user", default="", help="with --profile/--sql: the user (default anonymous)")
+    parser.add_argument("--sql", metavar="PAGE", help="print every SQL statement one cold render of PAGE sends")
     args = parser.parse_args(argv)
     import sqlalchemy as sa
     from ckan.cli import load_config
@@ -53,11 +56,25 @@ def main(argv: list[str] | None = None) -> int:
     client = app.test_client()
     tokens = json.loads(load.TOKENS.read_text())
     statements = [0]
+    logged: list[str] = []
 
-    def count(*_args: object) -> None:
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         statements[0] += 1
+        if args.sql:
+            logged.append(" ".join(statement.split()))
 
     sa.event.listen(meta.engine, "before_cursor_execute", count)
+    if args.sql:
+        config["ckanext.datagovernance.search.cache_ttl"] = 0
+        headers = {"Authorization": tokens[args.user]} if args.user else {}
+        for _ in range(args.warmup):
+            client.get(args.sql, headers=headers)
+        logged.clear()
+        res = client.get(args.sql, headers=headers)
+        print(f"{args.sql} as {args.user or 'anonymous'}: HTTP {res.status_code}, {len(logged)} SQL statements")
+        for n, statement in enumerate(logged, 1):
+            print(f"{n:3d} {statement[:400]}")
+        return 0
     if args.profile:
         config["ckanext.datagovernance.search.cache_ttl"] = 0
         headers = {"Authorization": tokens[args.user]} if args.user else {}
@@ -69,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         res = client.get(args.profile, headers=headers)
         prof.disable()
         print(f"{args.profile} as {args.user or 'anonymous'}: HTTP {res.status_code}, {statements[0]} SQL statements")
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 60)
         return 0
     anon = json.loads(client.get("/api/3/action/package_search?rows=1&fl=name&fq=name:load-*").data)
     public = anon["result"]["results"][0]["name"]
