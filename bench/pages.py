@@ -17,6 +17,7 @@ CPU time of the process (median), per page and user.
     .venv/bin/python bench/pages.py [--runs 15]
     .venv/bin/python bench/pages.py --profile /dataset --user staff-meyer   # cProfile of one page
     .venv/bin/python bench/pages.py --sql /dataset --user staff-meyer       # its SQL statements
+    BENCH_SQL_STACK=1 .venv/bin/python bench/pages.py --sql /dataset ...    # and who sent each
 """
 from __future__ import annotations
 
@@ -82,7 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         statements[0] += 1
         if args.sql:
-            logged.append([" ".join(statement.split()), time.perf_counter()])
+            where = ""
+            if os.environ.get("BENCH_SQL_STACK"):  # who sent it: the innermost frames of CKAN, extensions, templates
+                import traceback
+
+                frames = [f for f in traceback.extract_stack()[:-1]
+                          if ("ckan" in f.filename or f.filename.endswith(".html")) and "sqlalchemy" not in f.filename]
+                where = " <- ".join(f"{f.filename.split('/')[-1]}:{f.lineno}:{f.name}" for f in reversed(frames[-4:]))
+            logged.append([" ".join(statement.split()), time.perf_counter(), where])
 
     def took(*_args: object) -> None:
         if args.sql and logged:
@@ -98,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         logged.clear()
         res = user_client.get(args.sql, headers=headers)
         print(f"{args.sql} as {args.user or 'anonymous'}: HTTP {res.status_code}, {len(logged)} SQL statements")
-        for n, (statement, seconds) in enumerate(logged, 1):
+        for n, (statement, seconds, where) in enumerate(logged, 1):
             print(f"{n:3d} {seconds * 1000:6.2f} ms  {statement[:400]}")  # type: ignore[index,operator]
+            if where:
+                print(f"             {where}")
         return 0
     if args.profile:
         config["ckanext.datagovernance.search.cache_ttl"] = 0
