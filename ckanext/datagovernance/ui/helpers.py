@@ -201,13 +201,18 @@ def datagovernance_user_title(ref: str | None) -> str:
 
 def datagovernance_user_image(size: int = 22) -> Markup | str:
     """The logged-in user's picture in the header, as CKAN's user_image
-    draws it; without an uploaded picture from the user object alone (CKAN
-    runs user_show for it on every page, with a count of the user's
-    datasets)."""
+    draws it; unless the picture is an uploaded file, from the user object
+    alone (CKAN runs user_show for it on every page, with a count of the
+    user's datasets)."""
     if not tk.current_user.is_authenticated:
         return ""
     user = tk.current_user._get_current_object()  # the request's user object: no query
-    if user.image_url:
+    if user.image_url and user.image_url.startswith(("http://", "https://")):
+        # a picture at an address: CKAN's markup from the user object (its
+        # helper runs user_show: the user twice and a count of their datasets)
+        return Markup('<img src="{}" class="user-image" width="{}" height="{}" alt="{}" />').format(
+            tk.h.sanitize_url(user.image_url), size, size, user.name)
+    if user.image_url:  # an uploaded file: its address comes from CKAN's file storage
         return tk.h.user_image(user.id, size=size)
     default = tk.config.get("ckan.gravatar_default")
     if default == "disabled":
