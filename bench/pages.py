@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
                 frames = [f for f in traceback.extract_stack()[:-1]
                           if ("ckan" in f.filename or f.filename.endswith(".html")) and "sqlalchemy" not in f.filename]
-                where = " <- ".join(f"{f.filename.split('/')[-1]}:{f.lineno}:{f.name}" for f in reversed(frames[-4:]))
+                depth = max(int(os.environ["BENCH_SQL_STACK"]), 4)  # =1: 4 frames, =N: N
+                where = " <- ".join(f"{f.filename.split('/')[-1]}:{f.lineno}:{f.name}" for f in reversed(frames[-depth:]))
             logged.append([" ".join(statement.split()), time.perf_counter(), where])
 
     def took(*_args: object) -> None:

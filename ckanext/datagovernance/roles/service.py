@@ -86,7 +86,10 @@ def get_domains(refs: Iterable[str]) -> dict[str, model.Group]:
         model.Group.type == DOMAIN_GROUP_TYPE, model.Group.state == "active")).all()
     # Group.get tries the id first, then the name
     found = {g.name: g for g in groups} | {g.id: g for g in groups}
-    return {r: found[r] for r in refs if r in found}
+    result = {r: found[r] for r in refs if r in found}
+    for ref, group in result.items():  # get_domain of these asks no second time in this request
+        request_memo.remembered("domain", ref, lambda group=group: group)
+    return result
 
 
 def get_dataset(ref: str | None) -> model.Package | None:

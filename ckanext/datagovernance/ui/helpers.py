@@ -146,11 +146,14 @@ def datagovernance_domain_title(name: str | None) -> str:
 
 # -- home page -----------------------------------------------------------------
 def datagovernance_latest_datasets(limit: int = 5) -> list[dict[str, Any]]:
-    """The most recently changed published datasets the visitor may see."""
-    return tk.get_action("package_search")(_ctx(), {
+    """The most recently changed published datasets the visitor may see
+    (their domains read in one query for the titles beside them)."""
+    results = tk.get_action("package_search")(_ctx(), {
         "fq": 'workflow_state:"published"', "rows": limit, "sort": "metadata_modified desc",
         "include_private": True,
     })["results"]
+    service.get_domains(pkg.get("domain") or "" for pkg in results)
+    return results
 
 
 def datagovernance_hvd_datasets(limit: int = 6) -> dict[str, Any]:
