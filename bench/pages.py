@@ -16,12 +16,15 @@ CPU time of the process (median), per page and user.
     .venv/bin/python bench/load.py --n 2000 --duration 0   # once: the catalog
     .venv/bin/python bench/pages.py [--runs 15]
     .venv/bin/python bench/pages.py --profile /dataset --user staff-meyer   # cProfile of one page
+    .venv/bin/python bench/pages.py --sql /dataset --user staff-meyer       # its SQL statements
+    BENCH_SQL_STACK=1 .venv/bin/python bench/pages.py --sql /dataset ...    # and who sent each
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import statistics
 import sys
@@ -41,9 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--profile", metavar="PAGE", help="print a cProfile of PAGE (cold) and stop")
-    parser.add_argument("--user", default="", help="with --profile: the user (default anonymous)")
-    parser.add_argument("--sql", action="store_true",
-                        help="with --profile: list the render's SQL statements instead of the profile")
+    parser.add_argument("--user", default="", help="with --profile/--sql: the user (default anonymous)")
+    parser.add_argument("--login", choices=("session", "token"), default="session",
+                        help="how logged-in users are known: a session cookie, as in a browser (default), "
+                             "or an API token (CKAN then reads and updates the token on every request)")
+    parser.add_argument("--sql", metavar="PAGE", help="print every SQL statement one cold render of PAGE sends")
     args = parser.parse_args(argv)
     import sqlalchemy as sa
     from ckan.cli import load_config
@@ -54,35 +59,71 @@ def main(argv: list[str] | None = None) -> int:
     app = make_app(load_config(str(load.INI)))._wsgi_app  # type: ignore[attr-defined]
     client = app.test_client()
     tokens = json.loads(load.TOKENS.read_text())
+    clients = {None: client}
+
+    def login(user: str | None) -> tuple[object, dict[str, str]]:
+        """The client and headers of `user`: a session cookie as a browser
+        holds after logging in (flask-login's user id), or the API token."""
+        if not user:
+            return client, {}
+        if args.login == "token":
+            return client, {"Authorization": tokens[user]}
+        if user not in clients:
+            from ckan import model
+
+            with app.app_context():
+                user_id = model.User.get(user).id
+            clients[user] = app.test_client()
+            with clients[user].session_transaction() as sess:
+                sess["_user_id"], sess["_fresh"] = user_id, True
+        return clients[user], {}
     statements = [0]
-    logged: list[str] = []
+    logged: list[list[object]] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         statements[0] += 1
-        logged.append(statement)
+        if args.sql:
+            where = ""
+            if os.environ.get("BENCH_SQL_STACK"):  # who sent it: the innermost frames of CKAN, extensions, templates
+                import traceback
+
+                frames = [f for f in traceback.extract_stack()[:-1]
+                          if ("ckan" in f.filename or f.filename.endswith(".html")) and "sqlalchemy" not in f.filename]
+                depth = max(int(os.environ["BENCH_SQL_STACK"]), 4)  # =1: 4 frames, =N: N
+                where = " <- ".join(f"{f.filename.split('/')[-1]}:{f.lineno}:{f.name}" for f in reversed(frames[-depth:]))
+            logged.append([" ".join(statement.split()), time.perf_counter(), where])
+
+    def took(*_args: object) -> None:
+        if args.sql and logged:
+            logged[-1][1] = time.perf_counter() - logged[-1][1]  # type: ignore[operator]
 
     sa.event.listen(meta.engine, "before_cursor_execute", count)
+    sa.event.listen(meta.engine, "after_cursor_execute", took)
+    if args.sql:
+        config["ckanext.datagovernance.search.cache_ttl"] = 0
+        user_client, headers = login(args.user)
+        for _ in range(args.warmup):
+            user_client.get(args.sql, headers=headers)
+        logged.clear()
+        res = user_client.get(args.sql, headers=headers)
+        print(f"{args.sql} as {args.user or 'anonymous'}: HTTP {res.status_code}, {len(logged)} SQL statements")
+        for n, (statement, seconds, where) in enumerate(logged, 1):
+            print(f"{n:3d} {seconds * 1000:6.2f} ms  {statement[:400]}")  # type: ignore[index,operator]
+            if where:
+                print(f"             {where}")
+        return 0
     if args.profile:
         config["ckanext.datagovernance.search.cache_ttl"] = 0
-        headers = {"Authorization": tokens[args.user]} if args.user else {}
+        user_client, headers = login(args.user)
         for _ in range(args.warmup):
-            client.get(args.profile, headers=headers)
+            user_client.get(args.profile, headers=headers)
         statements[0] = 0
-        logged.clear()
         prof = cProfile.Profile()
         prof.enable()
-        res = client.get(args.profile, headers=headers)
+        res = user_client.get(args.profile, headers=headers)
         prof.disable()
         print(f"{args.profile} as {args.user or 'anonymous'}: HTTP {res.status_code}, {statements[0]} SQL statements")
-        if args.sql:  # each statement once, with how often the render sent it
-            seen: dict[str, int] = {}
-            for statement in logged:
-                key = " ".join(statement.split())
-                seen[key] = seen.get(key, 0) + 1
-            for statement, times in seen.items():
-                print(f"--- {times}x\n{statement[:600]}")
-            return 0
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 60)
         return 0
     anon = json.loads(client.get("/api/3/action/package_search?rows=1&fl=name&fq=name:load-*").data)
     public = anon["result"]["results"][0]["name"]
@@ -106,12 +147,12 @@ def main(argv: list[str] | None = None) -> int:
         for page in pages:
             cells, sql_cells, base, cpu_base = [], [], 0.0, 0.0
             for label, user in USERS:
-                headers = {"Authorization": tokens[user]} if user else {}
+                user_client, headers = login(user)
                 times, cpu, sql = [], [], []
                 for k in range(args.warmup + args.runs):
                     statements[0] = 0
                     t0, c0 = time.perf_counter(), time.process_time()
-                    res = client.get(page, headers=headers)
+                    res = user_client.get(page, headers=headers)
                     if res.status_code != 200:
                         raise SystemExit(f"{page} as {label}: HTTP {res.status_code}")
                     if k >= args.warmup:
@@ -137,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             print(lines[-1], flush=True)
             print(sql_lines[-1], flush=True)
     text = "\n".join([f"**Pages** (`bench/pages.py`, median ms of {args.runs} in-process renders; "
-                      "ratio to the anonymous page)", "", *lines, "",
+                      f"ratio to the anonymous page; logged in by {args.login})", "", *lines, "",
                       f"Worst logged-in/anonymous ratio: {worst:.2f}x (target <= 1.2).", "",
                       "SQL statements per render / CPU ms of the process (median; ratio of CPU time "
                       "to the anonymous page)", "", *sql_lines])

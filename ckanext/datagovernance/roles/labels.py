@@ -26,6 +26,7 @@ import ckan.model as model
 import sqlalchemy as sa
 from ckan import authz
 from ckan.lib.plugins import DefaultPermissionLabels
+from ckan.model.group import MAX_RECURSES
 
 from .. import request_memo
 from . import service
@@ -40,39 +41,71 @@ ACCESS_CLASSES = ("public", "internal", "restricted", "confidential")
 extra_readers: list[Callable[[model.Package], Iterable[str]]] = []
 
 
-def ckan_user_labels(user: model.User) -> list[str]:
-    """CKAN's own labels of a logged-in user (DefaultPermissionLabels: public,
-    creator, member of each organisation the user may read, collaborator),
-    from the ids alone: CKAN gets them through organization_list_for_user,
-    which dictizes every organisation (all of them for a sysadmin) on every
-    page that searches. The same rules: the roles with the "read" permission,
-    cascading to sub-organisations for the roles that cascade, active
-    organisations only."""
+# A user's label facts in one statement: the organisations whose datasets
+# the user reads as a member (CKAN's rules below), the datasets they
+# collaborate on, and every role of the suite they hold. Built once per
+# variant (sysadmin or not, collaborators on or off), not per request.
+_MEMBER_ORGS = """
+    WITH RECURSIVE m AS (
+        SELECT group_id, capacity FROM member
+         WHERE table_name = 'user' AND table_id = :user AND state = 'active'
+           AND capacity = ANY(CAST(:read_roles AS text[]))),
+    child(depth, group_id) AS (
+        SELECT 0, s.group_id FROM member s
+         WHERE s.table_id IN (SELECT group_id FROM m WHERE capacity = ANY(CAST(:cascade AS text[])))
+           AND s.table_name = 'group' AND s.state = 'active'
+        UNION ALL
+        SELECT c.depth + 1, s.group_id FROM member s JOIN child c ON s.table_id = c.group_id
+         WHERE s.table_name = 'group' AND s.state = 'active' AND c.depth < :max_depth)
+    SELECT 'org', g.id, NULL, NULL FROM "group" g
+     WHERE g.is_organization AND g.state = 'active'
+       AND (g.id IN (SELECT group_id FROM m) OR (g.type = 'organization' AND g.id IN (SELECT group_id FROM child)))
+"""
+_ALL_ORGS = """
+    SELECT 'org', g.id, NULL, NULL FROM "group" g WHERE g.is_organization AND g.state = 'active'
+"""
+_COLLABORATIONS = """
+    UNION ALL SELECT 'collaborator', package_id, NULL, NULL FROM package_member WHERE user_id = :user
+"""
+_ROLES = """
+    UNION ALL SELECT 'role', role, scope_type, scope_id FROM datagovernance_role WHERE user_id = :user
+"""
+_FACTS = {(sysadmin, collaborators): sa.text((_ALL_ORGS if sysadmin else _MEMBER_ORGS)
+                                             + (_COLLABORATIONS if collaborators else "") + _ROLES)
+          for sysadmin in (False, True) for collaborators in (False, True)}
+
+
+def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """CKAN's labels of a logged-in user (DefaultPermissionLabels: public,
+    creator, member of each organisation the user may read, collaborator)
+    and the suite's roles of the user, in one statement. CKAN gets its
+    labels through organization_list_for_user, which dictizes every
+    organisation (all of them for a sysadmin) on every page that searches.
+    The same rules: the roles with the "read" permission, cascading to
+    sub-organisations (at any depth CKAN walks, through active group
+    memberships) for the roles that cascade, active organisations only.
+    The roles go into the request's memo, where badges and menus read them."""
+    collaborators = bool(authz.check_config_permission("allow_dataset_collaborators"))
+    params = {"user": user.id, "read_roles": list(authz.get_roles_with_permission("read")),
+              "cascade": list(authz.check_config_permission("roles_that_cascade_to_sub_groups") or []),
+              "max_depth": MAX_RECURSES}
     labels = ["public", f"creator-{user.id}"]
-    orgs = sa.select(model.Group.id).where(model.Group.is_organization.is_(True), model.Group.state == "active")
-    if not authz.is_sysadmin(user.name):
-        memberships = model.Session.execute(sa.select(model.Member.group_id, model.Member.capacity).where(
-            model.Member.table_name == "user", model.Member.table_id == user.id, model.Member.state == "active",
-            model.Member.capacity.in_(authz.get_roles_with_permission("read")))).all()
-        cascade = authz.check_config_permission("roles_that_cascade_to_sub_groups") or []
-        group_ids = {group_id for group_id, _capacity in memberships}
-        cascading = {group_id for group_id, capacity in memberships if capacity in cascade}
-        if cascading:  # CKAN walks down from each; only those with sub-groups need it
-            parents = model.Session.scalars(sa.select(model.Member.table_id).distinct().where(
-                model.Member.table_id.in_(cascading), model.Member.table_name == "group",
-                model.Member.state == "active")).all()
-            for group in filter(None, map(model.Group.get, parents)):
-                group_ids |= {row[0] for row in group.get_children_group_hierarchy(type="organization")}
-        if not group_ids:
-            orgs = None
+    held: list[tuple[str, str, str]] = []
+    for kind, value, scope_type, scope_id in model.Session.execute(
+            _FACTS[(bool(user.sysadmin), collaborators)], params):
+        if kind == "org":
+            labels.append(f"member-{value}")
+        elif kind == "collaborator":
+            labels.append(f"collaborator-{value}")
         else:
-            orgs = orgs.where(model.Group.id.in_(group_ids))
-    if orgs is not None:
-        labels += [f"member-{org_id}" for org_id in model.Session.scalars(orgs)]
-    if authz.check_config_permission("allow_dataset_collaborators"):
-        labels += [f"collaborator-{pkg_id}" for pkg_id in model.Session.scalars(
-            sa.select(model.PackageMember.package_id).where(model.PackageMember.user_id == user.id))]
-    return labels
+            held.append((value, scope_type, scope_id))
+    service.remember_user_roles(user.id, held)
+    return labels, held
+
+
+def ckan_user_labels(user: model.User) -> list[str]:
+    """CKAN's own labels of a logged-in user (see _facts)."""
+    return _facts(user)[0]
 
 
 def user_label(user_id: str) -> str:
@@ -124,9 +157,8 @@ class DataGovernanceLabels(DefaultPermissionLabels):
     def _user_labels(self, user_obj: Any) -> list[str]:
         if not user_obj or getattr(user_obj, "is_anonymous", False) or not getattr(user_obj, "id", None):
             return super().get_user_dataset_labels(user_obj)
-        labels = ckan_user_labels(user_obj)
+        labels, held = _facts(user_obj)  # one statement
         labels += [INTERNAL, user_label(user_obj.id)]
-        held = service.user_roles(user_obj.id)  # one query for all of the user's roles
         roles = {role for role, scope_type, _scope in held if scope_type == "site"}
         if "data_office" in roles:
             labels.append(OFFICE)

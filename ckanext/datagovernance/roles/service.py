@@ -90,7 +90,10 @@ def get_domains(refs: Iterable[str]) -> dict[str, model.Group]:
         model.Group.type == DOMAIN_GROUP_TYPE, model.Group.state == "active")).all()
     # Group.get tries the id first, then the name
     found = {g.name: g for g in groups} | {g.id: g for g in groups}
-    return {r: found[r] for r in refs if r in found}
+    result = {r: found[r] for r in refs if r in found}
+    for ref, group in result.items():  # get_domain of these asks no second time in this request
+        request_memo.remembered("domain", ref, lambda group=group: group)
+    return result
 
 
 def get_dataset(ref: str | None) -> model.Package | None:
@@ -218,6 +221,19 @@ _LINEAGE_CTE = """
           FROM "group" up JOIN lineage l ON up.id = l.parent OR up.name = l.parent
          WHERE up.type = :type AND up.state = 'active' AND l.depth < :max_depth)
 """
+# The domains in :domains (ids) and all their active sub-domains, as the
+# rows of `subtree(id, name)`: domain_subtree in SQL, for statements that
+# need it inside (the header's requests count).
+DOMAIN_SUBTREE_CTE = f"""
+    WITH RECURSIVE subtree(id, name, depth) AS (
+        SELECT g.id, g.name, 0 FROM "group" g
+         WHERE g.id = ANY(CAST(:domains AS text[])) AND g.type = '{DOMAIN_GROUP_TYPE}' AND g.state = 'active'
+        UNION ALL
+        SELECT down.id, down.name, s.depth + 1
+          FROM "group" down JOIN subtree s
+            ON down.extras ->> 'parent_domain' = s.id OR down.extras ->> 'parent_domain' = s.name
+         WHERE down.type = '{DOMAIN_GROUP_TYPE}' AND down.state = 'active' AND s.depth < {MAX_DOMAIN_DEPTH})
+"""
 _LINEAGE = sa.text(_LINEAGE_CTE + "SELECT id FROM lineage ORDER BY depth").bindparams(
     type=DOMAIN_GROUP_TYPE, max_depth=MAX_DOMAIN_DEPTH)
 _LABEL_FACTS = sa.text(_LINEAGE_CTE + """
@@ -244,6 +260,12 @@ def user_roles(user_id: str) -> list[tuple[str, str, str]]:
         return [tuple(r) for r in model.Session.execute(_USER_ROLES, {"user": user_id})]  # type: ignore[misc]
 
     return list(request_memo.remembered("user_roles", user_id, read))
+
+
+def remember_user_roles(user_id: str, held: list[tuple[str, str, str]]) -> None:
+    """The roles of `user_id` read by another statement of this request
+    (the permission labels read them with the user's memberships)."""
+    request_memo.remembered("user_roles", user_id, lambda: held)
 
 
 def label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:

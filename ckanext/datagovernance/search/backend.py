@@ -558,6 +558,7 @@ class PostgresSolr:
                         facets = self._facets(db, src, cond, bind, facet_fields, facet_limit, facet_mincount)
                     cache.put(cache_key, {"total": total, "facets": facets})
                 docs: list[dict[str, Any]] = []
+                walk = False
                 if rows > 0 and total > start:
                     walk = total > INDEX_WALK_MIN and order_by.split(" ", 1)[0] in INDEXED_SORTS
                     if walk:
@@ -573,12 +574,12 @@ class PostgresSolr:
                         docs = self._fetch(db, src, cond, bind, fl, rank_sql, order_by, rows, start)
                     if uncounted:
                         total = start + len(docs)
-                    if walk:
-                        db.execute(sa.text("SELECT set_config('enable_sort', 'on', true)"))
+                # the request's settings back, in one round trip
+                resets = ["set_config('enable_sort', 'on', true)"] if walk else []
                 if restore is not None:
-                    db.execute(
-                        sa.text("SELECT set_config('statement_timeout', :t, true)"), {"t": restore}
-                    )
+                    resets.append("set_config('statement_timeout', :t, true)")
+                if resets:
+                    db.execute(sa.text("SELECT " + ", ".join(resets)), {"t": restore} if restore is not None else {})
         except sa_exc.OperationalError as e:
             if "statement timeout" in str(e.orig) or "canceling statement" in str(e.orig):
                 raise SearchError("Search took too long and was cancelled; narrow the query") from e

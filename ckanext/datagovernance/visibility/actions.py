@@ -264,6 +264,7 @@ def format_autocomplete(next_action: Action, context: Context, data_dict: DataDi
 @tk.chained_action
 @tk.side_effect_free
 def member_list(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    _use_request_user(context)
     result = next_action(context, data_dict)
     pkg_ids = {m[0] for m in result if m[1] == "package"}
     if not pkg_ids or _sees_everything(context):
@@ -303,6 +304,7 @@ def organization_list_for_user(next_action: Action, context: Context, data_dict:
 
 
 def _show_with_caller_count(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    _use_request_user(context)
     result = next_action(context, data_dict)
     if isinstance(result, dict) and "package_count" in result and not context.get("ignore_auth"):
         field, value = ("owner_org", result["id"]) if result.get("is_organization") else ("groups", result["name"])
@@ -326,15 +328,21 @@ def organization_show(next_action: Action, context: Context, data_dict: DataDict
 # CKAN's own views and helpers call these on logged-in pages with only the
 # user's name in the context, and CKAN's check_access then reads the user
 # again by name (a query each); they get the request's user object instead.
-REQUEST_USER_ACTIONS = ("group_follower_count", "organization_follower_count")
+# (organization_show, group_show and member_list, chained below, and the
+# follow actions further down, too)
+REQUEST_USER_ACTIONS = ("group_follower_count", "organization_follower_count", "package_search")
+
+
+def _use_request_user(context: Context) -> None:
+    if not context.get("auth_user_obj"):
+        context["auth_user_obj"] = service.request_user(context.get("user"))
 
 
 def _with_request_user(name: str) -> Action:
     @tk.chained_action
     @tk.side_effect_free
     def action(next_action: Action, context: Context, data_dict: DataDict) -> Any:
-        if not context.get("auth_user_obj"):
-            context["auth_user_obj"] = service.request_user(context.get("user"))
+        _use_request_user(context)
         return next_action(context, data_dict)
 
     action.__name__ = name
@@ -395,8 +403,7 @@ def am_following_group(next_action: Action, context: Context, data_dict: DataDic
 @tk.chained_action
 @tk.side_effect_free
 def dataset_follower_count(next_action: Action, context: Context, data_dict: DataDict) -> Any:
-    if not context.get("auth_user_obj"):
-        context["auth_user_obj"] = service.request_user(context.get("user"))
+    _use_request_user(context)
     # the page's dataset by id: CKAN's name-or-id lookup finds it at once
     pkg_id = _page_dataset_id(data_dict.get("id"))
     return next_action(context, dict(data_dict, id=pkg_id) if pkg_id else data_dict)
