@@ -358,23 +358,31 @@ def _page_dataset_id(ref: Any) -> str | None:
     return pkg.id if isinstance(pkg, model.Package) and ref and ref in (pkg.id, pkg.name) else None
 
 
-@tk.chained_action
-@tk.side_effect_free
-def am_following_dataset(next_action: Action, context: Context, data_dict: DataDict) -> Any:
-    # the dataset page's follow button: the page's dataset and the request's
-    # user are loaded already, CKAN would read both again (three statements)
+def _am_following(next_action: Action, context: Context, data_dict: DataDict, auth: str,
+                  follow_model: Any, object_id: str | None) -> Any:
+    """A follow button's question for the page's own dataset or group
+    (`object_id`, None: another object, CKAN answers): the page's object and
+    the request's user are loaded already, CKAN would read both again and
+    build (and compile) a three-table join; here one primary-key look-up.
+    CKAN's is_following also asks that neither the follower nor the object
+    is deleted: a logged-in user is not, and the callers checked the object."""
     user = service.request_user(context.get("user"))
     if not context.get("auth_user_obj"):
         context["auth_user_obj"] = user
+    if user is None or object_id is None or "schema" in context:
+        return next_action(context, data_dict)
+    tk.check_access(auth, context, data_dict)
+    return model.Session.get(follow_model, (user.id, object_id)) is not None
+
+
+@tk.chained_action
+@tk.side_effect_free
+def am_following_dataset(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     pkg_id = _page_dataset_id(data_dict.get("id"))
-    if user is not None and pkg_id is not None and "schema" not in context \
-            and model.Package.get(pkg_id).state != "deleted":  # by id: the session's copy
-        tk.check_access("am_following_dataset", context, data_dict)
-        # CKAN's is_following also asks that neither the follower nor the
-        # dataset is deleted: a logged-in user is not, nor is this dataset.
-        # By primary key: CKAN builds (and compiles) a three-table join each time
-        return model.Session.get(model.UserFollowingDataset, (user.id, pkg_id)) is not None
-    return next_action(context, data_dict)
+    if pkg_id is not None and model.Package.get(pkg_id).state == "deleted":  # by id: the session's copy
+        pkg_id = None
+    return _am_following(next_action, context, data_dict, "am_following_dataset", model.UserFollowingDataset,
+                         pkg_id)
 
 
 def _page_group(ref: Any) -> dict[str, Any] | None:
@@ -390,14 +398,9 @@ def _page_group(ref: Any) -> dict[str, Any] | None:
 @tk.side_effect_free
 def am_following_group(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     # the follow button of a domain's or organisation's page, as for datasets
-    user = service.request_user(context.get("user"))
-    if not context.get("auth_user_obj"):
-        context["auth_user_obj"] = user
     group = _page_group(data_dict.get("id"))
-    if user is not None and group is not None and "schema" not in context and group.get("state") != "deleted":
-        tk.check_access("am_following_group", context, data_dict)
-        return model.Session.get(model.UserFollowingGroup, (user.id, group["id"])) is not None
-    return next_action(context, data_dict)
+    group_id = group["id"] if group is not None and group.get("state") != "deleted" else None
+    return _am_following(next_action, context, data_dict, "am_following_group", model.UserFollowingGroup, group_id)
 
 
 @tk.chained_action
