@@ -49,6 +49,7 @@ from rdflib.namespace import RDF
 
 from ckanext.datagovernance.catalog import access
 
+from ..search import cache as search_cache
 from . import profile, turtle
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def organizations(datasets: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def _fragments(serializer: RDFSerializer, catalog_ref: URIRef, datasets: list[dict[str, Any]],
                orgs: dict[str, dict[str, Any]], profiles: list[str] | None) -> list[str]:
-    redis = _redis()
+    redis = search_cache.redis_for(cache_ttl())
     keys: list[str] = []
     cached: list[Any] = [None] * len(datasets)
     if redis is not None:
@@ -149,17 +150,6 @@ def _build(serializer: RDFSerializer, catalog_ref: URIRef, dataset_dict: dict[st
 
 
 # ------------------------------------------------------------------ the key
-def _redis() -> Any | None:
-    if cache_ttl() <= 0:
-        return None
-    try:
-        from ckan.lib.redis import connect_to_redis
-
-        return connect_to_redis()
-    except Exception:  # noqa: BLE001 - no Redis: no cache
-        return None
-
-
 def _digest(value: Any) -> str:
     return hashlib.sha1(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 

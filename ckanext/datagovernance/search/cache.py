@@ -33,8 +33,11 @@ def _ttl() -> int:
     return int(config.get("ckanext.datagovernance.search.cache_ttl") or 0)
 
 
-def _redis() -> Any | None:
-    if _ttl() <= 0:
+def redis_for(ttl: int) -> Any | None:
+    """The Redis connection of a cache whose entries live `ttl` seconds;
+    None when that cache is off (ttl <= 0) or Redis cannot be reached (the
+    caller computes instead). Also the DCAT fragment cache's (dcat/page.py)."""
+    if ttl <= 0:
         return None
     try:
         from ckan.lib.redis import connect_to_redis
@@ -42,6 +45,10 @@ def _redis() -> Any | None:
         return connect_to_redis()
     except Exception:  # noqa: BLE001 - no Redis: no cache
         return None
+
+
+def _redis() -> Any | None:
+    return redis_for(_ttl())
 
 
 def _generation_key() -> str:
