@@ -110,10 +110,6 @@ def dataset_domain(pkg: model.Package) -> model.Group | None:
     return get_domain(pkg.extras.get("domain"))
 
 
-def domain_parent(group: model.Group) -> model.Group | None:
-    return get_domain(group.extras.get("parent_domain"))
-
-
 def domain_lineage(group: model.Group | None) -> list[str]:
     """The domain's id and those of its parents, nearest first (the one walk
     up the domain tree: the same recursive query the permission labels use)."""
