@@ -24,7 +24,6 @@ import os
 import pstats
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -132,19 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     for cache in ("cold", "warm"):
         mode(cache)
         for page in PAGES:
-            times, cpu, sql = [], [], []
-            size = 0
-            for k in range(args.warmup + args.runs):
-                statements[0] = 0
-                t0, c0 = time.perf_counter(), time.process_time()
-                res = client.get(page)
-                if res.status_code != 200:
-                    raise SystemExit(f"{page}: HTTP {res.status_code}")
-                if k >= args.warmup:
-                    times.append(time.perf_counter() - t0)
-                    cpu.append(time.process_time() - c0)
-                    sql.append(statements[0])
-                    size = len(res.data)
+            times, cpu, sql, res = benchlib.time_renders(page, lambda page=page: client.get(page), args.runs,
+                                                         args.warmup, statements)
+            size = len(res.data)
             row = (f"| `{page}` | {cache} | {statistics.median(times) * 1000:.0f} | "
                    f"{statistics.median(cpu) * 1000:.0f} | {statistics.median(sql):.0f} | {size / 1024:.0f} |")
             summary.setdefault(cache, []).extend(cpu)

@@ -33,6 +33,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import benchlib  # noqa: E402
 import load  # noqa: E402  (bench/load.py: INI, TOKENS, user names)
 
 USERS = [("anonymous", None), ("staff", load.STAFF), ("steward", load.STEWARD), ("office", load.OFFICE),
@@ -148,17 +149,9 @@ def main(argv: list[str] | None = None) -> int:
             cells, sql_cells, base, cpu_base = [], [], 0.0, 0.0
             for label, user in USERS:
                 user_client, headers = login(user)
-                times, cpu, sql = [], [], []
-                for k in range(args.warmup + args.runs):
-                    statements[0] = 0
-                    t0, c0 = time.perf_counter(), time.process_time()
-                    res = user_client.get(page, headers=headers)
-                    if res.status_code != 200:
-                        raise SystemExit(f"{page} as {label}: HTTP {res.status_code}")
-                    if k >= args.warmup:
-                        times.append(time.perf_counter() - t0)
-                        cpu.append(time.process_time() - c0)
-                        sql.append(statements[0])
+                times, cpu, sql, _res = benchlib.time_renders(
+                    f"{page} as {label}", lambda page=page, c=user_client, h=headers: c.get(page, headers=h),
+                    args.runs, args.warmup, statements)
                 ms = statistics.median(times) * 1000
                 cpu_ms = statistics.median(cpu) * 1000
                 n_sql = statistics.median(sql)
