@@ -4,7 +4,8 @@ Sets up what `make run` sets up (`make setup` with its own ini and database:
 the demo municipality, admin user), adds --n generated datasets, starts the
 web app as the README's production deployment does (gunicorn with --workers
 processes, deploy/wsgi.py, the same ini) on 127.0.0.1 only, and then, for
---duration seconds or --max-requests requests, whichever comes first:
+--duration seconds or --max-requests requests, whichever comes first (after a
+warm-up, not counted, that sends every kind of request to every worker):
 
 - --clients concurrent clients, each picking at random: /dataset with facets,
   a dataset page, a text search, /catalog.ttl pages, the API search (all
@@ -177,6 +178,51 @@ def sample_names(base: str) -> list[str]:
     return [d["name"] for d in found]
 
 
+KINDS = ("dataset facets", "dataset page", "text search", "catalog.ttl", "API search",
+         "aufgaben (logged in)", "dataset (logged in)")
+
+
+def request_for(kind: str, rng: random.Random, names: list[str],
+                tokens: dict[str, str]) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """The URL, query and headers of one request of `kind`."""
+    headers: dict[str, str] = {}
+    params: dict[str, Any] = {}
+    if kind == "dataset facets":
+        url, params = "/dataset", {"page": rng.randint(1, 5)}
+    elif kind == "dataset page":
+        url = f"/dataset/{rng.choice(names)}"
+    elif kind == "text search":
+        url, params = "/dataset", {"q": rng.choice(WORDS)}
+    elif kind == "catalog.ttl":
+        url, params = "/catalog.ttl", {"page": rng.randint(1, 3)}
+    elif kind == "API search":
+        url, params = "/api/3/action/package_search", {"q": rng.choice(WORDS), "rows": 10}
+    elif kind == "aufgaben (logged in)":
+        url, headers = "/aufgaben", {"Authorization": tokens[rng.choice((STEWARD, OFFICE))]}
+    else:
+        url, headers = "/dataset", {"Authorization": tokens[rng.choice((STAFF, STEWARD, OFFICE))]}
+    return url, params, headers
+
+
+def warm_up(base: str, tokens: dict[str, str], names: list[str], workers: int) -> None:
+    """Every request kind a few times in every gunicorn worker before the
+    clock starts, as in a server that has been running: a worker compiles each
+    template and loads each code path on its first use of it (a one-off cost
+    of 0.3-0.5 s that would otherwise land in the p95 of a 60 s run).
+    Concurrent rounds, so that every worker gets requests."""
+    def round_(seed: int) -> None:
+        rng, session = random.Random(seed), requests.Session()
+        for kind in KINDS:
+            url, params, headers = request_for(kind, rng, names, tokens)
+            session.get(base + url, params=params, headers=headers, timeout=120)
+    for _ in range(3):
+        threads = [threading.Thread(target=round_, args=(1000 + k,)) for k in range(workers * 2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+
 def client(base: str, tokens: dict[str, str], names: list[str], stats: Stats, stop: threading.Event,
            budget: list[int], seed: int, think: float = 0.0) -> None:
     """One user. `think` > 0: a pause after each page, uniformly 0.5-1.5 x
@@ -188,24 +234,8 @@ def client(base: str, tokens: dict[str, str], names: list[str], stats: Stats, st
             if budget[0] <= 0:
                 return
             budget[0] -= 1
-        kind = rng.choice(("dataset facets", "dataset page", "text search", "catalog.ttl", "API search",
-                           "aufgaben (logged in)", "dataset (logged in)"))
-        headers: dict[str, str] = {}
-        params: dict[str, Any] = {}
-        if kind == "dataset facets":
-            url, params = "/dataset", {"page": rng.randint(1, 5)}
-        elif kind == "dataset page":
-            url = f"/dataset/{rng.choice(names)}"
-        elif kind == "text search":
-            url, params = "/dataset", {"q": rng.choice(WORDS)}
-        elif kind == "catalog.ttl":
-            url, params = "/catalog.ttl", {"page": rng.randint(1, 3)}
-        elif kind == "API search":
-            url, params = "/api/3/action/package_search", {"q": rng.choice(WORDS), "rows": 10}
-        elif kind == "aufgaben (logged in)":
-            url, headers = "/aufgaben", {"Authorization": tokens[rng.choice((STEWARD, OFFICE))]}
-        else:
-            url, headers = "/dataset", {"Authorization": tokens[rng.choice((STAFF, STEWARD, OFFICE))]}
+        kind = rng.choice(KINDS)
+        url, params, headers = request_for(kind, rng, names, tokens)
         t0 = time.perf_counter()
         try:
             res = session.get(base + url, params=params, headers=headers, timeout=60)
@@ -333,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     server = start_server(args.port, args.workers, args.replica)
     try:
         names = sample_names(base)
+        warm_up(base, tokens, names, args.workers)
         n_catalog = requests.get(f"{base}/api/3/action/package_search", params={
             "rows": 0, "include_private": "true", "include_drafts": "true"}, headers={
             "Authorization": tokens[ADMIN]}, timeout=60).json()["result"]["count"]
