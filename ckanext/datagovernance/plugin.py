@@ -127,6 +127,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IGroupController, inherit=True)
     p.implements(p.ISignal)
+    p.implements(p.IMiddleware, inherit=True)
 
     _own_licenses_url: str | None = None
 
@@ -147,6 +148,11 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
         if missing:
             log.warning("datagovernance: the catalog schemas need the plugins %s",
                         " ".join(missing))
+
+    # IMiddleware: called once the app and its asset bundles are complete
+    def make_middleware(self, app: Any, config: CKANConfig) -> Any:
+        ui.assets.build_at_start(config)
+        return app
 
     # IPluginObserver: give CKAN its licence list back when unloaded (tests).
     def after_unload(self, service: Any) -> None:

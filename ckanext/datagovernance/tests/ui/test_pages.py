@@ -246,3 +246,24 @@ def test_dashboard_tabs_without_empty_groups(city, app):
     assert "Von mir angelegt" in tabs and "Meine Organisationen" in tabs
     assert "Meine Gruppen" not in tabs and "Meine Datensätze" not in tabs
     assert text(page, "title").startswith("Übersicht")
+
+
+@pytest.mark.usefixtures("clean_db")
+def test_asset_bundles_are_built_at_start_and_served(app):
+    """Pages name the bundles built when the app started (no time-stamp
+    checks per page, ui/assets.py) and every named file is there."""
+    from ckan.lib import webassets_tools
+
+    assert webassets_tools.env.auto_build is False
+    html = app.get("/about").body
+    urls = set(re.findall(r'(?:src|href)="(/webassets/[^"?]+)', html))
+    assert any(u.endswith(".css") for u in urls) and any(u.endswith(".js") for u in urls)
+    for url in urls:
+        assert app.get(url).status_code == 200, url
+
+
+@pytest.mark.ckan_config("ckanext.datagovernance.webassets.build_at_start", "false")
+def test_asset_checks_per_page_can_be_kept(app):
+    from ckan.lib import webassets_tools
+
+    assert webassets_tools.env.auto_build is True
