@@ -89,6 +89,18 @@ def _facet_counts_enabled() -> bool:
     return tk_asbool(config.get("ckanext.datagovernance.search.facet_counts", True))
 
 
+@functools.lru_cache(maxsize=4)
+def _parse_keys(raw: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(raw.split()))
+
+
+def narrow_keys() -> tuple[str, ...]:
+    """The keyword fields the filter table carries in `f_keywords`
+    (migration 011), for searches and the task query without the wide row."""
+    raw = config.get("ckanext.datagovernance.search.narrow_fields")
+    return _parse_keys(" ".join(raw) if isinstance(raw, (list, tuple)) else str(raw or ""))
+
+
 def _statement_timeout() -> int:
     return int(config.get("ckanext.datagovernance.search.statement_timeout") or 0)
 
@@ -173,6 +185,8 @@ def build_row(doc: dict[str, Any]) -> dict[str, Any]:
         "metadata_modified": _parse_timestamp(doc.get("metadata_modified")),
         "metadata_created": _parse_timestamp(doc.get("metadata_created")),
         "fields": json.dumps(fields),
+        # the few keys the narrow filter table carries (its trigger copies them)
+        "f_keywords": json.dumps({k: fields[k] for k in narrow_keys() if k in fields}),
         "doc": json.dumps(doc, default=str),
         # values joined with the gap word: a phrase never spans two values
         **{f"t{w.lower()}": lucene.GAP_JOIN.join(text[w]) for w in ("A", "B", "C", "D", "I")},
@@ -191,11 +205,12 @@ _UPSERT_SQL = (
     INSERT INTO {TABLE} (index_id, id, site_id, name, title, title_string,
         state, capacity, entity_type, dataset_type, permission_labels,
         {", ".join(f"f_{c}" for c in lucene.FACET_COLUMN_FIELDS)},
-        metadata_modified, metadata_created, fields, doc, tsv, tsv_internal, title_tsv, indexed_at)
+        metadata_modified, metadata_created, fields, f_keywords, doc, tsv, tsv_internal, title_tsv, indexed_at)
     VALUES (:index_id, :id, :site_id, :name, :title, :title_string,
         :state, :capacity, :entity_type, :dataset_type, CAST(:permission_labels AS text[]),
         {", ".join(f"CAST(:f_{c} AS text[])" for c in lucene.FACET_COLUMN_FIELDS)},
-        :metadata_modified, :metadata_created, CAST(:fields AS jsonb), CAST(:doc AS jsonb),
+        :metadata_modified, :metadata_created, CAST(:fields AS jsonb), CAST(:f_keywords AS jsonb),
+        CAST(:doc AS jsonb),
         {_vector("ta", "A")} || {_vector("tb", "B")} || {_vector("tc", "C")} || {_vector("td", "D")},
         {_vector("ti", "D")},
         datagovernance_search_vector(CAST(:cfg AS regconfig), coalesce(:title, '')),
@@ -208,6 +223,7 @@ _UPSERT_SQL = (
         {", ".join(f"f_{c} = EXCLUDED.f_{c}" for c in lucene.FACET_COLUMN_FIELDS)},
         metadata_modified = EXCLUDED.metadata_modified,
         metadata_created = EXCLUDED.metadata_created, fields = EXCLUDED.fields,
+        f_keywords = EXCLUDED.f_keywords,
         doc = EXCLUDED.doc, tsv = EXCLUDED.tsv, tsv_internal = EXCLUDED.tsv_internal,
         title_tsv = EXCLUDED.title_tsv,
         indexed_at = EXCLUDED.indexed_at
