@@ -108,6 +108,11 @@ def _sql_list(values: list[str] | tuple[str, ...] | set[str]) -> str:
     return ", ".join(f"'{v}'" for v in sorted(values))  # constants of states.py only
 
 
+# the keyword fields task_query reads from the search's narrow filter table
+# (`f_keywords`, ckanext.datagovernance.search.narrow_fields must hold them)
+TASK_KEYWORDS = ("workflow_state", "access_class", "personal_data", "dpo_review")
+
+
 def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
     """One SQL statement: every dataset that is a task of `user`, with its
     kinds (None: `user` can have none). Columns: id, name, title,
@@ -120,7 +125,9 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
     the steward labels the index carries for that lineage (tests/workflow
     compare the task list with the dataset page's options). Only datasets
     `user` may read count: the index row's labels as ``package_search``
-    filters them. The task list reads these rows; the header badge sums
+    filters them. The candidates come from the search's narrow filter table
+    (a few hundred bytes a row, GIN index on its keyword fields), never the
+    wide index rows. The task list reads these rows; the header badge sums
     their kinds (one statement, no list)."""
     if user is None:
         return None
@@ -133,7 +140,7 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
                               "site_id": tk.config.get("ckan.site_id")}
 
     def ws_in(*names: str) -> str:  # as the index filters `workflow_state:(...)`
-        return "(" + " OR ".join(f"""i.fields @> '{{"workflow_state": ["{n}"]}}'""" for n in names) + ")"
+        return "(" + " OR ".join(f"""i.f_keywords @> '{{"workflow_state": ["{n}"]}}'""" for n in names) + ")"
 
     # candidates: what the reviewer group, the DPO and the owner can act on
     parts = []
@@ -148,9 +155,9 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
     if not parts:
         return None
 
-    # each candidate's facts, read once from the index row's small keyword
-    # column (`fields`: every value a string in a list), not the document
-    facts = ("access_class", "personal_data", "dpo_review")
+    # each candidate's facts, read once from the filter row's keyword column
+    # (`f_keywords`: every value a string in a list)
+    facts = tuple(k for k in TASK_KEYWORDS if k != "workflow_state")
     ws = "c.workflow_state"
     decides = "TRUE" if office else "(c.permission_labels && CAST(:stewards AS text[]))"
     kinds = []
@@ -195,9 +202,9 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
     sql = f"""
         WITH c AS MATERIALIZED (
             SELECT i.id, i.name, i.title, i.title_string, i.index_id, i.permission_labels,
-                   coalesce(nullif(i.fields -> 'workflow_state' ->> 0, ''), '{states.DRAFT}') AS workflow_state,
-                   {", ".join(f"i.fields -> '{f}' ->> 0 AS {f}" for f in facts)}
-            FROM {service.INDEX_TABLE} i
+                   coalesce(nullif(i.f_keywords -> 'workflow_state' ->> 0, ''), '{states.DRAFT}') AS workflow_state,
+                   {", ".join(f"i.f_keywords -> '{f}' ->> 0 AS {f}" for f in facts)}
+            FROM {service.FILTER_TABLE} i
             WHERE i.site_id = :site_id AND i.state IN ('active', 'draft') {visible}
               AND ({" OR ".join(parts)}))
         SELECT * FROM (
