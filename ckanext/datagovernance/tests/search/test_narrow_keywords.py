@@ -114,3 +114,52 @@ def test_the_suite_refuses_a_key_set_without_the_task_keys(monkeypatch):
     monkeypatch.setitem(config, "ckanext.datagovernance.search.narrow_fields", "workflow_state domain")
     with pytest.raises(CkanConfigurationException, match="access_class personal_data dpo_review"):
         core.configure(config)
+
+
+@pytest.mark.ckan_config("ckan.plugins", SEARCH_PLUGINS)
+@pytest.mark.ckan_config("ckanext.datagovernance.search.cache_ttl", 0)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_keyword_filters_and_facets_answer_as_from_the_wide_rows(monkeypatch):
+    """Filters and facets on declared keyword fields read the narrow table
+    (no wide row), with the answers the wide rows' `fields` give."""
+    from .conftest import StatementLog
+
+    org = factories.Organization()
+    other = factories.Organization()
+    for i, (state, access) in enumerate((("in_review", "public"), ("approved", "internal"), ("in_review", "internal"),
+                                         ("published", "public"), ("draft", "public"))):
+        factories.Dataset(name=f"ds-{i}", owner_org=(org if i % 2 else other)["id"],
+                          extras=_extras(workflow_state=state, access_class=access, quelle=f"q{i % 2}"))
+    factories.Dataset(name="ohne", owner_org=org["id"])
+    searches = [
+        {"q": "*:*"},
+        {"q": "*:*", "fq": "workflow_state:in_review"},
+        {"q": "*:*", "fq": "-workflow_state:draft"},
+        {"q": "*:*", "fq": "workflow_state:in_*"},
+        {"q": "*:*", "fq": "workflow_state:*"},
+        {"q": "*:*", "fq": "access_class:[a TO j]"},
+        {"q": "*:*", "fq": f"organization:{org['name']}"},
+        {"q": "*:*", "fq": "quelle:q1"},  # not a keyword field: the wide rows
+    ]
+    facets = ["workflow_state", "access_class", "organization", "quelle"]
+
+    def answers(keyword_only: bool = False) -> list[Any]:
+        out = []
+        for search in searches[:-1] if keyword_only else searches:
+            for fields in (facets[:3],) if keyword_only else (facets[:3], facets):
+                result = call_action("package_search", {"ignore_auth": True}, rows=100, sort="name asc",
+                                     **{"facet.field": fields}, **search)
+                out.append(([d["name"] for d in result["results"]], result["count"], result["search_facets"]))
+        return out
+
+    with StatementLog() as log:
+        answers(keyword_only=True)
+    # keyword filters and facets read the index table only for the page's documents
+    reads = [s for s in log.statements if "datagovernance_search_index" in s
+             and "JOIN datagovernance_search_index USING (index_id)" not in s]
+    assert reads == []
+    assert any("f_keywords" in s for s in log.statements)
+    narrow = answers()
+    monkeypatch.setitem(config, "ckanext.datagovernance.search.narrow_fields", "")
+    assert answers() == narrow
+    assert narrow[2][1] == 2 and narrow[2][2]["workflow_state"]["items"]
