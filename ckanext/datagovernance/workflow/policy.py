@@ -157,10 +157,12 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
 
     # each candidate's facts, read once from the filter row's keyword column
     # (`f_keywords`: every value a string in a list)
-    facts = tuple(k for k in TASK_KEYWORDS if k != "workflow_state")
+    fact_keys = tuple(k for k in TASK_KEYWORDS if k != "workflow_state")
     ws = "c.workflow_state"
     decides = "TRUE" if office else "(c.permission_labels && CAST(:stewards AS text[]))"
-    kinds = []
+    # each kind: its conditions on the dataset's facts, then on its history
+    # (latest submission, sign-off, events)
+    kinds: list[tuple[str, list[str], list[str]]] = []
     for target, kind in ((states.APPROVED, "review"), (states.PUBLISHED, "publish")):
         deciding = [s for s in states.STATES if states.who(s, target) == states.DECIDE]
         if not deciding:
@@ -168,26 +170,35 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
         cond = [f"{ws} IN ({_sql_list(deciding)})", decides]
         if target == states.PUBLISHED:  # the gates would refuse it whatever is edited
             cond.append(gates.open_data_candidate_sql(lambda key: f"c.{key}"))
+        history = []
         blocked = [s for s in deciding if (s, target) in states.FOUR_EYES]
         if blocked and four_eyes_enabled():  # the submitter does not decide the same submission
-            cond.append(f"NOT ({ws} IN ({_sql_list(blocked)}) AND sub.actor_id IS NOT DISTINCT FROM :user_id)")
-        kinds.append((kind, " AND ".join(cond)))
+            history.append(f"NOT ({ws} IN ({_sql_list(blocked)}) AND sub.actor_id IS NOT DISTINCT FROM :user_id)")
+        kinds.append((kind, cond, history))
     if may_sign:
         signed = "(so.decision = 'approve' AND (sub.created IS NULL OR so.created >= sub.created))"
-        kinds.append(("signoff", f"{ws} IN ({_sql_list((states.IN_REVIEW, states.APPROVED))}) "
-                                 f"AND {gates.needs_dpo_signoff_sql(lambda key: f'c.{key}')} "
-                                 f"AND NOT coalesce({signed}, FALSE)"))
+        kinds.append(("signoff", [f"{ws} IN ({_sql_list((states.IN_REVIEW, states.APPROVED))})",
+                                  gates.needs_dpo_signoff_sql(lambda key: f"c.{key}")],
+                      [f"NOT coalesce({signed}, FALSE)"]))
     if owned:
-        kinds.append(("rework", f"c.id = ANY(CAST(:owned AS text[])) AND ({ws} = '{states.WITHDRAWN}' OR "
-                                f"({ws} = '{states.DRAFT}' AND EXISTS (SELECT 1 FROM {service.EVENT_TABLE} h "
-                                "WHERE h.package_id = c.id)))"))
+        kinds.append(("rework", ["c.id = ANY(CAST(:owned AS text[]))",
+                                 f"{ws} IN ({_sql_list((states.DRAFT, states.WITHDRAWN))})"],
+                      [f"({ws} = '{states.WITHDRAWN}' OR ({ws} = '{states.DRAFT}' AND EXISTS "
+                       f"(SELECT 1 FROM {service.EVENT_TABLE} h WHERE h.package_id = c.id)))"]))
+    if not kinds:
+        return None
     visible = ""
     if not user.sysadmin:  # package_search's permission filter (sysadmins read everything)
         from ckan.lib.plugins import get_permission_labels
 
         params["labels"] = list(get_permission_labels().get_user_dataset_labels(user))
         visible = "AND i.permission_labels && CAST(:labels AS text[])"
-    kind_array = ", ".join(f"CASE WHEN {cond} THEN '{kind}' END" for kind, cond in kinds)
+    kind_array = ", ".join(f"CASE WHEN {' AND '.join(facts + history)} THEN '{kind}' END"
+                           for kind, facts, history in kinds)
+    # a candidate whose facts allow no kind (an approved dataset that is no
+    # open-data candidate, for a user who does not sign off) is dropped
+    # before its history is looked up
+    reachable = " OR ".join(f"({' AND '.join(facts)})" for _kind, facts, _history in kinds)
     # the latest submission and sign-off, joined only where a kind asks
     joins = ""
     if "sub." in kind_array:
@@ -203,13 +214,13 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
         WITH c AS MATERIALIZED (
             SELECT i.id, i.name, i.title, i.title_string, i.index_id, i.permission_labels,
                    coalesce(nullif(i.f_keywords -> 'workflow_state' ->> 0, ''), '{states.DRAFT}') AS workflow_state,
-                   {", ".join(f"i.f_keywords -> '{f}' ->> 0 AS {f}" for f in facts)}
+                   {", ".join(f"i.f_keywords -> '{f}' ->> 0 AS {f}" for f in fact_keys)}
             FROM {service.FILTER_TABLE} i
             WHERE i.site_id = :site_id AND i.state IN ('active', 'draft') {visible}
               AND ({" OR ".join(parts)}))
         SELECT * FROM (
             SELECT c.id, c.name, c.title, c.workflow_state, c.title_string, c.index_id,
                    array_remove(ARRAY[{kind_array}]::text[], NULL) AS kinds
-            FROM c{joins}
+            FROM (SELECT * FROM c WHERE {reachable}) c{joins}
         ) t WHERE cardinality(kinds) > 0"""
     return sql, params
