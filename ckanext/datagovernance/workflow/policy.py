@@ -17,6 +17,7 @@ under the row lock), the dataset page and the task list all ask here.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import ckan.model as model
@@ -142,13 +143,20 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
     def ws_in(*names: str) -> str:  # as the index filters `workflow_state:(...)`
         return "(" + " OR ".join(f"""i.f_keywords @> '{{"workflow_state": ["{n}"]}}'""" for n in names) + ")"
 
-    # candidates: what the reviewer group, the DPO and the owner can act on
+    # candidates: what the reviewer group, the DPO and the owner can act on;
+    # an approved dataset is a task only to publish (an open-data candidate)
+    # or to sign off, so for whoever does not sign off the index skips the
+    # approved datasets that can never be published
+    if may_sign:
+        decided = ws_in(states.IN_REVIEW, states.APPROVED)
+    else:
+        approved = json.dumps({"workflow_state": [states.APPROVED], **gates.OPEN_DATA_CONTAINS})
+        decided = f"({ws_in(states.IN_REVIEW)} OR i.f_keywords @> '{approved}')"
     parts = []
     if office or may_sign:
-        parts.append(ws_in(states.IN_REVIEW, states.APPROVED))
+        parts.append(decided)
     elif steward_labels:
-        parts.append(f"({ws_in(states.IN_REVIEW, states.APPROVED)} "
-                     "AND i.permission_labels && CAST(:stewards AS text[]))")
+        parts.append(f"({decided} AND i.permission_labels && CAST(:stewards AS text[]))")
     if owned:  # rejected or withdrawn: back with the owner
         parts.append(f"({ws_in(states.DRAFT, states.WITHDRAWN)} "
                      "AND i.permission_labels @> ARRAY[CAST(:user_label AS text)])")

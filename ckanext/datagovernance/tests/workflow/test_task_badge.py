@@ -203,3 +203,6 @@ def test_gate_rules_in_sql_answer_as_in_python(fields):
         f"SELECT {gates.open_data_candidate_sql(value)}, {gates.needs_dpo_signoff_sql(value)}"),
         {"fields": json.dumps(stored)}).one()
     assert tuple(row) == (gates.open_data_candidate(fields), gates.needs_dpo_signoff(fields))
+    # the task query's index condition: every candidate's stored fields contain it
+    contained = all(set(v) <= set(stored.get(k, [])) for k, v in gates.OPEN_DATA_CONTAINS.items())
+    assert contained or not gates.open_data_candidate(fields)
