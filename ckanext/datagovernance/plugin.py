@@ -10,6 +10,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.common import CKANConfig
+from ckan.exceptions import CkanConfigurationException
 from ckan.lib.plugins import DefaultTranslation
 from ckan.types import Context
 
@@ -148,6 +149,16 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
         if missing:
             log.warning("datagovernance: the catalog schemas need the plugins %s",
                         " ".join(missing))
+        if p.plugin_loaded("datagovernance_search"):
+            # the task query reads these from the search's narrow filter table:
+            # without them every badge and task list would be silently empty
+            from .search import backend as search_backend
+            from .workflow import policy as workflow_policy
+
+            absent = [k for k in workflow_policy.TASK_KEYWORDS if k not in search_backend.narrow_keys()]
+            if absent:
+                raise CkanConfigurationException(
+                    "ckanext.datagovernance.search.narrow_fields must include " + " ".join(absent))
 
     # IMiddleware: called once the app and its asset bundles are complete
     def make_middleware(self, app: Any, config: CKANConfig) -> Any:

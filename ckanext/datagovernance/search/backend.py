@@ -89,6 +89,18 @@ def _facet_counts_enabled() -> bool:
     return tk_asbool(config.get("ckanext.datagovernance.search.facet_counts", True))
 
 
+@functools.lru_cache(maxsize=4)
+def _parse_keys(raw: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(raw.split()))
+
+
+def narrow_keys() -> tuple[str, ...]:
+    """The keyword fields the filter table carries in `f_keywords`
+    (migration 011), for searches and the task query without the wide row."""
+    raw = config.get("ckanext.datagovernance.search.narrow_fields")
+    return _parse_keys(" ".join(raw) if isinstance(raw, (list, tuple)) else str(raw or ""))
+
+
 def _statement_timeout() -> int:
     return int(config.get("ckanext.datagovernance.search.statement_timeout") or 0)
 
@@ -173,6 +185,8 @@ def build_row(doc: dict[str, Any]) -> dict[str, Any]:
         "metadata_modified": _parse_timestamp(doc.get("metadata_modified")),
         "metadata_created": _parse_timestamp(doc.get("metadata_created")),
         "fields": json.dumps(fields),
+        # the few keys the narrow filter table carries (its trigger copies them)
+        "f_keywords": json.dumps({k: fields[k] for k in narrow_keys() if k in fields}),
         "doc": json.dumps(doc, default=str),
         # values joined with the gap word: a phrase never spans two values
         **{f"t{w.lower()}": lucene.GAP_JOIN.join(text[w]) for w in ("A", "B", "C", "D", "I")},
@@ -191,11 +205,12 @@ _UPSERT_SQL = (
     INSERT INTO {TABLE} (index_id, id, site_id, name, title, title_string,
         state, capacity, entity_type, dataset_type, permission_labels,
         {", ".join(f"f_{c}" for c in lucene.FACET_COLUMN_FIELDS)},
-        metadata_modified, metadata_created, fields, doc, tsv, tsv_internal, title_tsv, indexed_at)
+        metadata_modified, metadata_created, fields, f_keywords, doc, tsv, tsv_internal, title_tsv, indexed_at)
     VALUES (:index_id, :id, :site_id, :name, :title, :title_string,
         :state, :capacity, :entity_type, :dataset_type, CAST(:permission_labels AS text[]),
         {", ".join(f"CAST(:f_{c} AS text[])" for c in lucene.FACET_COLUMN_FIELDS)},
-        :metadata_modified, :metadata_created, CAST(:fields AS jsonb), CAST(:doc AS jsonb),
+        :metadata_modified, :metadata_created, CAST(:fields AS jsonb), CAST(:f_keywords AS jsonb),
+        CAST(:doc AS jsonb),
         {_vector("ta", "A")} || {_vector("tb", "B")} || {_vector("tc", "C")} || {_vector("td", "D")},
         {_vector("ti", "D")},
         datagovernance_search_vector(CAST(:cfg AS regconfig), coalesce(:title, '')),
@@ -208,6 +223,7 @@ _UPSERT_SQL = (
         {", ".join(f"f_{c} = EXCLUDED.f_{c}" for c in lucene.FACET_COLUMN_FIELDS)},
         metadata_modified = EXCLUDED.metadata_modified,
         metadata_created = EXCLUDED.metadata_created, fields = EXCLUDED.fields,
+        f_keywords = EXCLUDED.f_keywords,
         doc = EXCLUDED.doc, tsv = EXCLUDED.tsv, tsv_internal = EXCLUDED.tsv_internal,
         title_tsv = EXCLUDED.title_tsv,
         indexed_at = EXCLUDED.indexed_at
@@ -424,7 +440,7 @@ class PostgresSolr:
         if id is not None:
             where, params = "index_id = ANY(:ids)", {"ids": _as_list(id)}
         else:
-            compiler = lucene.QueryCompiler(_text_config())
+            compiler = lucene.QueryCompiler(_text_config(), keyword_fields=narrow_keys())
             where, params = compiler.compile(q or ""), compiler.params
         model.Session.execute(sa.text(f"DELETE FROM {TABLE} WHERE {where}"), params)
         cache.index_changed()
@@ -462,6 +478,7 @@ class PostgresSolr:
             _text_config(),
             default_operator=str(params.get("q.op") or "AND"),
             default_field=str(params.get("df") or "text"),
+            keyword_fields=narrow_keys(),
         )
         q = _without_nul(q) if q is not None else params.get("q", "*:*")
         def_type = params.get("defType", "lucene")
@@ -490,10 +507,13 @@ class PostgresSolr:
         _expand_compounds(compiler)
         # no free text, no document fields: count, facet and page on the
         # narrow filter table; only the page's documents come from the index
+        # (facets: CKAN's facet columns and the declared keyword fields)
+        in_columns = all(f in lucene.FACET_COLUMN_FIELDS for f in facet_fields)
+        keywords = narrow_keys()
         narrow = not any(
             _WIDE_COLUMNS_RE.search(sql_part)
             for sql_part in (cond, order_by, rank_sql)
-        ) and all(f in lucene.FACET_COLUMN_FIELDS for f in facet_fields)
+        ) and all(f in lucene.FACET_COLUMN_FIELDS or f in keywords for f in facet_fields)
         src = FILTER_TABLE if narrow else TABLE
         # visibility-only searches (landing page, /dataset) read kept counts
         counted = _facet_counts_enabled() and compiler.only_visibility_filters()
@@ -506,8 +526,10 @@ class PostgresSolr:
         # asked): kept counts per organisation
         # (narrow: the SQL reads no column the counts cannot stand in for,
         # e.g. `organization:*` tests the `fields` document)
+        # (the kept counts hold the facet columns only)
         org_counted = (
-            _facet_counts_enabled() and narrow and not counted and compiler.only_visibility_and_organization()
+            _facet_counts_enabled() and narrow and in_columns and not counted
+            and compiler.only_visibility_and_organization()
         )
         one_value = (
             compiler.one_required_facet_value()
@@ -532,8 +554,8 @@ class PostgresSolr:
                     kept = [f for f in facet_fields if f in lucene.FACET_COLUMN_FIELDS]
                     total, facets = self._kept_counts(db, cond, bind, kept, facet_limit, facet_mincount)
                     rest = [f for f in facet_fields if f not in kept]
-                    if rest and total:
-                        facets.update(self._facets(db, TABLE, cond, bind, rest, facet_limit, facet_mincount))
+                    if rest and total:  # keyword fields: from the narrow table
+                        facets.update(self._facets(db, src, cond, bind, rest, facet_limit, facet_mincount))
                     cache.put(cache_key, {"total": total, "facets": facets})
                 elif org_counted:
                     total, facets = self._org_counts(db, cond, bind, facet_fields, facet_limit, facet_mincount)
@@ -752,16 +774,19 @@ class PostgresSolr:
         self, db: Any, src: str, cond: str, bind: dict[str, Any], fields: list[str], limit: int, mincount: int
     ) -> dict[str, list[tuple[str, int]]]:
         # One scan of the matching rows; each requested field becomes an array
-        # (native column for CKAN's standard facets, else from `fields`).
+        # (native column for CKAN's standard facets, the small keyword column
+        # for the declared keyword fields, else from `fields`).
         params = dict(bind, _fmin=mincount, _flimit=limit)
+        keywords = narrow_keys()
         values = []
         for i, name in enumerate(fields):
             params[f"_fk{i}"] = name
             if name in lucene.FACET_COLUMN_FIELDS:
                 values.append(f"(:_fk{i}, d.f_{name})")
             else:
-                values.append(f"(:_fk{i}, ARRAY(SELECT jsonb_array_elements_text(d.fields -> :_fk{i})))")
-        columns = ", ".join(f"f_{c}" for c in lucene.FACET_COLUMN_FIELDS)
+                column = "f_keywords" if name in keywords else "fields"
+                values.append(f"(:_fk{i}, ARRAY(SELECT jsonb_array_elements_text(d.{column} -> :_fk{i})))")
+        columns = ", ".join(f"f_{c}" for c in lucene.FACET_COLUMN_FIELDS) + ", f_keywords"
         if src == TABLE:
             columns = "fields, " + columns
         rank_limit = "" if limit < 0 else "WHERE rn <= :_flimit"

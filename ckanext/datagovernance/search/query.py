@@ -21,6 +21,7 @@ import functools
 import json
 import re
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from ckan.lib.search.common import SearchQueryError
@@ -196,8 +197,12 @@ class QueryCompiler:
     """Compiles one or more Lucene strings into SQL; parameters are numbered
     across all of them so they can be combined into one statement."""
 
-    def __init__(self, text_config: str, default_operator: str = "AND", default_field: str = "text"):
+    def __init__(self, text_config: str, default_operator: str = "AND", default_field: str = "text",
+                 keyword_fields: Iterable[str] = ()):
         self.text_config = text_config
+        # keyword fields the rows also hold in the small `f_keywords` column
+        # (migration 011): filtering on them needs no wide index row
+        self.keyword_fields = frozenset(keyword_fields)
         self.default_and = default_operator.upper() != "OR"
         self.default_field = default_field
         self.params: dict[str, Any] = {}
@@ -464,7 +469,11 @@ class QueryCompiler:
             return "TRUE"
         if is_text_field(fname):
             return f"doc ? {self.bind(fname)}"
-        return f"fields ? {self.bind(fname)}"
+        return f"{self._keywords(fname)} ? {self.bind(fname)}"
+
+    def _keywords(self, fname: str) -> str:
+        """The jsonb column holding keyword field `fname`."""
+        return "f_keywords" if fname in self.keyword_fields else "fields"
 
     def _string_term(self, fname: str, raw: str, phrase: bool) -> str:
         wildcard = not phrase and _has_wildcard(raw)
@@ -480,11 +489,11 @@ class QueryCompiler:
         if wildcard:
             pattern = _wildcard_to_like(raw)
             return (
-                f"EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> {self.bind(fname)}) AS v "
-                f"WHERE v LIKE {self.bind(pattern)})"
+                f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({self._keywords(fname)} -> {self.bind(fname)}) "
+                f"AS v WHERE v LIKE {self.bind(pattern)})"
             )
         value = raw if phrase else unescape(raw)
-        return f"fields @> CAST({self.bind(_jsonb_contains(fname, value))} AS jsonb)"
+        return f"{self._keywords(fname)} @> CAST({self.bind(_jsonb_contains(fname, value))} AS jsonb)"
 
     def _text_term(self, fname: str, raw: str, phrase: bool) -> str:
         prefix = False
@@ -579,7 +588,7 @@ class QueryCompiler:
             if not where:
                 return self._exists(fname)
         return (
-            f"EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields -> {f}) AS v "
+            f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({self._keywords(fname)} -> {f}) AS v "
             f"WHERE {' AND '.join(where)})"
         )
 

@@ -71,6 +71,13 @@ def needs_dpo_signoff(pkg: dict[str, Any]) -> bool:
     return pkg.get("personal_data") == "anonymised" or str(pkg.get("dpo_review", "")).lower() in DPO_REVIEW_YES
 
 
+# What the stored fields of every open-data candidate contain (a necessary
+# condition of open_data_candidate, as jsonb containment): the task query
+# lets the index skip approved datasets that can never be published
+# (internal, restricted, confidential ones stay approved for good).
+OPEN_DATA_CONTAINS: dict[str, list[str]] = {"access_class": ["public"]}
+
+
 # The two rules above as SQL, for the task query (policy.task_query), which
 # decides on all candidates in the database; `value(key)` is the SQL of a
 # field's stored text. tests/workflow compare both forms.

@@ -17,6 +17,7 @@ under the row lock), the dataset page and the task list all ask here.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import ckan.model as model
@@ -108,6 +109,11 @@ def _sql_list(values: list[str] | tuple[str, ...] | set[str]) -> str:
     return ", ".join(f"'{v}'" for v in sorted(values))  # constants of states.py only
 
 
+# the keyword fields task_query reads from the search's narrow filter table
+# (`f_keywords`, ckanext.datagovernance.search.narrow_fields must hold them)
+TASK_KEYWORDS = ("workflow_state", "access_class", "personal_data", "dpo_review")
+
+
 def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
     """One SQL statement: every dataset that is a task of `user`, with its
     kinds (None: `user` can have none). Columns: id, name, title,
@@ -120,7 +126,9 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
     the steward labels the index carries for that lineage (tests/workflow
     compare the task list with the dataset page's options). Only datasets
     `user` may read count: the index row's labels as ``package_search``
-    filters them. The task list reads these rows; the header badge sums
+    filters them. The candidates come from the search's narrow filter table
+    (a few hundred bytes a row, GIN index on its keyword fields), never the
+    wide index rows. The task list reads these rows; the header badge sums
     their kinds (one statement, no list)."""
     if user is None:
         return None
@@ -133,27 +141,36 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
                               "site_id": tk.config.get("ckan.site_id")}
 
     def ws_in(*names: str) -> str:  # as the index filters `workflow_state:(...)`
-        return "(" + " OR ".join(f"""i.fields @> '{{"workflow_state": ["{n}"]}}'""" for n in names) + ")"
+        return "(" + " OR ".join(f"""i.f_keywords @> '{{"workflow_state": ["{n}"]}}'""" for n in names) + ")"
 
-    # candidates: what the reviewer group, the DPO and the owner can act on
+    # candidates: what the reviewer group, the DPO and the owner can act on;
+    # an approved dataset is a task only to publish (an open-data candidate)
+    # or to sign off, so for whoever does not sign off the index skips the
+    # approved datasets that can never be published
+    if may_sign:
+        decided = ws_in(states.IN_REVIEW, states.APPROVED)
+    else:
+        approved = json.dumps({"workflow_state": [states.APPROVED], **gates.OPEN_DATA_CONTAINS})
+        decided = f"({ws_in(states.IN_REVIEW)} OR i.f_keywords @> '{approved}')"
     parts = []
     if office or may_sign:
-        parts.append(ws_in(states.IN_REVIEW, states.APPROVED))
+        parts.append(decided)
     elif steward_labels:
-        parts.append(f"({ws_in(states.IN_REVIEW, states.APPROVED)} "
-                     "AND i.permission_labels && CAST(:stewards AS text[]))")
+        parts.append(f"({decided} AND i.permission_labels && CAST(:stewards AS text[]))")
     if owned:  # rejected or withdrawn: back with the owner
         parts.append(f"({ws_in(states.DRAFT, states.WITHDRAWN)} "
                      "AND i.permission_labels @> ARRAY[CAST(:user_label AS text)])")
     if not parts:
         return None
 
-    # each candidate's facts, read once from the index row's small keyword
-    # column (`fields`: every value a string in a list), not the document
-    facts = ("access_class", "personal_data", "dpo_review")
+    # each candidate's facts, read once from the filter row's keyword column
+    # (`f_keywords`: every value a string in a list)
+    fact_keys = tuple(k for k in TASK_KEYWORDS if k != "workflow_state")
     ws = "c.workflow_state"
     decides = "TRUE" if office else "(c.permission_labels && CAST(:stewards AS text[]))"
-    kinds = []
+    # each kind: its conditions on the dataset's facts, then on its history
+    # (latest submission, sign-off, events)
+    kinds: list[tuple[str, list[str], list[str]]] = []
     for target, kind in ((states.APPROVED, "review"), (states.PUBLISHED, "publish")):
         deciding = [s for s in states.STATES if states.who(s, target) == states.DECIDE]
         if not deciding:
@@ -161,26 +178,35 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
         cond = [f"{ws} IN ({_sql_list(deciding)})", decides]
         if target == states.PUBLISHED:  # the gates would refuse it whatever is edited
             cond.append(gates.open_data_candidate_sql(lambda key: f"c.{key}"))
+        history = []
         blocked = [s for s in deciding if (s, target) in states.FOUR_EYES]
         if blocked and four_eyes_enabled():  # the submitter does not decide the same submission
-            cond.append(f"NOT ({ws} IN ({_sql_list(blocked)}) AND sub.actor_id IS NOT DISTINCT FROM :user_id)")
-        kinds.append((kind, " AND ".join(cond)))
+            history.append(f"NOT ({ws} IN ({_sql_list(blocked)}) AND sub.actor_id IS NOT DISTINCT FROM :user_id)")
+        kinds.append((kind, cond, history))
     if may_sign:
         signed = "(so.decision = 'approve' AND (sub.created IS NULL OR so.created >= sub.created))"
-        kinds.append(("signoff", f"{ws} IN ({_sql_list((states.IN_REVIEW, states.APPROVED))}) "
-                                 f"AND {gates.needs_dpo_signoff_sql(lambda key: f'c.{key}')} "
-                                 f"AND NOT coalesce({signed}, FALSE)"))
+        kinds.append(("signoff", [f"{ws} IN ({_sql_list((states.IN_REVIEW, states.APPROVED))})",
+                                  gates.needs_dpo_signoff_sql(lambda key: f"c.{key}")],
+                      [f"NOT coalesce({signed}, FALSE)"]))
     if owned:
-        kinds.append(("rework", f"c.id = ANY(CAST(:owned AS text[])) AND ({ws} = '{states.WITHDRAWN}' OR "
-                                f"({ws} = '{states.DRAFT}' AND EXISTS (SELECT 1 FROM {service.EVENT_TABLE} h "
-                                "WHERE h.package_id = c.id)))"))
+        kinds.append(("rework", ["c.id = ANY(CAST(:owned AS text[]))",
+                                 f"{ws} IN ({_sql_list((states.DRAFT, states.WITHDRAWN))})"],
+                      [f"({ws} = '{states.WITHDRAWN}' OR ({ws} = '{states.DRAFT}' AND EXISTS "
+                       f"(SELECT 1 FROM {service.EVENT_TABLE} h WHERE h.package_id = c.id)))"]))
+    if not kinds:
+        return None
     visible = ""
     if not user.sysadmin:  # package_search's permission filter (sysadmins read everything)
         from ckan.lib.plugins import get_permission_labels
 
         params["labels"] = list(get_permission_labels().get_user_dataset_labels(user))
         visible = "AND i.permission_labels && CAST(:labels AS text[])"
-    kind_array = ", ".join(f"CASE WHEN {cond} THEN '{kind}' END" for kind, cond in kinds)
+    kind_array = ", ".join(f"CASE WHEN {' AND '.join(facts + history)} THEN '{kind}' END"
+                           for kind, facts, history in kinds)
+    # a candidate whose facts allow no kind (an approved dataset that is no
+    # open-data candidate, for a user who does not sign off) is dropped
+    # before its history is looked up
+    reachable = " OR ".join(f"({' AND '.join(facts)})" for _kind, facts, _history in kinds)
     # the latest submission and sign-off, joined only where a kind asks
     joins = ""
     if "sub." in kind_array:
@@ -195,14 +221,14 @@ def task_query(user: model.User | None) -> tuple[str, dict[str, Any]] | None:
     sql = f"""
         WITH c AS MATERIALIZED (
             SELECT i.id, i.name, i.title, i.title_string, i.index_id, i.permission_labels,
-                   coalesce(nullif(i.fields -> 'workflow_state' ->> 0, ''), '{states.DRAFT}') AS workflow_state,
-                   {", ".join(f"i.fields -> '{f}' ->> 0 AS {f}" for f in facts)}
-            FROM {service.INDEX_TABLE} i
+                   coalesce(nullif(i.f_keywords -> 'workflow_state' ->> 0, ''), '{states.DRAFT}') AS workflow_state,
+                   {", ".join(f"i.f_keywords -> '{f}' ->> 0 AS {f}" for f in fact_keys)}
+            FROM {service.FILTER_TABLE} i
             WHERE i.site_id = :site_id AND i.state IN ('active', 'draft') {visible}
               AND ({" OR ".join(parts)}))
         SELECT * FROM (
             SELECT c.id, c.name, c.title, c.workflow_state, c.title_string, c.index_id,
                    array_remove(ARRAY[{kind_array}]::text[], NULL) AS kinds
-            FROM c{joins}
+            FROM (SELECT * FROM c WHERE {reachable}) c{joins}
         ) t WHERE cardinality(kinds) > 0"""
     return sql, params

@@ -20,7 +20,9 @@ from ..search import backend as search_backend
 from . import states
 from .model import Signoff, WorkflowEvent
 
-INDEX_TABLE = search_backend.TABLE  # the task query reads the index rows as the search does
+# the task query reads the search's narrow copy of the index rows (their
+# labels as the search filters them, keyword fields in `f_keywords`)
+FILTER_TABLE = search_backend.FILTER_TABLE
 EVENT_TABLE = WorkflowEvent.__table__.name
 SIGNOFF_TABLE = Signoff.__table__.name
 

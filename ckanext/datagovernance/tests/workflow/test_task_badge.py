@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from ckan.tests.helpers import call_action
 
 from ...roles import service as roles
-from ...workflow import gates
+from ...search import backend as search_backend
+from ...workflow import gates, policy
 from ..roles.conftest import build_city
 from .test_workflow import OPEN, move, new_dataset
 
@@ -66,7 +67,23 @@ def _expected(user: str, datasets: list[dict[str, Any]]) -> dict[str, set[str]]:
     return out
 
 
+def _narrow_follows_index(step: str) -> None:
+    """The filter table's keyword column (migration 011) holds exactly the
+    narrow keys of each index row's fields, and has a row for each index row
+    and no other (the task query reads it, not the index)."""
+    index = dict(model.Session.execute(sa.text(
+        "SELECT index_id, fields FROM datagovernance_search_index")).all())
+    narrow = dict(model.Session.execute(sa.text(
+        "SELECT index_id, f_keywords FROM datagovernance_search_filter")).all())
+    assert narrow.keys() == index.keys(), step
+    keys = search_backend.narrow_keys()
+    assert {"workflow_state", *policy.TASK_KEYWORDS} <= set(keys)
+    for index_id, fields in index.items():
+        assert narrow[index_id] == {k: v for k, v in fields.items() if k in keys}, (step, index_id)
+
+
 def _check(app: Any, tokens: dict[str, str], datasets: list[dict[str, Any]], step: str) -> dict[str, int]:
+    _narrow_follows_index(step)
     counts = {}
     for user in USERS:
         listed = call_action("datagovernance_task_list", {"user": user})
@@ -148,6 +165,13 @@ def test_badge_is_the_list_count_after_every_change(city, app):
         tasks = call_action("datagovernance_task_list", {"user": user})["tasks"]
         assert not {t["name"] for kind in tasks.values() for t in kind} & {"anonym", "offen"}, user
 
+    # purge: the index row and its narrow copy go
+    call_action("dataset_purge", dict(admin), id=anon["id"])
+    datasets.remove(anon)
+    _check(app, tokens, datasets, "purged")
+    assert not model.Session.execute(sa.text(
+        "SELECT 1 FROM datagovernance_search_filter WHERE id = :id"), {"id": anon["id"]}).first()
+
 
 @pytest.mark.parametrize("fields", [
     {"access_class": "public", "personal_data": "none"},
@@ -179,3 +203,6 @@ def test_gate_rules_in_sql_answer_as_in_python(fields):
         f"SELECT {gates.open_data_candidate_sql(value)}, {gates.needs_dpo_signoff_sql(value)}"),
         {"fields": json.dumps(stored)}).one()
     assert tuple(row) == (gates.open_data_candidate(fields), gates.needs_dpo_signoff(fields))
+    # the task query's index condition: every candidate's stored fields contain it
+    contained = all(set(v) <= set(stored.get(k, [])) for k, v in gates.OPEN_DATA_CONTAINS.items())
+    assert contained or not gates.open_data_candidate(fields)
