@@ -292,7 +292,12 @@ def datagovernance_dataset_publication_show(context: Context, data_dict: DataDic
     """
     tk.check_access("datagovernance_dataset_publication_show", context, data_dict)
     pkg = model.Package.get(data_dict.get("id") or "")
-    return {"id": pkg.id, "targets": _jsonable(status(pkg))}
+    return {"id": pkg.id, "targets": status_dicts(pkg)}
+
+
+def status_dicts(pkg: model.Package) -> list[dict[str, Any]]:
+    """``status`` as the show action answers it (times as ISO text)."""
+    return _jsonable(status(pkg))
 
 
 @tk.side_effect_free
@@ -315,6 +320,22 @@ def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ auth
+def may_see_record(user: model.User | None, pkg: model.Package) -> bool:
+    """Who sees a readable dataset's publication record: its maintainers
+    (roles/policy); the show action's auth and the dataset page ask here."""
+    from ..roles import policy
+
+    return user is not None and policy.may_maintain(user, pkg)
+
+
+def may_set_record(user: model.User | None, pkg: model.Package) -> bool:
+    """Who excludes a readable dataset from a portal or includes it again
+    (roles/policy); the update action's auth and the dataset page ask here."""
+    from ..roles import policy
+
+    return policy.may_exclude_from_feed(user, pkg)
+
+
 def _dataset(context: Context, data_dict: DataDict) -> model.Package:
     pkg = model.Package.get((data_dict or {}).get("id") or "")
     if pkg is None or pkg.state == "deleted":
@@ -324,23 +345,20 @@ def _dataset(context: Context, data_dict: DataDict) -> model.Package:
 
 
 def publication_set_auth(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    from ..roles import policy
     from ..roles import service as roles
 
     pkg = _dataset(context, data_dict)
-    if policy.may_exclude_from_feed(roles.context_user(context), pkg):
+    if may_set_record(roles.context_user(context), pkg):
         return {"success": True}
     return {"success": False, "msg": _("Only the domain's steward or the data office may "
                                        "exclude a dataset from a portal.")}
 
 
 def publication_show_auth(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    from ..roles import policy
     from ..roles import service as roles
 
     pkg = _dataset(context, data_dict)
-    user = roles.context_user(context)
-    if user is not None and policy.may_maintain(user, pkg):
+    if may_see_record(roles.context_user(context), pkg):
         return {"success": True}
     return {"success": False, "msg": _("Only the dataset's owner, steward or the data office "
                                        "see its publication record.")}

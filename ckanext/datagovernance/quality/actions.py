@@ -54,6 +54,12 @@ def datagovernance_quality_show(context: Context, data_dict: DataDict) -> dict[s
     data = _validate(data_dict, qschema.quality_show())
     pkg = guard.readable_dataset(context, data["id"])
     tk.check_access("datagovernance_quality_show", context, {"id": pkg.id})
+    return record(pkg, bool(data.get("history")))
+
+
+def record(pkg: Any, history: bool = False) -> dict[str, Any]:
+    """The show action's answer for a caller that may read `pkg` (the action
+    and the maintainers' panel on the dataset page)."""
     row = qmodel.latest_score(pkg.id)
     if _fresh(row, pkg):
         assert row is not None
@@ -71,7 +77,7 @@ def datagovernance_quality_show(context: Context, data_dict: DataDict) -> dict[s
         fixes=indicators.fix_list(result["indicators"]),
         links=[_link_dict(r) for r in qmodel.latest_links(pkg.id).values() if r.url],
     )
-    if data.get("history"):
+    if history:
         result["history"] = [{"score": r.score, "band": r.band, "computed_at": r.computed_at.isoformat()}
                              for r in qmodel.score_history(pkg.id)]
         result["link_history"] = [_link_dict(r) for r in qmodel.link_history(pkg.id) if r.url]
