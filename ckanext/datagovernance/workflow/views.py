@@ -8,6 +8,7 @@ from ckan.common import _
 from flask import Blueprint, request
 
 from ..roles import guard
+from ..ui import panels
 from ..views import context as _ctx
 from ..views import current_user as _user
 from ..views import run_and_flash
@@ -57,6 +58,7 @@ def datagovernance_workflow_panel(pkg_id: str) -> dict[str, Any]:
     pkg = guard.readable_by(user, pkg_id)
     if pkg is None:
         return {}
+    panels.read_facts(pkg)  # with the roles box's: one statement
     return dict(actions.options(user, pkg), history=actions.history(pkg),
                 may_sign_off=policy.signoff_refusal(user) is None)
 
