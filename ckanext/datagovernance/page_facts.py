@@ -24,10 +24,10 @@ import sqlalchemy as sa
 class Part:
     """`sql`: an expression yielding JSON, of the bind parameter ``:pkg``
     (the dataset's id) and those `params(pkg)` gives (names the part's
-    own); `remember(pkg_id, value)` puts the parsed value into the request
+    own); `remember(pkg, value)` puts the parsed value into the request
     memo and returns it."""
     sql: str
-    remember: Callable[[str, Any], Any]
+    remember: Callable[[model.Package, Any], Any]
     params: Callable[[model.Package], dict[str, Any]] | None = None
 
 
@@ -40,7 +40,7 @@ def read_together(pkg: model.Package, parts: Iterable[Part]) -> list[Any]:
     for part in parts:
         params.update(part.params(pkg) if part.params else {})
     row = model.Session.execute(sa.text("SELECT " + ", ".join(p.sql for p in parts)), params).one()
-    return [part.remember(pkg.id, value) for part, value in zip(parts, row, strict=True)]
+    return [part.remember(pkg, value) for part, value in zip(parts, row, strict=True)]
 
 
 def time(value: str | None) -> dt.datetime | None:

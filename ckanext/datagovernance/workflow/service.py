@@ -81,12 +81,12 @@ _FACTS = f"""json_build_object(
                  WHERE s.package_id = :pkg ORDER BY s.created DESC LIMIT 1))"""
 
 
-def _remember_facts(pkg_id: str, value: dict[str, Any]) -> Facts:
-    events = [Event(e["id"], pkg_id, e["from_state"], e["to_state"], e["actor_id"], e["actor_name"],
+def _remember_facts(pkg: model.Package, value: dict[str, Any]) -> Facts:
+    events = [Event(e["id"], pkg.id, e["from_state"], e["to_state"], e["actor_id"], e["actor_name"],
                     e["comment"], e["gate_results"], page_facts.time(e["created"])) for e in value["events"]]
     signoff = value["signoff"]
     found = Facts(events, (signoff[0], page_facts.time(signoff[1])) if signoff else None)
-    request_memo.put("workflow_facts", pkg_id, found)
+    request_memo.put("workflow_facts", pkg.id, found)
     return found
 
 
