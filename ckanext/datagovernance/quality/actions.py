@@ -60,7 +60,7 @@ def datagovernance_quality_show(context: Context, data_dict: DataDict) -> dict[s
 def record(pkg: Any, history: bool = False) -> dict[str, Any]:
     """The show action's answer for a caller that may read `pkg` (the action
     and the maintainers' panel on the dataset page)."""
-    row = qmodel.latest_score(pkg.id)
+    row = qmodel.shown_score(pkg)
     if _fresh(row, pkg):
         assert row is not None
         result: dict[str, Any] = {
