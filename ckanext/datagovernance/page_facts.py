@@ -19,28 +19,41 @@ from typing import Any
 import ckan.model as model
 import sqlalchemy as sa
 
+from . import request_memo
+
 
 @dataclasses.dataclass(frozen=True)
 class Part:
     """`sql`: an expression yielding JSON, of the bind parameter ``:pkg``
     (the dataset's id) and those `params(pkg)` gives (names the part's
     own); `remember(pkg, value)` puts the parsed value into the request
-    memo and returns it."""
+    memo and returns it; `memo(pkg)`: where (name, key), so that a part the
+    request has read already is not read again."""
     sql: str
     remember: Callable[[model.Package, Any], Any]
     params: Callable[[model.Package], dict[str, Any]] | None = None
+    memo: Callable[[model.Package], tuple[str, str]] | None = None
 
 
 def read_together(pkg: model.Package, parts: Iterable[Part]) -> list[Any]:
-    """Each part's parsed value, all read in one statement."""
-    parts = list(parts)
-    if not parts:
-        return []
-    params: dict[str, Any] = {"pkg": pkg.id}
-    for part in parts:
-        params.update(part.params(pkg) if part.params else {})
-    row = model.Session.execute(sa.text("SELECT " + ", ".join(p.sql for p in parts)), params).one()
-    return [part.remember(pkg, value) for part, value in zip(parts, row, strict=True)]
+    """Each part's parsed value, all read in one statement (those the
+    request memo holds already from it)."""
+    values: dict[int, Any] = {}
+    missing: list[tuple[int, Part]] = []
+    for n, part in enumerate(parts):
+        held = request_memo.get(*part.memo(pkg)) if part.memo else request_memo.MISSING
+        if held is request_memo.MISSING:
+            missing.append((n, part))
+        else:
+            values[n] = held
+    if missing:
+        params: dict[str, Any] = {"pkg": pkg.id}
+        for _n, part in missing:
+            params.update(part.params(pkg) if part.params else {})
+        row = model.Session.execute(sa.text("SELECT " + ", ".join(p.sql for _n, p in missing)), params).one()
+        for (n, part), value in zip(missing, row, strict=True):
+            values[n] = part.remember(pkg, value)
+    return [values[n] for n in sorted(values)]
 
 
 def time(value: str | None) -> dt.datetime | None:

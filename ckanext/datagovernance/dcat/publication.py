@@ -133,7 +133,7 @@ def _remember_status(pkg: model.Package, value: dict[str, Any]) -> dict[str, Any
     return found
 
 
-STATUS = page_facts.Part(_STATUS, _remember_status)
+STATUS = page_facts.Part(_STATUS, _remember_status, memo=lambda pkg: ("publication_status", pkg.id))
 
 
 def status(pkg: model.Package) -> list[dict[str, Any]]:

@@ -139,7 +139,7 @@ def _remember_score(pkg: model.Package, value: dict[str, Any] | None) -> Quality
     return row
 
 
-SHOWN_SCORE = page_facts.Part(_SHOWN_SCORE, _remember_score)
+SHOWN_SCORE = page_facts.Part(_SHOWN_SCORE, _remember_score, memo=lambda pkg: ("quality_shown_score", pkg.id))
 
 
 def shown_score(pkg: model.Package) -> QualityScore | None:
@@ -162,7 +162,7 @@ def _remember_links(pkg: model.Package, value: list[dict[str, Any]]) -> dict[str
     return found
 
 
-LATEST_LINKS = page_facts.Part(_LATEST_LINKS, _remember_links)
+LATEST_LINKS = page_facts.Part(_LATEST_LINKS, _remember_links, memo=lambda pkg: ("quality_latest_links", pkg.id))
 
 
 def latest_links(package_id: str) -> dict[str, LinkCheck]:

@@ -287,7 +287,8 @@ def _remember_label_facts(pkg: model.Package, value: dict[str, list[str]]) -> tu
 
 
 LABEL_FACTS = page_facts.Part(_LABEL_FACTS_JSON, _remember_label_facts, lambda pkg: {
-    "domain": pkg.extras.get("domain") or "", "type": DOMAIN_GROUP_TYPE, "max_depth": MAX_DOMAIN_DEPTH})
+    "domain": pkg.extras.get("domain") or "", "type": DOMAIN_GROUP_TYPE, "max_depth": MAX_DOMAIN_DEPTH},
+    lambda pkg: ("label_facts", _label_facts_key(pkg)))
 
 
 def current_label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
@@ -431,7 +432,8 @@ def _remember_responsible(pkg: model.Package, value: list[dict[str, Any]]) -> li
     return rows
 
 
-RESPONSIBLE = page_facts.Part(_RESPONSIBLE, _remember_responsible, LABEL_FACTS.params)
+RESPONSIBLE = page_facts.Part(_RESPONSIBLE, _remember_responsible, LABEL_FACTS.params,
+                              lambda pkg: ("dataset_responsible", pkg.id))
 
 
 def dataset_responsible(pkg: model.Package) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -90,7 +90,7 @@ def _remember_facts(pkg: model.Package, value: dict[str, Any]) -> Facts:
     return found
 
 
-FACTS = page_facts.Part(_FACTS, _remember_facts)
+FACTS = page_facts.Part(_FACTS, _remember_facts, memo=lambda pkg: ("workflow_facts", pkg.id))
 
 
 def facts(pkg_id: str) -> Facts:
