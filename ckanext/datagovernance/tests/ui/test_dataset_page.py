@@ -213,3 +213,20 @@ def test_panel_facts_read_together_equal_each_read_alone(app, city, name):
         assert len(sent) == 1, sent  # every read after it answered from the memo
     assert together == alone
     assert alone[0].events or name == "mietvertraege-public"  # the record is there to compare
+
+
+def test_signoff_form_follows_the_workflow_policy(app, city):
+    """The sign-off form appears where a sign-off is missing, to whom
+    workflow/policy lets sign off (the DPO), to nobody else."""
+    call_action("package_create", dict(ADMIN), name="mietvertraege-signoff", title="Mietverträge Sign-off",
+                owner_org=city.hochbau["id"], domain="mietobjekte", access_class="internal",
+                personal_data="anonymised", data_owner="dg_owner",
+                resources=[{"url": "https://intern.example/s.csv", "format": "CSV", "name": "Liste"}])
+    _as("dg_owner", "datagovernance_workflow_transition", id="mietvertraege-signoff", to="in_review")
+    model.Session.commit()
+    for user in ("dg_dpo", "dg_owner", "dg_office", "dg_steward"):
+        page = _page(app, "/dataset/mietvertraege-signoff", user)
+        assert "Data protection sign-off: missing" in _text(page, ".datagovernance-workflow")
+        form = page.select_one(".datagovernance-workflow form[action$='/signoff']")
+        allowed = workflow_policy.signoff_refusal(model.User.get(user)) is None
+        assert bool(form) == allowed == (user == "dg_dpo"), user
