@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import _
 from ckan.types import Context, DataDict
@@ -57,7 +58,7 @@ def datagovernance_quality_show(context: Context, data_dict: DataDict) -> dict[s
     return record(pkg, bool(data.get("history")))
 
 
-def record(pkg: Any, history: bool = False) -> dict[str, Any]:
+def record(pkg: model.Package, history: bool = False) -> dict[str, Any]:
     """The show action's answer for a caller that may read `pkg` (the action
     and the maintainers' panel on the dataset page)."""
     row = qmodel.shown_score(pkg)

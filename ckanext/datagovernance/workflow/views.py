@@ -58,7 +58,7 @@ def datagovernance_workflow_panel(pkg_id: str) -> dict[str, Any]:
     pkg = guard.readable_by(user, pkg_id)
     if pkg is None:
         return {}
-    panels.read_facts(pkg)  # with the roles box's: one statement
+    panels.read_facts(pkg)  # every panel's facts in one statement (the first panel shown)
     return dict(actions.options(user, pkg), history=actions.history(pkg),
                 may_sign_off=policy.signoff_refusal(user) is None)
 
