@@ -40,6 +40,16 @@ def remembered(name: str, key: str, compute: Callable[[], T]) -> T:
     return memo[(name, key)]
 
 
+MISSING = object()
+
+
+def get(name: str, key: str) -> Any:
+    """The remembered value, or MISSING (nothing yet, or not to be trusted)."""
+    if not has_request_context() or replica.session_wrote():
+        return MISSING
+    return g.get(_KEY, {}).get((name, key), MISSING)
+
+
 def put(name: str, key: str, value: Any) -> None:
     """Remember a fact read together with others (one query for several
     questions of the page); the same rules as ``remembered``."""

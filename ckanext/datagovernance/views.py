@@ -20,6 +20,12 @@ def context() -> dict[str, Any]:
     return {"user": tk.current_user.name, "auth_user_obj": tk.current_user._get_current_object()}
 
 
+def current_user() -> Any:
+    """The request's logged-in user object (None when anonymous): the
+    panels' helpers ask the policy about this user without an action context."""
+    return tk.current_user._get_current_object() if tk.current_user.is_authenticated else None
+
+
 def run_and_flash(action: str, data: dict[str, Any], done: str | Any, to: str) -> Any:
     """Call `action`; flash `done` (a string, or a function of the result) or
     the refusal/field errors; redirect to `to`."""

@@ -10,6 +10,7 @@ import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 
 from ckanext.datagovernance.catalog import cli
+from ckanext.datagovernance.ui import panels
 from ckanext.datagovernance.workflow import gates
 
 from . import feeds, publication, publication_views, validation
@@ -54,6 +55,8 @@ class DataGovernanceDcatPlugin(p.SingletonPlugin):
                 f"'state_portal', not {mode!r}")
         # publishing (workflow) refuses datasets with DCAT-AP.de violations
         gates.register("dcat_ap_de", _publication_gate)
+        # the portals' record is read with the dataset page's other panels' facts
+        panels.register("publication", publication.STATUS)
 
     # IPackageController: DCAT feeds list only public, published datasets
     def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:

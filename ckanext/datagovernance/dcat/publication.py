@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -26,6 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Mapped
 
+from .. import page_facts, request_memo
 from ..model_base import new_id as _uuid
 from ..model_base import utcnow as _now
 from ..workflow import states
@@ -103,15 +105,35 @@ def last_fetch(target: str, pkg_id: str | None = None) -> dt.datetime | None:
     return model.Session.execute(q).scalar()
 
 
-# per target: the newest exclusion row of the dataset and the last fetch of
-# a feed page containing it (one statement for the dataset page's panel)
-_STATUS = sa.text(f"""
-    (SELECT DISTINCT ON (x.target) 'exclusion' AS kind, x.target, x.excluded, x.reason, x.user_id, x.created AS at
-       FROM {FeedExclusion.__table__.name} x WHERE x.package_id = :pkg ORDER BY x.target, x.created DESC)
-     UNION ALL
-    SELECT 'fetch', f.target, NULL, NULL, NULL, max(f.fetched)
-      FROM {FEED_FETCH.name} f WHERE :pkg = ANY(f.dataset_ids) GROUP BY f.target
-""")
+# per target: the newest exclusion row of the dataset (with the names of who
+# excluded it) and the last fetch of a feed page containing it, as one JSON
+# value (read alone by ``status`` or with the dataset page's other facts)
+_STATUS = f"""json_build_object(
+    'exclusions', (SELECT coalesce(json_agg(x), '[]') FROM (
+        SELECT DISTINCT ON (x.target) x.target, x.excluded, x.reason, x.user_id, x.created AS at,
+               u.name AS user_name, u.fullname AS user_fullname
+          FROM {FeedExclusion.__table__.name} x LEFT JOIN "user" u ON u.id = x.user_id
+         WHERE x.package_id = :pkg ORDER BY x.target, x.created DESC) x),
+    'fetched', (SELECT coalesce(json_object_agg(f.target, f.at), '{{}}') FROM (
+        SELECT target, max(fetched) AS at FROM {FEED_FETCH.name} WHERE :pkg = ANY(dataset_ids) GROUP BY target) f))"""
+
+
+def _remember_status(pkg: model.Package, value: dict[str, Any]) -> dict[str, Any]:
+    from ..roles import service as roles
+
+    exclusions = {}
+    for x in value["exclusions"]:
+        if x["user_name"]:
+            roles.remember_user_names(x["user_id"], x["user_name"],
+                                      roles.display_name(x["user_name"], x["user_fullname"]))
+        exclusions[x["target"]] = SimpleNamespace(**dict(x, at=page_facts.time(x["at"])))
+    found = {"exclusions": exclusions,
+             "fetched": {target: page_facts.time(at) for target, at in value["fetched"].items()}}
+    request_memo.put("publication_status", pkg.id, found)
+    return found
+
+
+STATUS = page_facts.Part(_STATUS, _remember_status, memo=lambda pkg: ("publication_status", pkg.id))
 
 
 def status(pkg: model.Package) -> list[dict[str, Any]]:
@@ -121,13 +143,10 @@ def status(pkg: model.Package) -> list[dict[str, Any]]:
     from ..roles import service as roles
     from ..workflow import service as workflow
 
-    rows: dict[str, Any] = {}
-    fetched: dict[str, dt.datetime] = {}
-    for row in model.Session.execute(_STATUS, {"pkg": pkg.id}):
-        if row.kind == "fetch":
-            fetched[row.target] = row.at
-        else:
-            rows[row.target] = row
+    facts = request_memo.remembered("publication_status", pkg.id,
+                                    lambda: page_facts.read_together(pkg, [STATUS])[0])
+    rows: dict[str, Any] = facts["exclusions"]
+    fetched: dict[str, dt.datetime] = facts["fetched"]
     open_data = policy.is_open_data(pkg)
     # the newest transition to published (the workflow panel has read them)
     published = max((e.created for e in workflow.events(pkg.id) if e.to_state == states.PUBLISHED),
@@ -292,7 +311,12 @@ def datagovernance_dataset_publication_show(context: Context, data_dict: DataDic
     """
     tk.check_access("datagovernance_dataset_publication_show", context, data_dict)
     pkg = model.Package.get(data_dict.get("id") or "")
-    return {"id": pkg.id, "targets": _jsonable(status(pkg))}
+    return {"id": pkg.id, "targets": status_dicts(pkg)}
+
+
+def status_dicts(pkg: model.Package) -> list[dict[str, Any]]:
+    """``status`` as the show action answers it (times as ISO text)."""
+    return _jsonable(status(pkg))
 
 
 @tk.side_effect_free
@@ -315,6 +339,22 @@ def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ auth
+def may_see_record(user: model.User | None, pkg: model.Package) -> bool:
+    """Who sees a readable dataset's publication record: its maintainers
+    (roles/policy); the show action's auth and the dataset page ask here."""
+    from ..roles import policy
+
+    return user is not None and policy.may_maintain(user, pkg)
+
+
+def may_set_record(user: model.User | None, pkg: model.Package) -> bool:
+    """Who excludes a readable dataset from a portal or includes it again
+    (roles/policy); the update action's auth and the dataset page ask here."""
+    from ..roles import policy
+
+    return policy.may_exclude_from_feed(user, pkg)
+
+
 def _dataset(context: Context, data_dict: DataDict) -> model.Package:
     pkg = model.Package.get((data_dict or {}).get("id") or "")
     if pkg is None or pkg.state == "deleted":
@@ -324,23 +364,20 @@ def _dataset(context: Context, data_dict: DataDict) -> model.Package:
 
 
 def publication_set_auth(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    from ..roles import policy
     from ..roles import service as roles
 
     pkg = _dataset(context, data_dict)
-    if policy.may_exclude_from_feed(roles.context_user(context), pkg):
+    if may_set_record(roles.context_user(context), pkg):
         return {"success": True}
     return {"success": False, "msg": _("Only the domain's steward or the data office may "
                                        "exclude a dataset from a portal.")}
 
 
 def publication_show_auth(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    from ..roles import policy
     from ..roles import service as roles
 
     pkg = _dataset(context, data_dict)
-    user = roles.context_user(context)
-    if user is not None and policy.may_maintain(user, pkg):
+    if may_see_record(roles.context_user(context), pkg):
         return {"success": True}
     return {"success": False, "msg": _("Only the dataset's owner, steward or the data office "
                                        "see its publication record.")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import _
 from ckan.types import Context, DataDict
@@ -54,7 +55,13 @@ def datagovernance_quality_show(context: Context, data_dict: DataDict) -> dict[s
     data = _validate(data_dict, qschema.quality_show())
     pkg = guard.readable_dataset(context, data["id"])
     tk.check_access("datagovernance_quality_show", context, {"id": pkg.id})
-    row = qmodel.latest_score(pkg.id)
+    return record(pkg, bool(data.get("history")))
+
+
+def record(pkg: model.Package, history: bool = False) -> dict[str, Any]:
+    """The show action's answer for a caller that may read `pkg` (the action
+    and the maintainers' panel on the dataset page)."""
+    row = qmodel.shown_score(pkg)
     if _fresh(row, pkg):
         assert row is not None
         result: dict[str, Any] = {
@@ -71,7 +78,7 @@ def datagovernance_quality_show(context: Context, data_dict: DataDict) -> dict[s
         fixes=indicators.fix_list(result["indicators"]),
         links=[_link_dict(r) for r in qmodel.latest_links(pkg.id).values() if r.url],
     )
-    if data.get("history"):
+    if history:
         result["history"] = [{"score": r.score, "band": r.band, "computed_at": r.computed_at.isoformat()}
                              for r in qmodel.score_history(pkg.id)]
         result["link_history"] = [_link_dict(r) for r in qmodel.link_history(pkg.id) if r.url]

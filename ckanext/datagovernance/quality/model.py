@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped
 
-from .. import prefetch, request_memo
+from .. import page_facts, prefetch, request_memo
 from ..model_base import new_id as _uuid
 from ..model_base import utcnow as _now
 
@@ -120,15 +120,57 @@ def score_history(package_id: str, limit: int = 50) -> list[QualityScore]:
         .order_by(QualityScore.computed_at.desc()).limit(limit)))
 
 
+# the newest score of a dataset, as one JSON value (what the quality panel
+# and the show action display; read alone by ``shown_score`` or with the
+# dataset page's other facts). Writers use ``latest_score``: its row is the
+# session's, which they update.
+_SHOWN_SCORE = f"""(SELECT row_to_json(q) FROM (
+    SELECT id, package_id, score, band, dimensions, indicators, shacl_conforms, hvd_compliant, computed_at,
+           checked_at FROM {QualityScore.__table__.name} WHERE package_id = :pkg
+     ORDER BY computed_at DESC LIMIT 1) q)"""
+
+
+def _remember_score(pkg: model.Package, value: dict[str, Any] | None) -> QualityScore | None:
+    row = None
+    if value is not None:  # a copy for display, not in the session
+        row = QualityScore(**dict(value, computed_at=page_facts.time(value["computed_at"]),
+                                  checked_at=page_facts.time(value["checked_at"])))
+    request_memo.put("quality_shown_score", pkg.id, row)
+    return row
+
+
+SHOWN_SCORE = page_facts.Part(_SHOWN_SCORE, _remember_score, memo=lambda pkg: ("quality_shown_score", pkg.id))
+
+
+def shown_score(pkg: model.Package) -> QualityScore | None:
+    """The newest score for display (not to be changed), once per request."""
+    return request_memo.remembered("quality_shown_score", pkg.id,
+                                   lambda: page_facts.read_together(pkg, [SHOWN_SCORE])[0])
+
+
+# the newest check of each URL of a dataset, as one JSON value (read alone
+# by ``latest_links`` or with the dataset page's other facts)
+_LATEST_LINKS = f"""(SELECT coalesce(json_agg(l ORDER BY l.url), '[]') FROM (
+    SELECT DISTINCT ON (url) id, package_id, url, ok, status_code, error, elapsed_ms, checked_at
+      FROM {LinkCheck.__table__.name} WHERE package_id = :pkg ORDER BY url, checked_at DESC) l)"""
+
+
+def _remember_links(pkg: model.Package, value: list[dict[str, Any]]) -> dict[str, LinkCheck]:
+    # copies for display and decisions, not in the session
+    found = {r["url"]: LinkCheck(**dict(r, checked_at=page_facts.time(r["checked_at"]))) for r in value}
+    request_memo.put("quality_latest_links", pkg.id, found)
+    return found
+
+
+LATEST_LINKS = page_facts.Part(_LATEST_LINKS, _remember_links, memo=lambda pkg: ("quality_latest_links", pkg.id))
+
+
 def latest_links(package_id: str) -> dict[str, LinkCheck]:
     """The newest check of each URL of the dataset (once per request: the
     quality panel asks for them and for the time of the last check)."""
     def read() -> dict[str, LinkCheck]:
-        rows = model.Session.scalars(
-            sa.select(LinkCheck).where(LinkCheck.package_id == package_id)
-            .order_by(LinkCheck.url, LinkCheck.checked_at.desc())
-            .distinct(LinkCheck.url))
-        return {r.url: r for r in rows}
+        pkg = model.Package.get(package_id)  # by id: the session's copy, no query
+        return page_facts.read_together(pkg, [LATEST_LINKS])[0] if pkg is not None else {}
 
     return dict(request_memo.remembered("quality_latest_links", package_id, read))
 

@@ -12,6 +12,7 @@ import ckan.plugins.toolkit as tk
 from ckan.common import _
 from ckan.types import Context
 
+from .. import request_memo
 from . import policy, service
 
 
@@ -23,14 +24,28 @@ def readable_dataset(context: Context, ref: str | None) -> model.Package:
     """The active or draft dataset `ref` (name or id) if the context's user
     may read it; otherwise ``ObjectNotFound``, the same as for an unknown name.
     `ignore_auth` contexts (jobs, CLI as site user) read everything."""
-    pkg = service.get_dataset(str(ref or "")) if ref else None
+    if context.get("ignore_auth"):
+        pkg = service.get_dataset(str(ref or "")) if ref else None
+    else:
+        pkg = readable_by(service.context_user(context), ref)
     if pkg is None:
         raise not_found()
-    if context.get("ignore_auth"):
-        return pkg
-    if not policy.may_read(service.context_user(context), pkg):
-        raise not_found()
     return pkg
+
+
+def readable_by(user: model.User | None, ref: str | None) -> model.Package | None:
+    """The active or draft dataset `ref` (name or id) if `user` may read it,
+    else None. Decided once per request and user: the dataset page's panels
+    and the actions they share ask the same question (a write in the request
+    drops the memo, so a changed dataset is decided anew)."""
+    if not ref:
+        return None
+
+    def decide() -> model.Package | None:
+        pkg = service.get_dataset(str(ref))
+        return pkg if pkg is not None and policy.may_read(user, pkg) else None
+
+    return request_memo.remembered("readable_dataset", f"{user.id if user else ''} {ref}", decide)
 
 
 def role_request(context: Context, role: str, user: str | None, domain: str | None,

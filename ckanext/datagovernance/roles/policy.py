@@ -16,6 +16,8 @@ anonymous) and the object. They read facts through ``service`` and never write.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import ckan.authz as authz
 import ckan.model as model
 from ckan.common import _
@@ -70,6 +72,29 @@ def _readable(user: model.User | None, pkgs: list[model.Package]) -> set[str]:
     labels = get_permission_labels()
     user_labels = set(labels.get_user_dataset_labels(user))
     return {pkg.id for pkg in candidates if user_labels & set(labels.get_dataset_labels(pkg))}
+
+
+def ckan_allows(user: model.User | None, action: str, data_dict: dict[str, Any] | None = None) -> bool:
+    """CKAN's auth answer for `user` (its auth function chain, the suite's
+    chained rules included), once per request and question: a dataset page
+    asks package_update for the edit button, the resource list and the
+    workflow's maintainers alike."""
+    import json
+
+    import ckan.plugins.toolkit as tk
+
+    from .. import request_memo
+
+    def ask() -> bool:
+        context: dict[str, Any] = {"user": user.name, "auth_user_obj": user} if user is not None else {"user": ""}
+        try:
+            tk.check_access(action, context, dict(data_dict or {}))
+        except tk.NotAuthorized:
+            return False
+        return True
+
+    key = json.dumps([user.id if user is not None else "", action, data_dict or {}], sort_keys=True, default=str)
+    return request_memo.remembered("check_access", key, ask)
 
 
 def may_create_anywhere(user: model.User | None) -> bool:

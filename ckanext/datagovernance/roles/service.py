@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 import ckan.model as model
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from ckan.common import _
 from flask import has_request_context
 
-from .. import prefetch, request_memo
+from .. import page_facts, prefetch, request_memo
 from .definitions import DATASET, DOMAIN, ROLES, SITE
 from .model import RoleAssignment, RoleEvent
 
@@ -232,13 +233,6 @@ DOMAIN_SUBTREE_CTE = f"""
 """
 _LINEAGE = sa.text(_LINEAGE_CTE + "SELECT id FROM lineage ORDER BY depth").bindparams(
     type=DOMAIN_GROUP_TYPE, max_depth=MAX_DOMAIN_DEPTH)
-_LABEL_FACTS = sa.text(_LINEAGE_CTE + """
-    SELECT 'owner' AS kind, r.user_id AS ref, 0 AS depth FROM datagovernance_role r
-     WHERE r.role = 'owner' AND r.scope_type = :dataset AND r.scope_id = :pkg
-    UNION ALL
-    SELECT 'domain', id, depth FROM lineage ORDER BY 3
-""").bindparams(type=DOMAIN_GROUP_TYPE, dataset=DATASET, max_depth=MAX_DOMAIN_DEPTH)
-
 _OWNER_NAME = sa.text("""
     SELECT u.name FROM datagovernance_role r JOIN "user" u ON u.id = r.user_id
      WHERE r.role = 'owner' AND r.scope_type = :dataset AND r.scope_id = :pkg AND NOT r.deputy
@@ -272,21 +266,39 @@ def label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
     return list(owners), list(lineage)
 
 
+# a dataset's owner/deputy user ids and its primary domain's lineage (own id
+# first) as one JSON value: read alone by ``current_label_facts`` or with the
+# dataset page's other facts (a cycle of parents stops at MAX_DOMAIN_DEPTH;
+# the ids come once each)
+_LABEL_FACTS_JSON = f"""json_build_object(
+    'owners', (SELECT coalesce(json_agg(r.user_id), '[]') FROM datagovernance_role r
+                WHERE r.role = 'owner' AND r.scope_type = '{DATASET}' AND r.scope_id = :pkg),
+    'lineage', (SELECT coalesce(json_agg(id ORDER BY depth), '[]') FROM ({_LINEAGE_CTE} SELECT id, depth FROM lineage) l))"""
+
+
+def _label_facts_key(pkg: model.Package) -> str:
+    return f"{pkg.id} {pkg.extras.get('domain') or ''}"
+
+
+def _remember_label_facts(pkg: model.Package, value: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    found = (list(dict.fromkeys(value["owners"])), list(dict.fromkeys(value["lineage"])))
+    request_memo.put("label_facts", _label_facts_key(pkg), found)
+    return found
+
+
+LABEL_FACTS = page_facts.Part(_LABEL_FACTS_JSON, _remember_label_facts, lambda pkg: {
+    "domain": pkg.extras.get("domain") or "", "type": DOMAIN_GROUP_TYPE, "max_depth": MAX_DOMAIN_DEPTH},
+    lambda pkg: ("label_facts", _label_facts_key(pkg)))
+
+
 def current_label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
     """``label_facts`` as the database has them now, once per request (a
     dataset page's every panel asks in its read check, and the edit checks;
     per domain too, should the request change it; any write drops it)."""
     def read() -> tuple[list[str], list[str]]:
-        owner_ids: list[str] = []
-        domain_ids: list[str] = []
-        rows = model.Session.execute(_LABEL_FACTS, {"pkg": pkg.id, "domain": pkg.extras.get("domain") or ""})
-        for kind, value, _depth in rows:
-            target = owner_ids if kind == "owner" else domain_ids
-            if value not in target:  # a cycle of parents stops at MAX_DOMAIN_DEPTH
-                target.append(value)
-        return owner_ids, domain_ids
+        return page_facts.read_together(pkg, [LABEL_FACTS])[0]  # type: ignore[no-any-return]
 
-    owners, lineage = request_memo.remembered("label_facts", f"{pkg.id} {pkg.extras.get('domain') or ''}", read)
+    owners, lineage = request_memo.remembered("label_facts", _label_facts_key(pkg), read)
     return list(owners), list(lineage)
 
 
@@ -384,21 +396,67 @@ def domain_stewards_dictized(domain_id: str) -> list[dict[str, Any]]:
         RoleAssignment.role == "steward", RoleAssignment.scope_type == DOMAIN, RoleAssignment.scope_id == domain_id)))
 
 
+# the dataset's owners (deputies too) and the stewards of its domain and the
+# domain's parents (the walk up the domain tree as the labels do it), in the
+# order of the assignments, as one JSON value of the columns shown: no user,
+# group or assignment rows loaded (the dataset page's roles box)
+_RESPONSIBLE = f"""(SELECT coalesce(json_agg(json_build_object(
+        'id', r.id, 'user_id', r.user_id, 'user_name', u.name, 'user_fullname', u.fullname,
+        'role', r.role, 'scope_type', r.scope_type, 'scope_id', r.scope_id,
+        'scope_name', CASE r.scope_type WHEN '{DOMAIN}' THEN g.name WHEN '{DATASET}' THEN p.name END,
+        'deputy', r.deputy, 'contact', r.contact, 'granted_by', r.granted_by, 'granted_at', r.granted_at)
+        ORDER BY r.role, r.scope_id, r.deputy, r.granted_at), '[]')
+      FROM {RoleAssignment.__table__.name} r
+      LEFT JOIN "user" u ON u.id = r.user_id
+      LEFT JOIN "group" g ON r.scope_type = '{DOMAIN}' AND g.id = r.scope_id
+      LEFT JOIN package p ON r.scope_type = '{DATASET}' AND p.id = r.scope_id
+     WHERE (r.role = 'owner' AND r.scope_type = '{DATASET}' AND r.scope_id = :pkg)
+        OR (r.role = 'steward' AND r.scope_id IN ({_LINEAGE_CTE} SELECT id FROM lineage)))"""
+
+
+def _remember_responsible(pkg: model.Package, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for r in value:
+        name = r["user_name"]
+        display = display_name(name, r["user_fullname"]) if name else None
+        granted = page_facts.time(r["granted_at"])
+        rows.append({
+            "id": r["id"], "user_id": r["user_id"], "user_name": name, "user_display_name": display,
+            "role": r["role"], "scope_type": r["scope_type"], "scope_id": r["scope_id"] or None,
+            "scope_name": r["scope_name"], "deputy": r["deputy"], "contact": r["contact"],
+            "granted_by": r["granted_by"], "granted_at": granted.isoformat() if granted else None,
+        })
+        if name:
+            remember_user_names(r["user_id"], name, display)
+    request_memo.put("dataset_responsible", pkg.id, rows)
+    return rows
+
+
+RESPONSIBLE = page_facts.Part(_RESPONSIBLE, _remember_responsible, LABEL_FACTS.params,
+                              lambda pkg: ("dataset_responsible", pkg.id))
+
+
 def dataset_responsible(pkg: model.Package) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The dataset's owners (deputies too) and the stewards of its domain
-    and the domain's parents, dictized: the assignments of ``dataset_owners``
-    and ``assignments(role="steward", scope_ids=domain_lineage(...))``, in
-    their order, with their users and domains in one statement (the dataset
-    page's roles box; the walk up the domain tree as the labels do it). The
+    and the domain's parents, as ``dictize`` gives them, in the order of
+    their assignments (the dataset page's roles box), once per request. The
     users' display names stay in the request's memo for the page's other
     mentions of them (the data owner field)."""
-    lineage = sa.text(_LINEAGE_CTE + "SELECT id FROM lineage").columns(sa.column("id")).bindparams(
-        domain=pkg.extras.get("domain") or "", type=DOMAIN_GROUP_TYPE, max_depth=MAX_DOMAIN_DEPTH).subquery()
-    rows = _dictize_rows(_dictized_assignments(sa.or_(
-        sa.and_(RoleAssignment.role == "owner", RoleAssignment.scope_type == DATASET,
-                RoleAssignment.scope_id == pkg.id),
-        sa.and_(RoleAssignment.role == "steward", RoleAssignment.scope_id.in_(sa.select(lineage.c.id))))))
+    rows = request_memo.remembered("dataset_responsible", pkg.id,
+                                   lambda: page_facts.read_together(pkg, [RESPONSIBLE])[0])
     return [r for r in rows if r["role"] == "owner"], [r for r in rows if r["role"] == "steward"]
+
+
+def remember_user_names(user_id: str, name: str, display_name: str) -> None:
+    """A user's names read with other facts (for ``user_names``)."""
+    for ref in (user_id, name):
+        request_memo.put("user_names", ref, (name, display_name))
+
+
+def display_name(name: str, fullname: str | None) -> str:
+    """CKAN's own rule for the name shown (User.display_name), on the two
+    columns a statement read instead of the user's row."""
+    return model.User.display_name.fget(SimpleNamespace(name=name, fullname=fullname))  # type: ignore[no-any-return]
 
 
 def user_names(ref: str) -> tuple[str, str] | None:

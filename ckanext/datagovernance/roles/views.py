@@ -11,9 +11,11 @@ from ckan.common import _
 from flask import Blueprint, request
 
 from ..search import paging
+from ..ui import panels
 from ..views import context as _ctx
+from ..views import current_user as _request_user
 from ..views import run_and_flash
-from . import policy, service
+from . import guard, policy, service
 from .definitions import ROLES, role_label
 
 roles = Blueprint("datagovernance_roles", __name__, url_prefix="/rollen")
@@ -160,6 +162,8 @@ def datagovernance_dataset_roles(pkg_id: str) -> dict[str, Any]:
     pkg = model.Package.get(pkg_id)
     if pkg is None:
         return {"owners": [], "stewards": []}
+    if guard.readable_by(_request_user(), pkg_id) is not None:
+        panels.read_facts(pkg)  # every panel's facts in one statement (whichever panel comes first)
     owners, stewards = service.dataset_responsible(pkg)
     return {"owners": owners, "stewards": stewards}
 

@@ -404,17 +404,10 @@ def check_access(action: str, data_dict: dict[str, Any] | None = None) -> bool:
     """CKAN's `h.check_access` (same answer), with the user object the
     request already holds (CKAN's own reads the user again by name for every
     button a page asks about), and each question answered once per request
-    (the button bar and the resource list both ask for package_update)."""
-    def ask() -> bool:
-        try:
-            tk.check_access(action, _ctx(), dict(data_dict or {}))
-        except tk.NotAuthorized:
-            return False
-        return True
-
-    key = json.dumps([tk.current_user.get_id() if tk.current_user.is_authenticated else "", action,
-                      data_dict or {}], sort_keys=True, default=str)
-    return request_memo.remembered("check_access", key, ask)
+    (the button bar, the resource list and the workflow panel all ask for
+    package_update): roles/policy.ckan_allows."""
+    user = tk.current_user._get_current_object() if tk.current_user.is_authenticated else None
+    return policy.ckan_allows(user, action, data_dict)
 
 
 def datagovernance_activity_enabled() -> bool:

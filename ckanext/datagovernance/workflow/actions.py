@@ -108,6 +108,12 @@ def datagovernance_workflow_history(context: Context, data_dict: DataDict) -> li
     data = schema.validate(data_dict, schema.dataset_schema(), context)
     pkg = guard.readable_dataset(context, data["id"])
     tk.check_access("datagovernance_workflow_history", context, {"id": pkg.id})
+    return history(pkg)
+
+
+def history(pkg: model.Package) -> list[dict[str, Any]]:
+    """The history action's answer, for a caller that may read `pkg` (the
+    action and the dataset page's panel)."""
     return [_event_dict(e) for e in service.events(pkg.id)]
 
 
@@ -120,9 +126,15 @@ def datagovernance_workflow_options(context: Context, data_dict: DataDict) -> di
     data = schema.validate(data_dict, schema.dataset_schema(), context)
     pkg = guard.readable_dataset(context, data["id"])
     tk.check_access("datagovernance_workflow_options", context, {"id": pkg.id})
+    return options(roles.context_user(context), pkg)
+
+
+def options(user: model.User | None, pkg: model.Package) -> dict[str, Any]:
+    """The options action's answer for `user`, who may read `pkg` (the
+    action and the dataset page's panel): the transitions are policy's."""
     return {
         "state": service.current_state(pkg),
-        "transitions": policy.allowed_targets(roles.context_user(context), pkg),
+        "transitions": policy.allowed_targets(user, pkg),
         "needs_signoff": gates.needs_dpo_signoff(service.needs_signoff_facts(pkg)),
         "has_signoff": service.has_valid_signoff(pkg.id),
     }

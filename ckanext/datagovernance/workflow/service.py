@@ -14,7 +14,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
-from .. import request_memo
+from .. import page_facts, request_memo
 from ..roles import service as roles
 from ..search import backend as search_backend
 from . import states
@@ -69,33 +69,38 @@ class Facts:
     latest_signoff: tuple[str, dt.datetime] | None
 
 
-# the transitions with their actors' names and the latest sign-off: one
-# statement (the dataset page's panel asks for the history, the latest
-# submission, the sign-off and, for the publication panel, when it was published)
-_FACTS = sa.text(f"""
-    SELECT 'event' AS kind, e.id, e.from_state, e.to_state, e.actor_id, u.name AS actor_name, e.comment,
-           e.gate_results, e.created
-      FROM {EVENT_TABLE} e LEFT JOIN "user" u ON u.id = e.actor_id
-     WHERE e.package_id = :pkg
-    UNION ALL
-    (SELECT 'signoff', s.id, NULL, s.decision, s.user_id, NULL, NULL, NULL::jsonb, s.created
-       FROM {SIGNOFF_TABLE} s WHERE s.package_id = :pkg ORDER BY s.created DESC LIMIT 1)
-    ORDER BY kind, created
-""")
+# the transitions with their actors' names and the latest sign-off, as one
+# JSON value (the dataset page's panel asks for the history, the latest
+# submission, the sign-off and, for the publication panel, when it was
+# published): read alone by ``facts`` or with the page's other facts
+_FACTS = f"""json_build_object(
+    'events', (SELECT coalesce(json_agg(json_build_object(
+                   'id', e.id, 'from_state', e.from_state, 'to_state', e.to_state, 'actor_id', e.actor_id,
+                   'actor_name', u.name, 'comment', e.comment, 'gate_results', e.gate_results,
+                   'created', e.created) ORDER BY e.created), '[]')
+                 FROM {EVENT_TABLE} e LEFT JOIN "user" u ON u.id = e.actor_id WHERE e.package_id = :pkg),
+    'signoff', (SELECT json_build_array(s.decision, s.created) FROM {SIGNOFF_TABLE} s
+                 WHERE s.package_id = :pkg ORDER BY s.created DESC LIMIT 1))"""
+
+
+def _remember_facts(pkg: model.Package, value: dict[str, Any]) -> Facts:
+    events = [Event(e["id"], pkg.id, e["from_state"], e["to_state"], e["actor_id"], e["actor_name"],
+                    e["comment"], e["gate_results"], page_facts.time(e["created"])) for e in value["events"]]
+    signoff = value["signoff"]
+    found = Facts(events, (signoff[0], page_facts.time(signoff[1])) if signoff else None)
+    request_memo.put("workflow_facts", pkg.id, found)
+    return found
+
+
+FACTS = page_facts.Part(_FACTS, _remember_facts, memo=lambda pkg: ("workflow_facts", pkg.id))
 
 
 def facts(pkg_id: str) -> Facts:
     """The dataset's transitions and latest sign-off, once per request
     (a request that writes, or takes the row lock, reads them again)."""
     def read() -> Facts:
-        events: list[Event] = []
-        signoff = None
-        for kind, *row in model.Session.execute(_FACTS, {"pkg": pkg_id}):
-            if kind == "event":
-                events.append(Event(row[0], pkg_id, *row[1:]))
-            else:
-                signoff = (row[2], row[7])
-        return Facts(events, signoff)
+        pkg = model.Package.get(pkg_id)  # by id: the session's copy, no query
+        return page_facts.read_together(pkg, [FACTS])[0] if pkg is not None else Facts([], None)
 
     return request_memo.remembered("workflow_facts", pkg_id, read)
 

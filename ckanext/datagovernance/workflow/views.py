@@ -7,9 +7,12 @@ import ckan.plugins.toolkit as tk
 from ckan.common import _
 from flask import Blueprint, request
 
+from ..roles import guard
+from ..ui import panels
 from ..views import context as _ctx
+from ..views import current_user as _user
 from ..views import run_and_flash
-from . import actions
+from . import actions, policy
 
 workflow = Blueprint("datagovernance_workflow", __name__)
 
@@ -47,12 +50,17 @@ def get_blueprints() -> list[Blueprint]:
 
 
 def datagovernance_workflow_panel(pkg_id: str) -> dict[str, Any]:
-    try:
-        options = tk.get_action("datagovernance_workflow_options")(_ctx(), {"id": pkg_id})
-        history = tk.get_action("datagovernance_workflow_history")(_ctx(), {"id": pkg_id})
-    except (tk.NotAuthorized, tk.ObjectNotFound):
+    """The approval panel: what the options and history actions answer
+    ({} where they answer "not found"), read under the same rule (the
+    request's one read decision) without a round trip through each action;
+    `may_sign_off`: the sign-off form (workflow policy's rule)."""
+    user = _user()
+    pkg = guard.readable_by(user, pkg_id)
+    if pkg is None:
         return {}
-    return dict(options, history=history)
+    panels.read_facts(pkg)  # every panel's facts in one statement (the first panel shown)
+    return dict(actions.options(user, pkg), history=actions.history(pkg),
+                may_sign_off=policy.signoff_refusal(user) is None)
 
 
 def datagovernance_task_count() -> int:
