@@ -563,6 +563,12 @@ def suite_labels() -> Iterator[None]:
 
     original = DefaultPermissionLabels.get_user_dataset_labels
     if not getattr(suite_labels, "checked", False):
+        # the suite reads CKAN's labels and its roles in one statement: the
+        # role table must exist (empty) in this search-only database; without
+        # it every call failed and left the following cases slow
+        from ckanext.datagovernance.roles.model import RoleAssignment
+
+        RoleAssignment.__table__.create(model.meta.engine, checkfirst=True)
         staff = model.User.get(STAFF)
         assert sorted(ckan_user_labels(staff)) == sorted(original(DefaultPermissionLabels(), staff))
         suite_labels.checked = True  # type: ignore[attr-defined]
