@@ -385,8 +385,7 @@ def _dictize_rows(rows: list[Any]) -> list[dict[str, Any]]:
         out.append(dictize(a, {user.id: user} if user is not None else {},
                            {group.id: group} if group is not None else {}))
         if user is not None:
-            for ref in (user.id, user.name):
-                request_memo.put("user_names", ref, (user.name, user.display_name))
+            remember_user_names(user.id, user.name, user.display_name)
     return out
 
 
