@@ -145,12 +145,6 @@ def task_kind_count(query: tuple[str, dict[str, Any]] | None) -> int:
         sa.text(f"SELECT coalesce(sum(cardinality(kinds)), 0) FROM ({sql}) q"), params).scalar_one())
 
 
-def history(pkg_id: str) -> list[WorkflowEvent]:
-    return list(model.Session.scalars(
-        sa.select(WorkflowEvent).where(WorkflowEvent.package_id == pkg_id).order_by(WorkflowEvent.created)
-    ))
-
-
 def set_state(pkg: model.Package, target: str, actor: model.User | None) -> None:
     """Write the new state the way package_update would, without its commit:
     the row (CKAN's `private` follows through the plugins' `edit` hook), the
