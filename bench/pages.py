@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     statements = [0]
     logged: list[list[object]] = []
 
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+    def count(_conn: object, _cursor: object, statement: str, parameters: object, *_args: object) -> None:
         statements[0] += 1
         if args.sql:
             where = ""
@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
                           if ("ckan" in f.filename or f.filename.endswith(".html")) and "sqlalchemy" not in f.filename]
                 depth = max(int(os.environ["BENCH_SQL_STACK"]), 4)  # =1: 4 frames, =N: N
                 where = " <- ".join(f"{f.filename.split('/')[-1]}:{f.lineno}:{f.name}" for f in reversed(frames[-depth:]))
-            logged.append([" ".join(statement.split()), time.perf_counter(), where])
+            from ckanext.datagovernance import prepared
+
+            logged.append([" ".join(prepared.readable(statement).split()), time.perf_counter(), where, statement, parameters])
 
     def took(*_args: object) -> None:
         if args.sql and logged:
@@ -102,16 +104,32 @@ def main(argv: list[str] | None = None) -> int:
     sa.event.listen(meta.engine, "after_cursor_execute", took)
     if args.sql:
         config["ckanext.datagovernance.search.cache_ttl"] = 0
+        if os.environ.get("BENCH_SQL_EXPLAIN"):  # the statements' text, not EXECUTE of a prepared one
+            config["ckanext.datagovernance.sql.prepare"] = False
         user_client, headers = login(args.user)
         for _ in range(args.warmup):
             user_client.get(args.sql, headers=headers)
         logged.clear()
         res = user_client.get(args.sql, headers=headers)
         print(f"{args.sql} as {args.user or 'anonymous'}: HTTP {res.status_code}, {len(logged)} SQL statements")
-        for n, (statement, seconds, where) in enumerate(logged, 1):
+        shown = list(logged)
+        for n, (statement, seconds, where, _raw, _params) in enumerate(shown, 1):
             print(f"{n:3d} {seconds * 1000:6.2f} ms  {statement[:400]}")  # type: ignore[index,operator]
             if where:
                 print(f"             {where}")
+        explain = os.environ.get("BENCH_SQL_EXPLAIN")  # the plans of the statements containing this text
+        if explain:
+            with meta.engine.connect() as conn:
+                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                for n, (statement, _s, _w, raw, params) in enumerate(shown, 1):
+                    if explain == "times" and statement.split()[0] in ("SELECT", "WITH"):  # type: ignore[union-attr]
+                        cursor.execute("EXPLAIN (ANALYZE, SUMMARY) " + raw, params)  # type: ignore[operator]
+                        times = [r[0] for r in cursor.fetchall() if r[0].endswith(" ms")]
+                        print(f"{n:3d} " + ", ".join(times) + f"  {statement[:60]}")  # type: ignore[index]
+                    elif explain in statement:  # type: ignore[operator]
+                        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + raw, params)  # type: ignore[operator]
+                        print(f"-- plan of statement {n}")
+                        print("\n".join(r[0] for r in cursor.fetchall()))
         return 0
     if args.profile:
         config["ckanext.datagovernance.search.cache_ttl"] = 0
@@ -124,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         res = user_client.get(args.profile, headers=headers)
         prof.disable()
         print(f"{args.profile} as {args.user or 'anonymous'}: HTTP {res.status_code}, {statements[0]} SQL statements")
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 60)
+        pstats.Stats(prof).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 60)
         return 0
     # a generated dataset, the same one after load.py's writer added newer ones
     anon = json.loads(client.get(

@@ -11,7 +11,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
-from .. import prefetch, request_memo
+from .. import prefetch, prepared, request_memo
 from ..roles import service as roles
 from . import policy
 from .model import AccessGrant, FeedbackEvent, FeedbackItem
@@ -135,8 +135,8 @@ def open_inbox_count(user: model.User) -> int:
     stewarded = sorted(roles.role_scopes(user.id, "steward"))
     if not owned and not stewarded:  # nothing to handle (most staff): no query on every page
         return 0
-    return model.Session.scalar(_HANDLED_OPEN_COUNT, {
-        "open": list(policy.OPEN_STATUSES), "owned": owned, "domains": stewarded}) or 0
+    return prepared.execute(_HANDLED_OPEN_COUNT, {
+        "open": list(policy.OPEN_STATUSES), "owned": owned, "domains": stewarded}).scalar() or 0
 
 
 def _is_admin(user: model.User) -> bool:

@@ -28,7 +28,7 @@ from ckan import authz
 from ckan.lib.plugins import DefaultPermissionLabels
 from ckan.model.group import MAX_RECURSES
 
-from .. import request_memo
+from .. import prepared, request_memo
 from . import service
 
 OFFICE = "dg-office"
@@ -91,7 +91,7 @@ def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]]]:
               "max_depth": MAX_RECURSES}
     labels = ["public", f"creator-{user.id}"]
     held: list[tuple[str, str, str]] = []
-    for kind, value, scope_type, scope_id in model.Session.execute(
+    for kind, value, scope_type, scope_id in prepared.execute(
             _FACTS[(bool(user.sysadmin), collaborators)], params):
         if kind == "org":
             labels.append(f"member-{value}")

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from ckan.common import _
 from flask import has_request_context
 
-from .. import page_facts, prefetch, request_memo
+from .. import page_facts, prefetch, prepared, request_memo
 from .definitions import DATASET, DOMAIN, ROLES, SITE
 from .model import RoleAssignment, RoleEvent
 
@@ -305,7 +305,7 @@ def current_label_facts(pkg: model.Package) -> tuple[list[str], list[str]]:
 def owner_name(pkg_id: str) -> str:
     """User name of the dataset's (non-deputy) owner, or ""."""
     return prefetch.known("owner_name", pkg_id, lambda: request_memo.remembered(
-        "owner_name", pkg_id, lambda: model.Session.execute(_OWNER_NAME, {"pkg": pkg_id}).scalar() or ""))
+        "owner_name", pkg_id, lambda: prepared.execute(_OWNER_NAME, {"pkg": pkg_id}).scalar() or ""))
 
 
 _OWNERS_OF = sa.text("""
@@ -410,7 +410,8 @@ _RESPONSIBLE = f"""(SELECT coalesce(json_agg(json_build_object(
       LEFT JOIN "group" g ON r.scope_type = '{DOMAIN}' AND g.id = r.scope_id
       LEFT JOIN package p ON r.scope_type = '{DATASET}' AND p.id = r.scope_id
      WHERE (r.role = 'owner' AND r.scope_type = '{DATASET}' AND r.scope_id = :pkg)
-        OR (r.role = 'steward' AND r.scope_id IN ({_LINEAGE_CTE} SELECT id FROM lineage)))"""
+        OR (r.role = 'steward' AND r.scope_type = '{DOMAIN}'  -- stewards hold domains: the scope index
+            AND r.scope_id IN ({_LINEAGE_CTE} SELECT id FROM lineage)))"""
 
 
 def _remember_responsible(pkg: model.Package, value: list[dict[str, Any]]) -> list[dict[str, Any]]:

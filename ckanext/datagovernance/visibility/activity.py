@@ -20,7 +20,7 @@ import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan.lib.plugins import get_permission_labels
 
-from .. import prefetch
+from .. import prefetch, prepared
 
 # activity types whose object is a dataset (CKAN only filters "* package")
 DATASET_ACTIVITY_SUFFIXES = ("package", "resource view")
@@ -120,7 +120,7 @@ def new_dashboard_count(user: model.User, limit: int) -> int | None:
     params: dict[str, Any] = {"user": user.id, "limit": limit, "hidden": _hidden_user_refs()}
     if not user.sysadmin:  # CKAN's label filter of dataset rows
         params["labels"] = list(get_permission_labels().get_user_dataset_labels(user))
-    result = model.Session.execute(_NEW_ON_DASHBOARD[bool(user.sysadmin)], params).all()
+    result = prepared.execute(_NEW_ON_DASHBOARD[bool(user.sysadmin)], params).all()
     if result[0].last_viewed is None or result[0].follows:
         return None
     found = [{"object_id": r.object_id, "activity_type": r.activity_type}

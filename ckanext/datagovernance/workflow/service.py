@@ -14,7 +14,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
-from .. import page_facts, request_memo
+from .. import page_facts, prepared, request_memo
 from ..roles import service as roles
 from ..search import backend as search_backend
 from . import states
@@ -131,7 +131,7 @@ def task_rows(query: tuple[str, dict[str, Any]] | None) -> list[Any]:
         return []
     search_backend.flush_pending()  # rows a batch still holds, as before a search
     sql, params = query
-    return list(model.Session.execute(sa.text(f"{sql} ORDER BY title_string NULLS LAST, index_id"), params))
+    return list(prepared.execute(sa.text(f"{sql} ORDER BY title_string NULLS LAST, index_id"), params))
 
 
 def task_kind_count(query: tuple[str, dict[str, Any]] | None) -> int:
@@ -141,7 +141,7 @@ def task_kind_count(query: tuple[str, dict[str, Any]] | None) -> int:
         return 0
     search_backend.flush_pending()
     sql, params = query
-    return int(model.Session.execute(
+    return int(prepared.execute(
         sa.text(f"SELECT coalesce(sum(cardinality(kinds)), 0) FROM ({sql}) q"), params).scalar_one())
 
 

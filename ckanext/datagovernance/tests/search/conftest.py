@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from ckanext.datagovernance import prepared
+
 from ..conftest import reset_and_migrate
 
 # The search backend is tested on CKAN's own schema, without the governance
@@ -30,7 +32,7 @@ class StatementLog:
         self.statements: list[str] = []
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(" ".join(statement.split()))
+        self.statements.append(" ".join(prepared.readable(statement).split()))
 
     def __enter__(self) -> StatementLog:
         sa.event.listen(sa.engine.Engine, "before_cursor_execute", self)

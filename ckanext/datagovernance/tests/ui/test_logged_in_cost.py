@@ -14,6 +14,8 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
+from ckanext.datagovernance import prepared
+
 pytestmark = [
     pytest.mark.usefixtures("with_plugins"),
     pytest.mark.ckan_config("ckanext.datagovernance.search.cache_ttl", "0"),  # every search computed
@@ -39,7 +41,7 @@ def _render(client, url: str) -> tuple[list[str], str]:
     sent: list[str] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        sent.append(" ".join(statement.split())[:160])
+        sent.append(" ".join(prepared.readable(statement).split())[:160])
 
     sa.event.listen(model.meta.engine, "before_cursor_execute", count)
     try:
