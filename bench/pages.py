@@ -142,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         res = user_client.get(args.profile, headers=headers)
         prof.disable()
         print(f"{args.profile} as {args.user or 'anonymous'}: HTTP {res.status_code}, {statements[0]} SQL statements")
+        if os.environ.get("BENCH_PROFILE_DUMP"):  # for pstats' callers/callees
+            prof.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
         pstats.Stats(prof).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 60)
         return 0
     # a generated dataset, the same one after load.py's writer added newer ones

@@ -54,7 +54,15 @@ def package_update(next_auth: AuthFunction, context: Context, data_dict: DataDic
     user = _user(context)
     if pkg is not None and may_maintain(user, pkg):
         return {"success": True}
-    result = next_auth(context, data_dict)
+    decided = None
+    if pkg is not None and user is not None and "groups" not in (data_dict or {}):
+        decided = policy.ckan_roles_may_edit(user, pkg)  # CKAN's own rule, from facts read already
+    if decided is None:
+        result = next_auth(context, data_dict)
+    elif decided:
+        result = {"success": True}
+    else:
+        result = {"success": False, "msg": _("User %s not authorized to edit package %s") % (user.name, pkg.id)}
     # CKAN organisation roles work within the access class: no writing
     # where one may not read (an org editor and a confidential dataset)
     if result.get("success") and pkg is not None and not (user and user.sysadmin) and not may_read(user, pkg):

@@ -20,7 +20,7 @@ streams, whose rows carry the labels too (``visibility.activity``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import ckan.model as model
 import sqlalchemy as sa
@@ -45,27 +45,37 @@ extra_readers: list[Callable[[model.Package], Iterable[str]]] = []
 # the user reads as a member (CKAN's rules below), the datasets they
 # collaborate on, and every role of the suite they hold. Built once per
 # variant (sysadmin or not, collaborators on or off), not per request.
+# The same statement gives what CKAN's edit check (package_update) asks:
+# the organisations where the user holds a role with "update_dataset"
+# (whatever the organisation's state, as CKAN asks), those such a role
+# reaches by cascading down (the walk above, from the editing roles: at
+# least what CKAN's walk up from a dataset's organisation finds), and each
+# collaboration's capacity.
 _MEMBER_ORGS = """
     WITH RECURSIVE m AS (
         SELECT group_id, capacity FROM member
          WHERE table_name = 'user' AND table_id = :user AND state = 'active'
            AND capacity = ANY(CAST(:read_roles AS text[]))),
-    child(depth, group_id) AS (
-        SELECT 0, s.group_id FROM member s
-         WHERE s.table_id IN (SELECT group_id FROM m WHERE capacity = ANY(CAST(:cascade AS text[])))
-           AND s.table_name = 'group' AND s.state = 'active'
+    child(depth, group_id, capacity) AS (
+        SELECT 0, s.group_id, m.capacity FROM member s JOIN m ON s.table_id = m.group_id
+         WHERE m.capacity = ANY(CAST(:cascade AS text[])) AND s.table_name = 'group' AND s.state = 'active'
         UNION ALL
-        SELECT c.depth + 1, s.group_id FROM member s JOIN child c ON s.table_id = c.group_id
+        SELECT c.depth + 1, s.group_id, c.capacity FROM member s JOIN child c ON s.table_id = c.group_id
          WHERE s.table_name = 'group' AND s.state = 'active' AND c.depth < :max_depth)
     SELECT 'org', g.id, NULL, NULL FROM "group" g
      WHERE g.is_organization AND g.state = 'active'
        AND (g.id IN (SELECT group_id FROM m) OR (g.type = 'organization' AND g.id IN (SELECT group_id FROM child)))
+    UNION ALL SELECT 'edit_org', group_id, NULL, NULL FROM member
+     WHERE table_name = 'user' AND table_id = :user AND state = 'active'
+       AND capacity = ANY(CAST(:edit_roles AS text[]))
+    UNION ALL SELECT DISTINCT 'edit_below', group_id, NULL, NULL FROM child
+     WHERE capacity = ANY(CAST(:edit_roles AS text[]))
 """
 _ALL_ORGS = """
     SELECT 'org', g.id, NULL, NULL FROM "group" g WHERE g.is_organization AND g.state = 'active'
 """
 _COLLABORATIONS = """
-    UNION ALL SELECT 'collaborator', package_id, NULL, NULL FROM package_member WHERE user_id = :user
+    UNION ALL SELECT 'collaborator', package_id, capacity, NULL FROM package_member WHERE user_id = :user
 """
 _ROLES = """
     UNION ALL SELECT 'role', role, scope_type, scope_id FROM datagovernance_role WHERE user_id = :user
@@ -75,7 +85,15 @@ _FACTS = {(sysadmin, collaborators): sa.text((_ALL_ORGS if sysadmin else _MEMBER
           for sysadmin in (False, True) for collaborators in (False, True)}
 
 
-def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]]]:
+class EditScopes(NamedTuple):
+    """Where CKAN's roles let a user edit (see ckan_edit_scopes)."""
+    orgs: frozenset[str]  # a role with "update_dataset" in the organisation itself
+    below: frozenset[str]  # organisations below one where such a role cascades
+    datasets: frozenset[str]  # an editing collaboration
+    sysadmin: bool  # CKAN lets sysadmins do anything (their facts list no roles)
+
+
+def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]], EditScopes]:
     """CKAN's labels of a logged-in user (DefaultPermissionLabels: public,
     creator, member of each organisation the user may read, collaborator)
     and the suite's roles of the user, in one statement. CKAN gets its
@@ -84,23 +102,47 @@ def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]]]:
     The same rules: the roles with the "read" permission, cascading to
     sub-organisations (at any depth CKAN walks, through active group
     memberships) for the roles that cascade, active organisations only.
-    The roles go into the request's memo, where badges and menus read them."""
+    The roles go into the request's memo, where badges and menus read them,
+    and so do the scopes where CKAN lets the user edit (``ckan_edit_scopes``)."""
     collaborators = bool(authz.check_config_permission("allow_dataset_collaborators"))
     params = {"user": user.id, "read_roles": list(authz.get_roles_with_permission("read")),
               "cascade": list(authz.check_config_permission("roles_that_cascade_to_sub_groups") or []),
+              "edit_roles": list(authz.get_roles_with_permission("update_dataset")),
               "max_depth": MAX_RECURSES}
     labels = ["public", f"creator-{user.id}"]
     held: list[tuple[str, str, str]] = []
+    edit_orgs: set[str] = set()
+    edit_below: set[str] = set()
+    edit_datasets: set[str] = set()
     for kind, value, scope_type, scope_id in prepared.execute(
             _FACTS[(bool(user.sysadmin), collaborators)], params):
         if kind == "org":
             labels.append(f"member-{value}")
+        elif kind == "edit_org":
+            edit_orgs.add(value)
+        elif kind == "edit_below":
+            edit_below.add(value)
         elif kind == "collaborator":
             labels.append(f"collaborator-{value}")
+            if scope_type in COLLABORATORS_WHO_EDIT:
+                edit_datasets.add(value)
         else:
             held.append((value, scope_type, scope_id))
     service.remember_user_roles(user.id, held)
-    return labels, held
+    edits = EditScopes(frozenset(edit_orgs), frozenset(edit_below), frozenset(edit_datasets), bool(user.sysadmin))
+    request_memo.put("ckan_edit_scopes", user.id, edits)
+    return labels, held, edits
+
+
+# the collaborator capacities CKAN's package_update accepts
+COLLABORATORS_WHO_EDIT = ("admin", "editor")
+
+
+def ckan_edit_scopes(user: model.User) -> EditScopes:
+    """What CKAN's edit check asks about `user`'s organisation roles and
+    collaborations, read with the user's labels (one statement, once per
+    request; collaborations only where CKAN allows them)."""
+    return request_memo.remembered("ckan_edit_scopes", user.id, lambda: _facts(user)[2])
 
 
 def ckan_user_labels(user: model.User) -> list[str]:
@@ -157,7 +199,7 @@ class DataGovernanceLabels(DefaultPermissionLabels):
     def _user_labels(self, user_obj: Any) -> list[str]:
         if not user_obj or getattr(user_obj, "is_anonymous", False) or not getattr(user_obj, "id", None):
             return super().get_user_dataset_labels(user_obj)
-        labels, held = _facts(user_obj)  # one statement
+        labels, held, _edits = _facts(user_obj)  # one statement
         labels += [INTERNAL, user_label(user_obj.id)]
         roles = {role for role, scope_type, _scope in held if scope_type == "site"}
         if "data_office" in roles:
