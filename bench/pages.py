@@ -43,7 +43,8 @@ USERS = [("anonymous", None), ("staff", load.STAFF), ("steward", load.STEWARD), 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=6,
+                        help="renders before measuring (PostgreSQL keeps a prepared statement's generic plan from its sixth execution)")
     parser.add_argument("--profile", metavar="PAGE", help="print a cProfile of PAGE (cold) and stop")
     parser.add_argument("--user", default="", help="with --profile/--sql: the user (default anonymous)")
     parser.add_argument("--login", choices=("session", "token"), default="session",
@@ -138,9 +139,10 @@ def main(argv: list[str] | None = None) -> int:
             user_client.get(args.profile, headers=headers)
         statements[0] = 0
         prof = cProfile.Profile()
-        prof.enable()
-        res = user_client.get(args.profile, headers=headers)
-        prof.disable()
+        for _ in range(int(os.environ.get("BENCH_PROFILE_RUNS", "1"))):  # several renders: less noise
+            prof.enable()
+            res = user_client.get(args.profile, headers=headers)
+            prof.disable()
         print(f"{args.profile} as {args.user or 'anonymous'}: HTTP {res.status_code}, {statements[0]} SQL statements")
         if os.environ.get("BENCH_PROFILE_DUMP"):  # for pstats' callers/callees
             prof.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
@@ -169,11 +171,25 @@ def main(argv: list[str] | None = None) -> int:
         config["ckanext.datagovernance.search.cache_ttl"] = ttl
         for page in pages:
             cells, sql_cells, base, cpu_base = [], [], 0.0, 0.0
+            # one render per user in turn, run after run: a machine whose speed
+            # drifts (shared cores) slows every user's renders alike, and the
+            # ratios compare renders of the same moments
+            renders = {}
             for label, user in USERS:
                 user_client, headers = login(user)
-                times, cpu, sql, _res = benchlib.time_renders(
-                    f"{page} as {label}", lambda page=page, c=user_client, h=headers: c.get(page, headers=h),
-                    args.runs, args.warmup, statements)
+                renders[label] = lambda page=page, c=user_client, h=headers: c.get(page, headers=h)
+                benchlib.time_renders(f"{page} as {label}", renders[label], 0, args.warmup, statements)
+            measured: dict[str, tuple[list[float], list[float], list[int]]] = {
+                label: ([], [], []) for label, _user in USERS}
+            for _run in range(args.runs):
+                for label, _user in USERS:
+                    times, cpu, sql, _res = benchlib.time_renders(
+                        f"{page} as {label}", renders[label], 1, 0, statements)
+                    measured[label][0].extend(times)
+                    measured[label][1].extend(cpu)
+                    measured[label][2].extend(sql)
+            for label, user in USERS:
+                times, cpu, sql = measured[label]
                 ms = statistics.median(times) * 1000
                 cpu_ms = statistics.median(cpu) * 1000
                 n_sql = statistics.median(sql)
