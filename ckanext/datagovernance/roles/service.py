@@ -173,6 +173,19 @@ def assignments(
     return list(model.Session.scalars(q))
 
 
+_WITHOUT_OWNER = sa.text("""
+    SELECT count(*) FROM unnest(CAST(:ids AS text[])) AS d(id)
+     WHERE NOT EXISTS (SELECT 1 FROM datagovernance_role r
+                        WHERE r.role = 'owner' AND r.scope_type = :dataset AND r.scope_id = d.id AND NOT r.deputy)
+""").bindparams(dataset=DATASET)
+
+
+def count_without_owner(pkg_ids: Iterable[str]) -> int:
+    """How many of these datasets have no (non-deputy) data owner, counted
+    in the database: no assignment rows loaded."""
+    return int(prepared.execute(_WITHOUT_OWNER, {"ids": list(pkg_ids)}).scalar_one())
+
+
 def role_scopes(user_id: str, role: str) -> set[str]:
     """The scopes (domain or dataset ids) in which a user holds `role`, as
     deputy too (from the request's memo of the user's roles)."""

@@ -188,8 +188,7 @@ def datagovernance_domain_overview(group_id: str) -> dict[str, Any]:
         ids = [r["id"] for r in result["results"]]
         if len(ids) < result["count"]:
             ids = [r["id"] for r in paging.search_all(_ctx(), {"fq": fq, "fl": "id", "include_private": True})]
-        owned = {a.scope_id for a in service.assignments(role="owner", scope_ids=ids) if not a.deputy}
-        without_owner = len([i for i in ids if i not in owned])
+        without_owner = service.count_without_owner(ids)
     else:
         result = tk.get_action("package_search")(_ctx(), dict(query, rows=0))
     # direct sub-domains: their parent reference names this domain (by name or id)

@@ -50,6 +50,9 @@ CLASS_COLUMNS = "k.site_id, k.state, k.capacity, k.entity_type, k.dataset_type, 
 ORG_SCOPE = "_org:"
 # narrow copy of the rows for searches without free text (migration 008)
 FILTER_TABLE = "datagovernance_search_filter"
+# fields kept as columns of the index table, equal to the document's
+# values: a page of only these is read without the documents
+COLUMN_FIELDS = ("id", "name")
 # columns only the wide index table has; SQL naming none of them can run on
 # the filter table
 _WIDE_COLUMNS_RE = re.compile(r"\b(doc|fields|tsv|tsv_internal)\b")
@@ -669,10 +672,15 @@ class PostgresSolr:
         self, db: Any, src: str, cond: str, bind: dict[str, Any], fl: list[str], rank_sql: str,
         order_by: str, rows: int, start: int
     ) -> list[dict[str, Any]]:
+        wanted = [f for f in fl if f != "score"]
         if "*" in fl:
             select = "doc"
+        elif wanted and set(wanted) <= set(COLUMN_FIELDS):
+            # ids or names only (fl=id: every match of a walk through all
+            # pages): the index row's own columns, without reading its
+            # (TOASTed) document
+            select = "jsonb_build_object(" + ", ".join(f"'{f}', {TABLE}.{f}" for f in wanted) + ")"
         else:
-            wanted = [f for f in fl if f != "score"]
             pairs = ", ".join(f"'{f}', doc -> '{f}'" for f in wanted) if wanted else ""
             select = f"jsonb_strip_nulls(jsonb_build_object({pairs}))" if pairs else "'{}'::jsonb"
         # Pick the page from narrow columns first, then read the (TOASTed)
