@@ -40,15 +40,24 @@ def band(score: float) -> str:
     return "bad"
 
 
+# labels as functions: a page translates the one it shows, not every one
+_BAND_LABELS: dict[str, Callable[[], str]] = {
+    "excellent": lambda: _("Excellent"), "good": lambda: _("Good"), "sufficient": lambda: _("Sufficient"),
+    "bad": lambda: _("Bad")}
+_DIMENSION_LABELS: dict[str, Callable[[], str]] = {
+    "findability": lambda: _("Findability"), "accessibility": lambda: _("Accessibility"),
+    "interoperability": lambda: _("Interoperability"), "reusability": lambda: _("Reusability"),
+    "contextuality": lambda: _("Contextuality")}
+
+
 def band_label(name: str) -> str:
-    return {"excellent": _("Excellent"), "good": _("Good"), "sufficient": _("Sufficient"),
-            "bad": _("Bad")}.get(name, name)
+    label = _BAND_LABELS.get(name)
+    return label() if label else name
 
 
 def dimension_label(name: str) -> str:
-    return {"findability": _("Findability"), "accessibility": _("Accessibility"),
-            "interoperability": _("Interoperability"), "reusability": _("Reusability"),
-            "contextuality": _("Contextuality")}.get(name, name)
+    label = _DIMENSION_LABELS.get(name)
+    return label() if label else name
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The role model of the data strategy ("Anhang: Rollen- und Gremienprofile")."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ckan.common import _
@@ -35,18 +36,22 @@ ROLES: dict[str, RoleDef] = {
 }
 
 
+# as functions: a page translates the label it shows, not all ten
+_ROLE_LABELS: dict[str, Callable[[], str]] = {
+    "governance_officer": lambda: _("Data Governance Officer"),
+    "data_office": lambda: _("Data management office"),
+    "steward": lambda: _("Data steward"),
+    "owner": lambda: _("Data owner"),
+    "dpo": lambda: _("Data protection officer"),
+    "iso": lambda: _("Information security officer"),
+    "infrastructure_lead": lambda: _("Infrastructure lead"),
+    "it_support": lambda: _("IT support"),
+    "multiplier": lambda: _("Multiplier (Datenlotse)"),
+    "literacy_trainer": lambda: _("Data literacy trainer"),
+}
+
+
 def role_label(name: str) -> str:
     """Translated display name of a role (German first)."""
-    labels = {
-        "governance_officer": _("Data Governance Officer"),
-        "data_office": _("Data management office"),
-        "steward": _("Data steward"),
-        "owner": _("Data owner"),
-        "dpo": _("Data protection officer"),
-        "iso": _("Information security officer"),
-        "infrastructure_lead": _("Infrastructure lead"),
-        "it_support": _("IT support"),
-        "multiplier": _("Multiplier (Datenlotse)"),
-        "literacy_trainer": _("Data literacy trainer"),
-    }
-    return labels.get(name, name)
+    label = _ROLE_LABELS.get(name)
+    return label() if label else name
