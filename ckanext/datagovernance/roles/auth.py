@@ -43,9 +43,15 @@ def _package(context: Context, data_dict: DataDict) -> model.Package | None:
 # -- chained auth --------------------------------------------------------------
 @tk.chained_auth_function
 def package_create(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
-    if policy.may_create_anywhere(_user(context)):
+    user = _user(context)
+    if policy.may_create_anywhere(user):
         return {"success": True}
-    return next_auth(context, data_dict)
+    decided = policy.ckan_roles_may_create(user, data_dict) if user is not None else None
+    if decided is None:
+        return next_auth(context, data_dict)
+    if decided:
+        return {"success": True}
+    return {"success": False, "msg": _("User %s not authorized to create packages") % user.name}
 
 
 @tk.chained_auth_function

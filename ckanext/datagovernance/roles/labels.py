@@ -50,7 +50,8 @@ extra_readers: list[Callable[[model.Package], Iterable[str]]] = []
 # (whatever the organisation's state, as CKAN asks), those such a role
 # reaches by cascading down (the walk above, from the editing roles: at
 # least what CKAN's walk up from a dataset's organisation finds), and each
-# collaboration's capacity.
+# collaboration's capacity; and what its "add dataset" check asks: the active
+# organisations where the user holds a role with "create_dataset".
 _MEMBER_ORGS = """
     WITH RECURSIVE m AS (
         SELECT group_id, capacity FROM member
@@ -70,6 +71,9 @@ _MEMBER_ORGS = """
        AND capacity = ANY(CAST(:edit_roles AS text[]))
     UNION ALL SELECT DISTINCT 'edit_below', group_id, NULL, NULL FROM child
      WHERE capacity = ANY(CAST(:edit_roles AS text[]))
+    UNION ALL SELECT 'create_in', g.id, NULL, NULL FROM member c JOIN "group" g ON g.id = c.group_id
+     WHERE c.table_name = 'user' AND c.table_id = :user AND c.state = 'active'
+       AND c.capacity = ANY(CAST(:create_roles AS text[])) AND g.is_organization AND g.state = 'active'
 """
 _ALL_ORGS = """
     SELECT 'org', g.id, NULL, NULL FROM "group" g WHERE g.is_organization AND g.state = 'active'
@@ -90,6 +94,7 @@ class EditScopes(NamedTuple):
     orgs: frozenset[str]  # a role with "update_dataset" in the organisation itself
     below: frozenset[str]  # organisations below one where such a role cascades
     datasets: frozenset[str]  # an editing collaboration
+    create_in: frozenset[str]  # active organisations where a role has "create_dataset"
     sysadmin: bool  # CKAN lets sysadmins do anything (their facts list no roles)
 
 
@@ -108,11 +113,13 @@ def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]], Edi
     params = {"user": user.id, "read_roles": list(authz.get_roles_with_permission("read")),
               "cascade": list(authz.check_config_permission("roles_that_cascade_to_sub_groups") or []),
               "edit_roles": list(authz.get_roles_with_permission("update_dataset")),
+              "create_roles": list(authz.get_roles_with_permission("create_dataset")),
               "max_depth": MAX_RECURSES}
     labels = ["public", f"creator-{user.id}"]
     held: list[tuple[str, str, str]] = []
     edit_orgs: set[str] = set()
     edit_below: set[str] = set()
+    create_in: set[str] = set()
     edit_datasets: set[str] = set()
     for kind, value, scope_type, scope_id in prepared.execute(
             _FACTS[(bool(user.sysadmin), collaborators)], params):
@@ -122,6 +129,8 @@ def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]], Edi
             edit_orgs.add(value)
         elif kind == "edit_below":
             edit_below.add(value)
+        elif kind == "create_in":
+            create_in.add(value)
         elif kind == "collaborator":
             labels.append(f"collaborator-{value}")
             if scope_type in COLLABORATORS_WHO_EDIT:
@@ -129,7 +138,8 @@ def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]], Edi
         else:
             held.append((value, scope_type, scope_id))
     service.remember_user_roles(user.id, held)
-    edits = EditScopes(frozenset(edit_orgs), frozenset(edit_below), frozenset(edit_datasets), bool(user.sysadmin))
+    edits = EditScopes(frozenset(edit_orgs), frozenset(edit_below), frozenset(edit_datasets),
+                       frozenset(create_in), bool(user.sysadmin))
     request_memo.put("ckan_edit_scopes", user.id, edits)
     return labels, held, edits
 
@@ -139,8 +149,8 @@ COLLABORATORS_WHO_EDIT = ("admin", "editor")
 
 
 def ckan_edit_scopes(user: model.User) -> EditScopes:
-    """What CKAN's edit check asks about `user`'s organisation roles and
-    collaborations, read with the user's labels (one statement, once per
+    """What CKAN's edit and "add dataset" checks ask about `user`'s
+    organisation roles and collaborations, read with the user's labels (one statement, once per
     request; collaborations only where CKAN allows them)."""
     return request_memo.remembered("ckan_edit_scopes", user.id, lambda: _facts(user)[2])
 

@@ -117,6 +117,24 @@ def ckan_roles_may_edit(user: model.User, pkg: model.Package) -> bool | None:
     return False
 
 
+def ckan_roles_may_create(user: model.User, data_dict: dict[str, Any] | None) -> bool | None:
+    """CKAN's own package_create rule for a dataset without organisation or
+    groups named (the "add dataset" button asks it on every search page):
+    creating outside organisations is allowed by the site's settings, or the
+    user holds a role with "create_dataset" in some active organisation (from
+    the label facts, no statements of CKAN's). None: an organisation or groups
+    are named, CKAN's check runs."""
+    from . import labels
+
+    if data_dict and (data_dict.get("owner_org") or data_dict.get("groups")):
+        return None
+    if all(authz.check_config_permission(p) for p in ("create_dataset_if_not_in_organization",
+                                                      "create_unowned_dataset")):
+        return True
+    scopes = labels.ckan_edit_scopes(user)
+    return scopes.sysadmin or bool(scopes.create_in)
+
+
 def may_create_anywhere(user: model.User | None) -> bool:
     """The data office inventories every department: it creates datasets in
     organisations it is not a member of (as do the officer and sysadmins)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ckan.model as model
 import pytest
+from ckan.logic.auth import create as ckan_create
 from ckan.logic.auth.update import package_update as ckan_package_update
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
@@ -112,3 +113,34 @@ def test_an_editor_above_edits_below_where_editors_cascade():
     assert policy.ckan_roles_may_edit(editor, pkgs["child"]) is None  # CKAN's own check decides
     assert _ckan(editor, pkgs["child"])
     assert policy.ckan_roles_may_edit(editor, pkgs["other"]) is False is _ckan(editor, pkgs["other"])
+
+
+def _ckan_creates(user: model.User) -> bool:
+    context = {"user": user.name, "auth_user_obj": user, "model": model}
+    return bool(ckan_create.package_create(context, {})["success"])
+
+
+@pytest.mark.ckan_config("ckan.auth.create_dataset_if_not_in_organization", "false")
+@pytest.mark.ckan_config("ckan.auth.create_unowned_dataset", "false")
+def test_the_add_dataset_check_answers_as_ckan_does():
+    _catalog()
+    answers = {}
+    for name in USERS:
+        user = model.User.by_name(f"dg_ec_{name}")
+        answers[name] = policy.ckan_roles_may_create(user, {})
+        assert answers[name] == _ckan_creates(user), name
+    # editors and admins of an active organisation may; members, collaborators,
+    # the editor of a deleted organisation and users without a role may not
+    assert answers["child_editor"] and answers["parent_admin"] and answers["other_editor"]
+    assert not (answers["child_member"] or answers["collab_editor"] or answers["gone_editor"]
+                or answers["nobody"])
+    # an organisation or groups named: CKAN's own check
+    assert policy.ckan_roles_may_create(model.User.by_name("dg_ec_child_editor"), {"owner_org": "ec-child"}) is None
+
+
+@pytest.mark.ckan_config("ckan.auth.create_dataset_if_not_in_organization", "true")
+@pytest.mark.ckan_config("ckan.auth.create_unowned_dataset", "true")
+def test_everybody_adds_datasets_where_the_site_lets_them_create_outside_organisations():
+    _catalog()
+    nobody = model.User.by_name("dg_ec_nobody")
+    assert policy.ckan_roles_may_create(nobody, {}) is True is _ckan_creates(nobody)

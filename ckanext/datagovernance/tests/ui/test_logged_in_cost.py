@@ -1,12 +1,11 @@
 """What every logged-in page shares costs almost nothing (issue 16): a
 logged-in `/dataset` sends only a few SQL statements more than the same page
 for an anonymous visitor: the user (flask-login's session), the user's
-permission labels with their roles (one statement), one each for the
-header's counts (tasks, requests, dashboard) where the user can have any,
-and CKAN's "add dataset" check for organisation editors (two). Measured in
-this city: 3 more for a plain member of staff, 5 for the others; before
-issue 16's last changes 9-13 (labels 4-5 statements, the requests badge 3,
-the dashboard badge 2, the header picture 3). Read-only."""
+permission labels with their roles (one statement, which also answers
+CKAN's "add dataset" check), one each for the header's counts (tasks,
+requests, dashboard) where the user can have any. Before issue 16's changes
+9-13 (labels 4-5 statements, the requests badge 3, the dashboard badge 2, the
+header picture 3, CKAN's "add dataset" check 2). Read-only."""
 from __future__ import annotations
 
 import ckan.model as model
