@@ -45,35 +45,32 @@ extra_readers: list[Callable[[model.Package], Iterable[str]]] = []
 # the user reads as a member (CKAN's rules below), the datasets they
 # collaborate on, and every role of the suite they hold. Built once per
 # variant (sysadmin or not, collaborators on or off), not per request.
-# The same statement gives what CKAN's edit check (package_update) asks:
-# the organisations where the user holds a role with "update_dataset"
-# (whatever the organisation's state, as CKAN asks), those such a role
-# reaches by cascading down (the walk above, from the editing roles: at
-# least what CKAN's walk up from a dataset's organisation finds), and each
-# collaboration's capacity; and what its "add dataset" check asks: the active
-# organisations where the user holds a role with "create_dataset".
+# The same statement gives what CKAN's organisation-role checks ask
+# (has_user_permission_for_group_or_org: edit a dataset, add one, manage an
+# organisation): each of the user's memberships with its capacity (whatever
+# the group's state, as CKAN asks; whether it is an active organisation),
+# and the groups a cascading role reaches below (the walk above: at least
+# what CKAN's walk up from a group finds).
 _MEMBER_ORGS = """
-    WITH RECURSIVE m AS (
+    WITH RECURSIVE mine AS (
         SELECT group_id, capacity FROM member
-         WHERE table_name = 'user' AND table_id = :user AND state = 'active'
-           AND capacity = ANY(CAST(:read_roles AS text[]))),
+         WHERE table_name = 'user' AND table_id = :user AND state = 'active'),
+    m AS (SELECT group_id, capacity FROM mine WHERE capacity = ANY(CAST(:read_roles AS text[]))),
     child(depth, group_id, capacity) AS (
-        SELECT 0, s.group_id, m.capacity FROM member s JOIN m ON s.table_id = m.group_id
-         WHERE m.capacity = ANY(CAST(:cascade AS text[])) AND s.table_name = 'group' AND s.state = 'active'
+        SELECT 0, s.group_id, mine.capacity FROM member s JOIN mine ON s.table_id = mine.group_id
+         WHERE mine.capacity = ANY(CAST(:cascade AS text[])) AND s.table_name = 'group' AND s.state = 'active'
         UNION ALL
         SELECT c.depth + 1, s.group_id, c.capacity FROM member s JOIN child c ON s.table_id = c.group_id
          WHERE s.table_name = 'group' AND s.state = 'active' AND c.depth < :max_depth)
     SELECT 'org', g.id, NULL, NULL FROM "group" g
      WHERE g.is_organization AND g.state = 'active'
-       AND (g.id IN (SELECT group_id FROM m) OR (g.type = 'organization' AND g.id IN (SELECT group_id FROM child)))
-    UNION ALL SELECT 'edit_org', group_id, NULL, NULL FROM member
-     WHERE table_name = 'user' AND table_id = :user AND state = 'active'
-       AND capacity = ANY(CAST(:edit_roles AS text[]))
-    UNION ALL SELECT DISTINCT 'edit_below', group_id, NULL, NULL FROM child
-     WHERE capacity = ANY(CAST(:edit_roles AS text[]))
-    UNION ALL SELECT 'create_in', g.id, NULL, NULL FROM member c JOIN "group" g ON g.id = c.group_id
-     WHERE c.table_name = 'user' AND c.table_id = :user AND c.state = 'active'
-       AND c.capacity = ANY(CAST(:create_roles AS text[])) AND g.is_organization AND g.state = 'active'
+       AND (g.id IN (SELECT group_id FROM m)
+            OR (g.type = 'organization'
+                AND g.id IN (SELECT group_id FROM child WHERE capacity = ANY(CAST(:read_roles AS text[])))))
+    UNION ALL SELECT 'membership', mine.group_id, mine.capacity,
+                     CASE WHEN g.is_organization AND g.state = 'active' THEN 'active_org' END
+      FROM mine LEFT JOIN "group" g ON g.id = mine.group_id
+    UNION ALL SELECT DISTINCT 'below', group_id, capacity, NULL FROM child
 """
 _ALL_ORGS = """
     SELECT 'org', g.id, NULL, NULL FROM "group" g WHERE g.is_organization AND g.state = 'active'
@@ -90,11 +87,11 @@ _FACTS = {(sysadmin, collaborators): sa.text((_ALL_ORGS if sysadmin else _MEMBER
 
 
 class EditScopes(NamedTuple):
-    """Where CKAN's roles let a user edit (see ckan_edit_scopes)."""
-    orgs: frozenset[str]  # a role with "update_dataset" in the organisation itself
-    below: frozenset[str]  # organisations below one where such a role cascades
+    """A user's organisation roles as CKAN's checks ask them (ckan_edit_scopes)."""
+    memberships: dict[str, frozenset[str]]  # group id -> the user's capacities in it
+    below: dict[str, frozenset[str]]  # group id -> cascading capacities held above it
+    active_orgs: frozenset[str]  # those of `memberships` that are active organisations
     datasets: frozenset[str]  # an editing collaboration
-    create_in: frozenset[str]  # active organisations where a role has "create_dataset"
     sysadmin: bool  # CKAN lets sysadmins do anything (their facts list no roles)
 
 
@@ -112,25 +109,23 @@ def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]], Edi
     collaborators = bool(authz.check_config_permission("allow_dataset_collaborators"))
     params = {"user": user.id, "read_roles": list(authz.get_roles_with_permission("read")),
               "cascade": list(authz.check_config_permission("roles_that_cascade_to_sub_groups") or []),
-              "edit_roles": list(authz.get_roles_with_permission("update_dataset")),
-              "create_roles": list(authz.get_roles_with_permission("create_dataset")),
               "max_depth": MAX_RECURSES}
     labels = ["public", f"creator-{user.id}"]
     held: list[tuple[str, str, str]] = []
-    edit_orgs: set[str] = set()
-    edit_below: set[str] = set()
-    create_in: set[str] = set()
+    memberships: dict[str, set[str]] = {}
+    below: dict[str, set[str]] = {}
+    active_orgs: set[str] = set()
     edit_datasets: set[str] = set()
     for kind, value, scope_type, scope_id in prepared.execute(
             _FACTS[(bool(user.sysadmin), collaborators)], params):
         if kind == "org":
             labels.append(f"member-{value}")
-        elif kind == "edit_org":
-            edit_orgs.add(value)
-        elif kind == "edit_below":
-            edit_below.add(value)
-        elif kind == "create_in":
-            create_in.add(value)
+        elif kind == "membership":
+            memberships.setdefault(value, set()).add(scope_type)
+            if scope_id == "active_org":
+                active_orgs.add(value)
+        elif kind == "below":
+            below.setdefault(value, set()).add(scope_type)
         elif kind == "collaborator":
             labels.append(f"collaborator-{value}")
             if scope_type in COLLABORATORS_WHO_EDIT:
@@ -138,8 +133,9 @@ def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]], Edi
         else:
             held.append((value, scope_type, scope_id))
     service.remember_user_roles(user.id, held)
-    edits = EditScopes(frozenset(edit_orgs), frozenset(edit_below), frozenset(edit_datasets),
-                       frozenset(create_in), bool(user.sysadmin))
+    edits = EditScopes({k: frozenset(v) for k, v in memberships.items()},
+                       {k: frozenset(v) for k, v in below.items()},
+                       frozenset(active_orgs), frozenset(edit_datasets), bool(user.sysadmin))
     request_memo.put("ckan_edit_scopes", user.id, edits)
     return labels, held, edits
 

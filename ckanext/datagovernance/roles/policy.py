@@ -97,24 +97,38 @@ def ckan_allows(user: model.User | None, action: str, data_dict: dict[str, Any] 
     return request_memo.remembered("check_access", key, ask)
 
 
+def ckan_org_role_allows(user: model.User, group_id: str, permission: str) -> bool | None:
+    """CKAN's has_user_permission_for_group_or_org (a role with `permission`
+    in the group, or a cascading one above it), answered from the user's
+    label facts: True for a role in the group itself; False for none there
+    and none above; None where a cascading role above may reach it (CKAN's
+    own walk up decides)."""
+    from . import labels
+
+    scopes = labels.ckan_edit_scopes(user)
+    if scopes.sysadmin:
+        return True
+    roles = set(authz.get_roles_with_permission(permission))
+    if roles & scopes.memberships.get(group_id, frozenset()):
+        return True
+    if roles & scopes.below.get(group_id, frozenset()):
+        return None
+    return False
+
+
 def ckan_roles_may_edit(user: model.User, pkg: model.Package) -> bool | None:
-    """CKAN's own package_update rule (organisation roles, collaborators),
-    answered from the user's label facts where they decide it, else None
-    (CKAN's check runs: a dataset without organisation, or one below an
-    organisation where the user's editing role may cascade). True: a role
-    with "update_dataset" in the owning organisation, or an editing
-    collaboration. False: neither, and no such role above. Saves CKAN's 2-5
-    statements of the edit button's check on every dataset page."""
+    """CKAN's own package_update rule (organisation roles, collaborators)
+    from the label facts where they decide it, else None (CKAN's check runs:
+    a dataset without organisation, or below a role that may cascade). Saves
+    CKAN's 2-5 statements of the edit button's check on every dataset page."""
     from . import labels
 
     if not pkg.owner_org:
         return None
-    scopes = labels.ckan_edit_scopes(user)
-    if scopes.sysadmin or pkg.owner_org in scopes.orgs or pkg.id in scopes.datasets:
+    by_role = ckan_org_role_allows(user, pkg.owner_org, "update_dataset")
+    if by_role or pkg.id in labels.ckan_edit_scopes(user).datasets:
         return True
-    if pkg.owner_org in scopes.below:
-        return None
-    return False
+    return by_role
 
 
 def ckan_roles_may_create(user: model.User, data_dict: dict[str, Any] | None) -> bool | None:
@@ -122,8 +136,8 @@ def ckan_roles_may_create(user: model.User, data_dict: dict[str, Any] | None) ->
     groups named (the "add dataset" button asks it on every search page):
     creating outside organisations is allowed by the site's settings, or the
     user holds a role with "create_dataset" in some active organisation (from
-    the label facts, no statements of CKAN's). None: an organisation or groups
-    are named, CKAN's check runs."""
+    the label facts). None: an organisation or groups are named, CKAN's check
+    runs."""
     from . import labels
 
     if data_dict and (data_dict.get("owner_org") or data_dict.get("groups")):
@@ -132,7 +146,9 @@ def ckan_roles_may_create(user: model.User, data_dict: dict[str, Any] | None) ->
                                                       "create_unowned_dataset")):
         return True
     scopes = labels.ckan_edit_scopes(user)
-    return scopes.sysadmin or bool(scopes.create_in)
+    roles = set(authz.get_roles_with_permission("create_dataset"))
+    return scopes.sysadmin or any(roles & caps for group_id, caps in scopes.memberships.items()
+                                  if group_id in scopes.active_orgs)
 
 
 def may_create_anywhere(user: model.User | None) -> bool:

@@ -385,7 +385,7 @@ def am_following_dataset(next_action: Action, context: Context, data_dict: DataD
                          pkg_id)
 
 
-def _page_group(ref: Any) -> dict[str, Any] | None:
+def page_group(ref: Any) -> dict[str, Any] | None:
     """The group or organisation the request's page shows (CKAN's group
     view keeps it on ``g.group_dict``) when `ref` (name or id) is that group."""
     from flask import g, has_request_context
@@ -398,7 +398,7 @@ def _page_group(ref: Any) -> dict[str, Any] | None:
 @tk.side_effect_free
 def am_following_group(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     # the follow button of a domain's or organisation's page, as for datasets
-    group = _page_group(data_dict.get("id"))
+    group = page_group(data_dict.get("id"))
     group_id = group["id"] if group is not None and group.get("state") != "deleted" else None
     return _am_following(next_action, context, data_dict, "am_following_group", model.UserFollowingGroup, group_id)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ckan.model as model
 import pytest
 from ckan.logic.auth import create as ckan_create
+from ckan.logic.auth import update as ckan_update
 from ckan.logic.auth.update import package_update as ckan_package_update
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
@@ -144,3 +145,27 @@ def test_everybody_adds_datasets_where_the_site_lets_them_create_outside_organis
     _catalog()
     nobody = model.User.by_name("dg_ec_nobody")
     assert policy.ckan_roles_may_create(nobody, {}) is True is _ckan_creates(nobody)
+
+
+def test_the_manage_organisation_check_answers_as_ckan_does(app):
+    _catalog()
+    orgs = {name: model.Group.get(f"ec-{name}") for name in ("parent", "child", "other", "gone")}
+    decided = {}
+    for name in USERS:
+        user = model.User.by_name(f"dg_ec_{name}")
+        context = {"user": user.name, "auth_user_obj": user, "model": model}
+        for where, org in orgs.items():
+            ours = policy.ckan_org_role_allows(user, org.id, "update")
+            if ours is not None:
+                assert ours == ckan_update.organization_update(dict(context), {"id": org.id})["success"], (
+                    name, where)
+            decided[(name, where)] = ours
+    assert decided[("parent_admin", "parent")] is True
+    assert decided[("parent_admin", "child")] is None  # admin cascades: CKAN's own walk up
+    assert decided[("child_editor", "child")] is False and decided[("nobody", "other")] is False
+    # the button on the organisation's page follows the answer
+    for name, where, shown in (("parent_admin", "parent", True), ("parent_admin", "child", True),
+                               ("child_editor", "child", False), ("nobody", "other", False)):
+        token = call_action("api_token_create", {}, user=f"dg_ec_{name}", name="t")["token"]
+        page = app.get(f"/organization/ec-{where}", headers={"Authorization": token}).body
+        assert (f"/organization/edit/ec-{where}" in page) is shown, (name, where)
