@@ -86,8 +86,8 @@ _FACTS = {(sysadmin, collaborators): sa.text((_ALL_ORGS if sysadmin else _MEMBER
           for sysadmin in (False, True) for collaborators in (False, True)}
 
 
-class EditScopes(NamedTuple):
-    """A user's organisation roles as CKAN's checks ask them (ckan_edit_scopes)."""
+class CkanRoleFacts(NamedTuple):
+    """A user's organisation roles as CKAN's checks ask them (ckan_role_facts)."""
     memberships: dict[str, frozenset[str]]  # group id -> the user's capacities in it
     below: dict[str, frozenset[str]]  # group id -> cascading capacities held above it
     active_orgs: frozenset[str]  # those of `memberships` that are active organisations
@@ -95,7 +95,7 @@ class EditScopes(NamedTuple):
     sysadmin: bool  # CKAN lets sysadmins do anything (their facts list no roles)
 
 
-def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]], EditScopes]:
+def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]], CkanRoleFacts]:
     """CKAN's labels of a logged-in user (DefaultPermissionLabels: public,
     creator, member of each organisation the user may read, collaborator)
     and the suite's roles of the user, in one statement. CKAN gets its
@@ -105,7 +105,7 @@ def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]], Edi
     sub-organisations (at any depth CKAN walks, through active group
     memberships) for the roles that cascade, active organisations only.
     The roles go into the request's memo, where badges and menus read them,
-    and so do the scopes where CKAN lets the user edit (``ckan_edit_scopes``)."""
+    and so do the organisation roles CKAN's checks ask about (``ckan_role_facts``)."""
     collaborators = bool(authz.check_config_permission("allow_dataset_collaborators"))
     params = {"user": user.id, "read_roles": list(authz.get_roles_with_permission("read")),
               "cascade": list(authz.check_config_permission("roles_that_cascade_to_sub_groups") or []),
@@ -133,22 +133,23 @@ def _facts(user: model.User) -> tuple[list[str], list[tuple[str, str, str]], Edi
         else:
             held.append((value, scope_type, scope_id))
     service.remember_user_roles(user.id, held)
-    edits = EditScopes({k: frozenset(v) for k, v in memberships.items()},
-                       {k: frozenset(v) for k, v in below.items()},
-                       frozenset(active_orgs), frozenset(edit_datasets), bool(user.sysadmin))
-    request_memo.put("ckan_edit_scopes", user.id, edits)
-    return labels, held, edits
+    role_facts = CkanRoleFacts({k: frozenset(v) for k, v in memberships.items()},
+                               {k: frozenset(v) for k, v in below.items()},
+                               frozenset(active_orgs), frozenset(edit_datasets), bool(user.sysadmin))
+    request_memo.put("ckan_role_facts", user.id, role_facts)
+    return labels, held, role_facts
 
 
 # the collaborator capacities CKAN's package_update accepts
 COLLABORATORS_WHO_EDIT = ("admin", "editor")
 
 
-def ckan_edit_scopes(user: model.User) -> EditScopes:
-    """What CKAN's edit and "add dataset" checks ask about `user`'s
-    organisation roles and collaborations, read with the user's labels (one statement, once per
-    request; collaborations only where CKAN allows them)."""
-    return request_memo.remembered("ckan_edit_scopes", user.id, lambda: _facts(user)[2])
+def ckan_role_facts(user: model.User) -> CkanRoleFacts:
+    """What CKAN's organisation-role checks (edit, add a dataset, manage an
+    organisation) ask about `user`'s roles and collaborations, read with the
+    user's labels (one statement, once per request; collaborations only where
+    CKAN allows them)."""
+    return request_memo.remembered("ckan_role_facts", user.id, lambda: _facts(user)[2])
 
 
 def ckan_user_labels(user: model.User) -> list[str]:
@@ -205,7 +206,7 @@ class DataGovernanceLabels(DefaultPermissionLabels):
     def _user_labels(self, user_obj: Any) -> list[str]:
         if not user_obj or getattr(user_obj, "is_anonymous", False) or not getattr(user_obj, "id", None):
             return super().get_user_dataset_labels(user_obj)
-        labels, held, _edits = _facts(user_obj)  # one statement
+        labels, held, _role_facts = _facts(user_obj)  # one statement
         labels += [INTERNAL, user_label(user_obj.id)]
         roles = {role for role, scope_type, _scope in held if scope_type == "site"}
         if "data_office" in roles:

@@ -105,7 +105,7 @@ def ckan_org_role_allows(user: model.User, group_id: str, permission: str) -> bo
     own walk up decides)."""
     from . import labels
 
-    scopes = labels.ckan_edit_scopes(user)
+    scopes = labels.ckan_role_facts(user)
     if scopes.sysadmin:
         return True
     roles = set(authz.get_roles_with_permission(permission))
@@ -126,7 +126,7 @@ def ckan_roles_may_edit(user: model.User, pkg: model.Package) -> bool | None:
     if not pkg.owner_org:
         return None
     by_role = ckan_org_role_allows(user, pkg.owner_org, "update_dataset")
-    if by_role or pkg.id in labels.ckan_edit_scopes(user).datasets:
+    if by_role or pkg.id in labels.ckan_role_facts(user).datasets:
         return True
     return by_role
 
@@ -145,7 +145,7 @@ def ckan_roles_may_create(user: model.User, data_dict: dict[str, Any] | None) ->
     if all(authz.check_config_permission(p) for p in ("create_dataset_if_not_in_organization",
                                                       "create_unowned_dataset")):
         return True
-    scopes = labels.ckan_edit_scopes(user)
+    scopes = labels.ckan_role_facts(user)
     roles = set(authz.get_roles_with_permission("create_dataset"))
     return scopes.sysadmin or any(roles & caps for group_id, caps in scopes.memberships.items()
                                   if group_id in scopes.active_orgs)
