@@ -32,7 +32,8 @@ _WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+UPDATE|FOR\s+SHARE)\b
 _BIND = re.compile(r"%\((\w+)\)s")
 _INFO_KEY = "datagovernance_prepared"
 # compiled forms by statement text and bound defaults; statements built per
-# call (the task query has a shape per user) are few, but keep it bounded
+# call (the task query has a few shapes, by the user's roles) are few, but
+# keep it bounded: so are the statements prepared on each connection
 _MAX_FORMS = 1024
 _forms: dict[tuple[str, tuple[tuple[str, str], ...]], _Form | None] = {}
 _bodies: dict[str, str] = {}  # prepared name -> its text (for readable())
@@ -74,9 +75,11 @@ def _form(statement: sa.TextClause, dialect: sa.engine.Dialect) -> _Form | None:
             # formats PREPARE too (SQLAlchemy hands it an empty mapping)
             body = _BIND.sub(number, compiled.string)
             form = _Form(body, names, {k: b.value for k, b in binds.items() if b.value is not None})
-            _bodies[form.name] = body.replace("%%", "%")
-    if len(_forms) < _MAX_FORMS:
-        _forms[key] = form
+    if len(_forms) >= _MAX_FORMS:
+        return None  # bounded (per process and per connection): further texts run as written
+    _forms[key] = form
+    if form is not None:
+        _bodies[form.name] = form.body.replace("%%", "%")
     return form
 
 

@@ -88,3 +88,12 @@ def test_the_setting_off_sends_every_statement_as_written():
     sent = _sent(lambda: prepared.execute(names, {"state": "active"}).all())
     assert len(sent) == 1 and sent[0].lstrip().startswith("SELECT p.name")
     assert [r.name for r in prepared.execute(names, {"state": "active"})] == ["prep-c"]
+
+
+def test_beyond_the_bound_statements_run_as_written(monkeypatch):
+    factories.Dataset(name="prep-d")
+    monkeypatch.setattr(prepared, "_MAX_FORMS", len(prepared._forms))  # no room for another text
+    names = _names()
+    sent = _sent(lambda: prepared.execute(names, {"state": "active"}).all())
+    assert len(sent) == 1 and sent[0].lstrip().startswith("SELECT p.name")
+    assert [r.name for r in prepared.execute(names, {"state": "active"})] == ["prep-d"]
