@@ -58,6 +58,8 @@ def _form(statement: sa.TextClause, dialect: sa.engine.Dialect) -> _Form | None:
     key = (statement.text, tuple(sorted((k, repr(b.value)) for k, b in binds.items())))
     if key in _forms:
         return _forms[key]
+    if len(_forms) >= _MAX_FORMS:
+        return None  # bounded (per process and per connection): further texts run as written
     form: _Form | None = None
     if _READ.match(statement.text) and not _WRITES.search(statement.text):
         compiled = statement.compile(dialect=dialect)
@@ -75,8 +77,6 @@ def _form(statement: sa.TextClause, dialect: sa.engine.Dialect) -> _Form | None:
             # formats PREPARE too (SQLAlchemy hands it an empty mapping)
             body = _BIND.sub(number, compiled.string)
             form = _Form(body, names, {k: b.value for k, b in binds.items() if b.value is not None})
-    if len(_forms) >= _MAX_FORMS:
-        return None  # bounded (per process and per connection): further texts run as written
     _forms[key] = form
     if form is not None:
         _bodies[form.name] = form.body.replace("%%", "%")

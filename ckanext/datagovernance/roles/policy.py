@@ -16,7 +16,7 @@ anonymous) and the object. They read facts through ``service`` and never write.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ckan.authz as authz
 import ckan.model as model
@@ -24,6 +24,9 @@ from ckan.common import _
 
 from ..workflow import states
 from . import service
+
+if TYPE_CHECKING:
+    from .labels import CkanRoleFacts
 
 
 def is_governance_admin(user: model.User | None) -> bool:
@@ -105,13 +108,16 @@ def ckan_org_role_allows(user: model.User, group_id: str, permission: str) -> bo
     own walk up decides)."""
     from . import labels
 
-    scopes = labels.ckan_role_facts(user)
-    if scopes.sysadmin:
+    return _org_role_allows(labels.ckan_role_facts(user), group_id, permission)
+
+
+def _org_role_allows(facts: CkanRoleFacts, group_id: str, permission: str) -> bool | None:
+    if facts.sysadmin:
         return True
     roles = set(authz.get_roles_with_permission(permission))
-    if roles & scopes.memberships.get(group_id, frozenset()):
+    if roles & facts.memberships.get(group_id, frozenset()):
         return True
-    if roles & scopes.below.get(group_id, frozenset()):
+    if roles & facts.below.get(group_id, frozenset()):
         return None
     return False
 
@@ -125,8 +131,9 @@ def ckan_roles_may_edit(user: model.User, pkg: model.Package) -> bool | None:
 
     if not pkg.owner_org:
         return None
-    by_role = ckan_org_role_allows(user, pkg.owner_org, "update_dataset")
-    if by_role or pkg.id in labels.ckan_role_facts(user).datasets:
+    facts = labels.ckan_role_facts(user)  # once: outside a request nothing remembers it
+    by_role = _org_role_allows(facts, pkg.owner_org, "update_dataset")
+    if by_role or pkg.id in facts.datasets:
         return True
     return by_role
 
