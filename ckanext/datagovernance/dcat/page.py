@@ -51,6 +51,7 @@ from ckanext.datagovernance.catalog import access
 
 from ..search import cache as search_cache
 from . import profile, turtle
+from .serializer import serializer as dcat_serializer
 
 log = logging.getLogger(__name__)
 _PREFIX = "datagovernance:dcat:fragment"
@@ -77,7 +78,7 @@ def handles(fmt: str | None) -> bool:
 def serialize(datasets: list[dict[str, Any]], fmt: str, pagination_info: dict[str, Any] | None,
               profiles: list[str] | None) -> str:
     """One catalog page: what ``RDFSerializer.serialize_catalog`` returns."""
-    serializer = RDFSerializer(profiles=profiles)
+    serializer = dcat_serializer(profiles)
     if not handles(fmt):
         return serializer.serialize_catalog({}, datasets, _format=fmt, pagination_info=pagination_info)
     catalog_ref = serializer.graph_from_catalog({})

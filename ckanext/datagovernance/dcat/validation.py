@@ -19,7 +19,6 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import click
 from ckan.types import Context, DataDict
-from ckanext.dcat.processors import RDFSerializer
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
@@ -111,7 +110,9 @@ def validate_graph(data: Graph) -> dict[str, Any]:
 
 
 def dataset_graph(pkg_dict: dict[str, Any]) -> Graph:
-    serializer = RDFSerializer()
+    from .serializer import serializer as dcat_serializer
+
+    serializer = dcat_serializer()
     serializer.graph_from_dataset(pkg_dict)
     graph = Graph()
     for triple in serializer.g:

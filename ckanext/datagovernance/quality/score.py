@@ -3,7 +3,6 @@ profile chain the feeds use), the SHACL verdict of that graph and the stored
 link-check results, evaluated by ``indicators``."""
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -19,28 +18,10 @@ def site_context() -> dict[str, Any]:
     return {"user": site_user["name"], "ignore_auth": True}
 
 
-_PROFILE_CLASSES: dict[tuple[str, ...], list[Any]] = {}
-
-
-@functools.lru_cache(maxsize=1)
-def _serializer_class() -> type:
-    """ckanext-dcat's serializer with its profile classes looked up once per
-    process: the lookup scans every installed package's entry points (0.1-0.3 s
-    per dataset, more than the graph itself)."""
-    from ckanext.dcat.processors import RDFSerializer
-
-    class Serializer(RDFSerializer):
-        def _load_profiles(self, profile_names: list[str]) -> list[Any]:
-            key = tuple(profile_names)
-            if key not in _PROFILE_CLASSES:
-                _PROFILE_CLASSES[key] = super()._load_profiles(profile_names)
-            return _PROFILE_CLASSES[key]
-
-    return Serializer
-
-
 def _serializer() -> Any:
-    return _serializer_class()(profiles=PROFILES)
+    from ..dcat.serializer import serializer
+
+    return serializer(PROFILES)
 
 
 def dataset_graph(pkg_dict: dict[str, Any]) -> tuple[Graph, Any]:

@@ -5,6 +5,7 @@ Every count and list comes from ``package_search`` as the current user, so
 the permission labels decide what a visitor sees (nothing hidden leaks)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -370,6 +371,7 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "datagovernance_pager": datagovernance_pager,
         "datagovernance_activity_enabled": datagovernance_activity_enabled,
         "humanize_entity_type": humanize_entity_type,
+        "markdown_extract": markdown_extract,
         "datagovernance_block_once": datagovernance_block_once,
         "check_access": check_access,
     }
@@ -469,3 +471,23 @@ def humanize_entity_type(next_helper: Any, entity_type: str, object_type: str, p
     if entity_type == "group" and object_type == service.DOMAIN_GROUP_TYPE:
         return _domain_texts().get(purpose, _("Data domain"))
     return next_helper(entity_type, object_type, purpose)
+
+
+# a dataset's teaser on every search page: CKAN builds a new Markdown parser
+# for each one (7 % of the web workers' time under bench/load.py); the
+# extract is a function of the text alone, so each is made once per process
+_EXTRACTS: dict[tuple[bytes, int], str] = {}
+_EXTRACTS_MAX = 4096
+
+
+@tk.chained_helper
+def markdown_extract(next_helper: Any, text: str, extract_length: int = 190) -> Any:
+    if not text:
+        return next_helper(text, extract_length)
+    key = (hashlib.blake2b(text.encode(), digest_size=16).digest(), extract_length)
+    extract = _EXTRACTS.get(key)
+    if extract is None:
+        if len(_EXTRACTS) >= _EXTRACTS_MAX:  # bounded: start over rather than grow
+            _EXTRACTS.clear()
+        extract = _EXTRACTS[key] = next_helper(text, extract_length)
+    return extract
