@@ -263,6 +263,10 @@ def facet_label(field: str, value: str, domains: dict[str, model.Group] | None =
             return datagovernance_domain_title(value)
         group = domains.get(value)
         return (group.title or group.name) if group else value
+    if field == "quality_band":  # the metadata quality facet: the band's name, not its code
+        from ..quality.indicators import band_label
+
+        return band_label(value)
     if field == "license_id":
         for lic in v.get_licenses():
             if lic["id"] == value:

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import ckan.model as model
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 from ckan.lib import jobs as ckan_jobs
 from ckan.tests.helpers import call_action
 
@@ -124,6 +125,23 @@ def test_score_is_a_facet_and_a_sort(qcat):
     found = call_action("package_search", {"user": "dq_admin"}, q="*:*", include_private=True,
                         fq="quality_band:good name:gute-metadaten")
     assert found["count"] == 1
+
+
+def test_quality_facet_names_the_bands(qcat, app):
+    for key in ("good", "poor"):
+        jobs.score_dataset(qcat[key]["id"])
+    token = call_action("api_token_create", {"user": "dq_admin"}, user="dq_admin", name="facet")["token"]
+
+    def facet(lang: str) -> str:
+        page = BeautifulSoup(app.get(f"/{lang}/dataset/", headers={"Authorization": token}).body, "html.parser")
+        section = next(s for s in page.select(".secondary section") if s.select_one("[href*='quality_band=']"))
+        return section.get_text(" ", strip=True)
+
+    german = facet("de")
+    assert "Metadatenqualität" in german and "Gut" in german and "Ausreichend" in german
+    assert "good" not in german.split() and "sufficient" not in german.split()
+    english = facet("en")
+    assert "Good" in english and "Sufficient" in english
 
 
 def _score_jobs() -> list:
