@@ -107,8 +107,12 @@ def test_search_facets_show_labels_not_codes(city, app):
         assert code not in facets.split(), code
     pill = text(page, ".filter-list")
     assert "Veröffentlicht (Open Data)" in pill and "published" not in pill
-    english = text(get(app, "/en/dataset/", "dg_steward"), ".secondary")
+    english_page = get(app, "/en/dataset/", "dg_steward")
+    english = text(english_page, ".secondary")
     assert "Data domain" in english and "Published (open data)" in english
+    # one word for organisations in each language: the menu says what the facet and pages say
+    assert "Organizations" in english and "Organizations" in text(english_page, "nav")
+    assert "Organisationen" in facets and "Organisationen" in text(page, "nav")
 
 
 def test_dataset_page_for_anonymous_shows_only_filled_fields_in_groups(city, app):
