@@ -170,6 +170,13 @@ def test_dashboard_renders_in_german_and_english(qcat, app):
         assert code not in text, code
     english = app.get("/en/steuerung", headers=headers).get_data(as_text=True)
     assert "Datasets in the inventory" in english and "Draft" in english
+    # the number of scored datasets in words that agree with it
+    import re
+
+    scored = re.search(r"(\d+) (Datensatz|Datensätze) bewertet", text)
+    assert scored and (scored.group(2) == "Datensatz") == (scored.group(1) == "1"), scored
+    scored_en = re.search(r"(\d+) (dataset|datasets) scored", english)
+    assert scored_en and (scored_en.group(2) == "dataset") == (scored_en.group(1) == "1"), scored_en
 
 
 def _rollup_matches_definition() -> dict:
