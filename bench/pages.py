@@ -118,6 +118,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n:3d} {seconds * 1000:6.2f} ms  {statement[:400]}")  # type: ignore[index,operator]
             if where:
                 print(f"             {where}")
+        if os.environ.get("BENCH_SQL_PLANS"):  # which prepared statements PostgreSQL plans anew each time
+            with app.app_context():
+                from ckan import model
+
+                rows = model.Session.execute(model.sa.text(
+                    "SELECT generic_plans, custom_plans, regexp_replace(statement, '\\s+', ' ', 'g') "
+                    "FROM pg_prepared_statements ORDER BY custom_plans DESC")).all()
+                for generic, custom, text in rows:
+                    print(f"generic {generic:3d} custom {custom:3d}  {text[:110]}")
         explain = os.environ.get("BENCH_SQL_EXPLAIN")  # the plans of the statements containing this text
         if explain:
             with meta.engine.connect() as conn:

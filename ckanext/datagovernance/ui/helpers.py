@@ -374,6 +374,7 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "datagovernance_activity_type_label": text.datagovernance_activity_type_label,
         "datagovernance_pager": datagovernance_pager,
         "datagovernance_activity_enabled": datagovernance_activity_enabled,
+        "datagovernance_new_activities": datagovernance_new_activities,
         "humanize_entity_type": humanize_entity_type,
         "markdown_extract": markdown_extract,
         "datagovernance_block_once": datagovernance_block_once,
@@ -422,6 +423,21 @@ def datagovernance_activity_enabled() -> bool:
     import ckan.plugins as p
 
     return p.plugin_loaded("activity")
+
+
+def datagovernance_new_activities() -> int | None:
+    """The header's dashboard badge: the suite's count for the request's user
+    (visibility/activity.py), without the round through CKAN's action, whose
+    check only asks for a logged-in user; CKAN's helper where the suite's
+    count does not apply (the user follows something)."""
+    if tk.current_user.is_authenticated:
+        from ..visibility import activity
+
+        user = tk.current_user._get_current_object()  # the request's user object: no query
+        count = activity.new_dashboard_count(user, int(tk.config.get("ckan.activity_list_limit")))
+        if count is not None:
+            return count
+    return tk.h.new_activities()
 
 
 def datagovernance_pager(page: Any, **kwargs: Any) -> Any:
