@@ -55,6 +55,7 @@ from .serializer import serializer as dcat_serializer
 
 log = logging.getLogger(__name__)
 _PREFIX = "datagovernance:dcat:fragment"
+_REPORT_PREFIX = "datagovernance:dcat:report"
 # bump when the fragment layout changes without a change of the files hashed below
 _LAYOUT = "1"
 _CONFIG_PREFIXES = ("ckanext.dcat.", "ckanext.datagovernance.dcat.", "scheming.")
@@ -160,11 +161,20 @@ def _key(context: str, org: dict[str, Any] | None, dataset_dict: dict[str, Any])
     return f"{_PREFIX}:{tk.config.get('ckan.site_id')}:{_digest([context, org, seen])}"
 
 
+def report_key(dataset_dict: dict[str, Any], orgs: dict[str, dict[str, Any]], shapes: str) -> str:
+    """The key of a dataset's SHACL report (dcat/validation.py): as a
+    fragment's, but on the whole dataset (the report is of the graph built
+    from all of it) and the shapes."""
+    org = orgs.get(profile.organization_id(dataset_dict) or "")
+    return f"{_REPORT_PREFIX}:{tk.config.get('ckan.site_id')}:{_digest([_context_digest(None), shapes, org, dataset_dict])}"
+
+
 def _context_digest(profiles: list[str] | None) -> str:
     """Everything a fragment depends on besides its dataset and organisation."""
     cfg = tk.config
-    settings = {k: cfg.get(k) for k in cfg if isinstance(k, str) and k.startswith(_CONFIG_PREFIXES)}
-    settings.update({k: cfg.get(k) for k in _CONFIG_KEYS})
+    # a default given: CKAN logs a warning for every undeclared option read without one
+    settings = {k: cfg.get(k, None) for k in cfg if isinstance(k, str) and k.startswith(_CONFIG_PREFIXES)}
+    settings.update({k: cfg.get(k, None) for k in _CONFIG_KEYS})
     return _digest([_LAYOUT, code_digest(), profiles, profile.target_contributor.get(), settings])
 
 

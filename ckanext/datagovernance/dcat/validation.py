@@ -8,10 +8,14 @@ message in German and English.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import logging
 import multiprocessing
 import re
 import threading
+import zlib
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,9 @@ from ckan.types import Context, DataDict
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
+from ..search import cache as search_cache
+
+log = logging.getLogger(__name__)
 SHAPES_DIR = Path(__file__).with_name("shapes")
 SHAPE_FILES = ("dcat-ap-de.ttl", "hvd.ttl")
 RDF_FORMATS = {"ttl": "turtle", "turtle": "turtle", "rdf": "xml", "xml": "xml",
@@ -123,7 +130,47 @@ def dataset_graph(pkg_dict: dict[str, Any]) -> Graph:
 
 
 def validate_dataset_dict(pkg_dict: dict[str, Any]) -> dict[str, Any]:
-    return validate_graph(dataset_graph(pkg_dict))
+    """The SHACL report of the dataset's DCAT-AP.de graph. It is kept in Redis
+    under a digest of everything the graph and the report come from (the
+    dataset, its organisation's fields, the DCAT settings and code, the
+    shapes), as the feed pages keep their fragments (dcat/page.py): the task
+    list checks every publication candidate on each view, and building and
+    validating a graph costs 20-25 ms. So a kept report is never stale, and
+    ``ckanext.datagovernance.dcat.cache_ttl`` (0: off) only bounds Redis."""
+    from . import page, profile
+
+    orgs = page.organizations([pkg_dict])  # read once: for the key and for the graph
+    redis = search_cache.redis_for(page.cache_ttl())
+    key = page.report_key(pkg_dict, orgs, _shapes_digest()) if redis is not None else None
+    if key is not None:
+        try:
+            kept = redis.get(key)  # type: ignore[union-attr]
+            if kept:
+                return json.loads(zlib.decompress(kept))
+        except Exception as e:  # noqa: BLE001 - no cache, same report
+            log.warning("SHACL report cache: %s", e)
+            key = None
+    token = profile.page_organizations.set(orgs)
+    try:
+        report = validate_graph(dataset_graph(pkg_dict))
+    finally:
+        profile.page_organizations.reset(token)
+    if key is not None:
+        try:
+            redis.set(key, zlib.compress(json.dumps(report).encode()), ex=page.cache_ttl())  # type: ignore[union-attr]
+        except Exception as e:  # noqa: BLE001
+            log.warning("SHACL report cache: %s", e)
+    return report
+
+
+@functools.cache
+def _shapes_digest() -> str:
+    """The shapes and the validator a report depends on (once per process)."""
+    sha = hashlib.sha1()
+    for name in SHAPE_FILES:
+        sha.update((SHAPES_DIR / name).read_bytes())
+    sha.update(metadata.version("pyshacl").encode())
+    return sha.hexdigest()
 
 
 _XML_DECLARATIONS = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)

@@ -186,3 +186,49 @@ def test_cli_registered_and_exit_codes(dcat_catalog, cli):
     assert failed.exit_code == 1
     assert "ohne-lizenz: FAILED" in failed.output and "licence" in failed.output
     call_action("package_delete", ctx, id=bad["id"])
+
+
+def test_reports_are_kept_by_what_they_are_built_from(dcat_catalog):
+    """The task list asks every publication candidate's report on each view:
+    reports are kept in Redis under a digest of the dataset, its organisation,
+    the DCAT settings, the code and the shapes, so a kept report is always the
+    report of what is there now."""
+    from ckan.lib.redis import connect_to_redis
+
+    from ckanext.datagovernance.dcat import page
+
+    redis = connect_to_redis()
+    pkg = call_action("package_show", id=dcat_catalog["public"]["id"])
+    first = validation.validate_dataset_dict(pkg)
+    orgs = page.organizations([pkg])
+    key = page.report_key(pkg, orgs, validation._shapes_digest())
+    assert redis.exists(key)
+    assert validation.validate_dataset_dict(pkg) == first  # the kept report, the same as computed
+    # the dataset changes: another key, and the new report names the missing licence
+    changed = {**pkg, "license_id": None, "resources": [{**r, "license": None} for r in pkg["resources"]]}
+    assert page.report_key(changed, orgs, validation._shapes_digest()) != key
+    assert any(i["path"] == "dct:license" for i in validation.validate_dataset_dict(changed)["violations"])
+    assert not any(i["path"] == "dct:license" for i in validation.validate_dataset_dict(pkg)["violations"])
+    # the organisation's fields, the shapes and the settings are part of the key too
+    [org_id] = orgs
+    renamed = {org_id: {**orgs[org_id], "title": "Anderes Amt"}}
+    assert page.report_key(pkg, renamed, validation._shapes_digest()) != key
+    assert page.report_key(pkg, orgs, "other shapes") != key
+    base_uri = tk.config["ckanext.dcat.base_uri"]
+    tk.config["ckanext.dcat.base_uri"] = "https://anders.example"
+    try:
+        assert page.report_key(pkg, orgs, validation._shapes_digest()) != key
+    finally:
+        tk.config["ckanext.dcat.base_uri"] = base_uri
+
+
+@pytest.mark.ckan_config("ckanext.datagovernance.dcat.cache_ttl", "0")
+def test_without_the_cache_every_report_is_computed(dcat_catalog):
+    from ckan.lib.redis import connect_to_redis
+
+    from ckanext.datagovernance.dcat import page
+
+    pkg = call_action("package_show", id=dcat_catalog["hvd"]["id"])
+    assert validation.validate_dataset_dict(pkg)["conforms"] is True
+    key = page.report_key(pkg, page.organizations([pkg]), validation._shapes_digest())
+    assert not connect_to_redis().exists(key)
