@@ -172,3 +172,33 @@ def test_label_filter_is_one_overlap_and_still_hides_other_offices():
     assert sorted(r["name"] for r in found["results"]) == ["meins", "offen"]
     assert found["count"] == 2
     assert any("permission_labels &&" in s for s in log.statements)
+
+
+@pytest.mark.ckan_config("ckan.plugins", SEARCH_PLUGINS)
+@pytest.mark.ckan_config("ckanext.datagovernance.search.cache_ttl", 0)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_package_show_reads_its_dataset_in_one_statement_as_a_search_would():
+    from ckan.common import config
+    from ckan.lib.search.common import SearchError
+    from ckan.lib.search.query import PackageSearchQuery
+
+    org = factories.Organization()
+    pkg = factories.Dataset(name="strassenbaeume", title="Straßenbäume", owner_org=org["id"],
+                            notes="Standorte", tags=[{"name": "Bäume"}])
+    factories.Dataset(name="parkbaeume", owner_org=org["id"])
+    conn = backend.PostgresSolr()
+    fq = f'+site_id:"{config.get("ckan.site_id")}" +entity_type:package'
+    for ref in ("strassenbaeume", pkg["id"]):
+        key = f'name:"{ref}" OR id:"{ref}"'
+        with StatementLog() as log:
+            fast = conn.search(q=key, rows=1, fq=fq, wt="json")
+        assert len(log.statements) == 1 and "SAVEPOINT" not in log.statements[0]
+        plain = conn.search(q=f"({key})", rows=1, fq=fq, wt="json")  # the same query, searched as usual
+        assert fast.hits == plain.hits == 1 and fast.docs == plain.docs
+        assert PackageSearchQuery().get_index(ref)["name"] == "strassenbaeume"
+    shown = call_action("package_show", id="strassenbaeume")
+    assert shown["title"] == "Straßenbäume" and [t["name"] for t in shown["tags"]] == ["Bäume"]
+    # no such dataset: no hit, as before
+    assert conn.search(q='name:"fehlt" OR id:"fehlt"', rows=1, fq=fq).hits == 0
+    with pytest.raises(SearchError):
+        PackageSearchQuery().get_index("fehlt")
