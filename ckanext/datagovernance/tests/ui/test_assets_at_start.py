@@ -32,7 +32,9 @@ def _ini(tmp_path: Path) -> Path:
 
 
 def _start(ini: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", LOAD_APP, str(ini)], env=suite_env(), text=True,
+    env = suite_env()
+    env.pop("CKAN_STORAGE_PATH", None)  # an xdist worker's own storage: the ini's here
+    return subprocess.Popen([sys.executable, "-c", LOAD_APP, str(ini)], env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
