@@ -27,6 +27,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from ..search import cache as search_cache
+from .serializer import serializer as dcat_serializer
 
 log = logging.getLogger(__name__)
 SHAPES_DIR = Path(__file__).with_name("shapes")
@@ -117,8 +118,6 @@ def validate_graph(data: Graph) -> dict[str, Any]:
 
 
 def dataset_graph(pkg_dict: dict[str, Any]) -> Graph:
-    from .serializer import serializer as dcat_serializer
-
     serializer = dcat_serializer()
     serializer.graph_from_dataset(pkg_dict)
     graph = Graph()

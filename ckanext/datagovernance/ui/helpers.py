@@ -434,7 +434,7 @@ def datagovernance_new_activities() -> int | None:
         from ..visibility import activity
 
         user = tk.current_user._get_current_object()  # the request's user object: no query
-        count = activity.new_dashboard_count(user, int(tk.config.get("ckan.activity_list_limit")))
+        count = activity.new_dashboard_count(user)
         if count is not None:
             return count
     return tk.h.new_activities()

@@ -158,7 +158,7 @@ def dashboard_new_activities_count(next_action: Action, context: Context, data_d
     user = _user(context)
     if user is None or set(data_dict or {}) & {"limit", "offset", "before", "after"}:
         return next_action(context, data_dict)  # paging the count: CKAN's way
-    count = activity.new_dashboard_count(user, int(tk.config.get("ckan.activity_list_limit")))
+    count = activity.new_dashboard_count(user)
     return next_action(context, data_dict) if count is None else count
 
 
@@ -386,11 +386,8 @@ def _am_following(next_action: Action, context: Context, data_dict: DataDict, au
 @tk.chained_action
 @tk.side_effect_free
 def am_following_dataset(next_action: Action, context: Context, data_dict: DataDict) -> Any:
-    pkg_id = _page_dataset_id(data_dict.get("id"))
-    if pkg_id is not None and model.Package.get(pkg_id).state == "deleted":  # by id: the session's copy
-        pkg_id = None
     return _am_following(next_action, context, data_dict, "am_following_dataset", model.UserFollowingDataset,
-                         pkg_id)
+                         _live_page_dataset_id(data_dict.get("id")))
 
 
 def page_group(ref: Any) -> dict[str, Any] | None:
@@ -402,13 +399,27 @@ def page_group(ref: Any) -> dict[str, Any] | None:
     return group if isinstance(group, dict) and ref and ref in (group.get("id"), group.get("name")) else None
 
 
+def _live_page_dataset_id(ref: Any) -> str | None:
+    """The page's own dataset (see _page_dataset_id) unless it is deleted:
+    the follow questions the suite answers itself (CKAN's exclude deleted objects)."""
+    pkg_id = _page_dataset_id(ref)
+    if pkg_id is not None and model.Package.get(pkg_id).state == "deleted":  # by id: the session's copy
+        return None
+    return pkg_id
+
+
+def _live_page_group_id(ref: Any) -> str | None:
+    """The page's own group or organisation (page_group) unless it is deleted."""
+    group = page_group(ref)
+    return group["id"] if group is not None and group.get("state") != "deleted" else None
+
+
 @tk.chained_action
 @tk.side_effect_free
 def am_following_group(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     # the follow button of a domain's or organisation's page, as for datasets
-    group = page_group(data_dict.get("id"))
-    group_id = group["id"] if group is not None and group.get("state") != "deleted" else None
-    return _am_following(next_action, context, data_dict, "am_following_group", model.UserFollowingGroup, group_id)
+    return _am_following(next_action, context, data_dict, "am_following_group", model.UserFollowingGroup,
+                         _live_page_group_id(data_dict.get("id")))
 
 
 # CKAN counts followers with a three-table join of aliased classes, which
@@ -442,21 +453,16 @@ def _followers(table: str, object_id: str) -> int:
 @tk.chained_action
 @tk.side_effect_free
 def dataset_follower_count(next_action: Action, context: Context, data_dict: DataDict) -> Any:
-    pkg_id = _page_dataset_id(data_dict.get("id"))
-    if pkg_id is not None and model.Package.get(pkg_id).state == "deleted":  # by id: the session's copy
-        pkg_id = None
     return _follower_count(next_action, context, data_dict, "dataset_follower_count", "user_following_dataset",
-                           pkg_id)
+                           _live_page_dataset_id(data_dict.get("id")))
 
 
 @tk.chained_action
 @tk.side_effect_free
 def group_follower_count(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     # the organisation's or domain's page (CKAN's info snippet asks the group count for both)
-    group = page_group(data_dict.get("id"))
-    group_id = group["id"] if group is not None and group.get("state") != "deleted" else None
     return _follower_count(next_action, context, data_dict, "group_follower_count", "user_following_group",
-                           group_id)
+                           _live_page_group_id(data_dict.get("id")))
 
 
 def get_actions() -> dict[str, Action]:
