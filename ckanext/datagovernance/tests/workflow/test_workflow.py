@@ -345,6 +345,11 @@ def test_task_list_offers_only_what_can_pass_the_gates(city):
     blocked = page.select_one("ul.datagovernance-tasks-blocked").get_text(" ", strip=True)
     assert "Geschlossen" in blocked and "Lizenz" in blocked
     assert page.select_one("ul.datagovernance-tasks-publish") is None  # nothing ready: no empty list
+    # each row links to its dataset's page, in the page's language
+    links = [a["href"] for a in page.select("ul[class^=datagovernance-tasks-] > li > a")]
+    listed = call_action("datagovernance_task_list", {"user": "dg_steward"})["tasks"]
+    names = [t["name"] for kind in listed.values() for t in kind]
+    assert links and sorted(links) == sorted(f"/de/dataset/{name}" for name in names)
 
 
 def test_cli_bulk_transition(city, cli):
