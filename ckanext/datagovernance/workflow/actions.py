@@ -205,12 +205,13 @@ def collect_tasks(user: model.User) -> dict[str, list[dict[str, Any]]]:
     return tasks
 
 
-def task_count(user: model.User | None) -> int:
-    """The length of `user`'s task list (the header badge on every page):
-    the same query, its kinds summed in the database, without the reasons
-    and the publication checks, which only split "publish" from "blocked"
-    (one entry either way)."""
-    return service.task_kind_count(policy.task_query(user))
+def task_count(user: model.User | None, at_most: int) -> int:
+    """The length of `user`'s task list (the header badge on every page),
+    exact up to `at_most` (above it, some number over `at_most`): the same
+    query, its kinds summed in the database, without the reasons and the
+    publication checks, which only split "publish" from "blocked" (one entry
+    either way)."""
+    return service.task_kind_count(policy.task_query(user), at_most)
 
 
 @tk.side_effect_free

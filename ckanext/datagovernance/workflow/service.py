@@ -134,15 +134,19 @@ def task_rows(query: tuple[str, dict[str, Any]] | None) -> list[Any]:
     return list(prepared.execute(sa.text(f"{sql} ORDER BY title_string NULLS LAST, index_id"), params))
 
 
-def task_kind_count(query: tuple[str, dict[str, Any]] | None) -> int:
+def task_kind_count(query: tuple[str, dict[str, Any]] | None, at_most: int) -> int:
     """How many tasks ``policy.task_query`` holds (kinds summed), counted in
-    the database: no rows travel."""
+    the database (no rows travel), up to more than `at_most`: the count stops
+    after `at_most` + 1 datasets (each is at least one task), so a result
+    over `at_most` means "more than `at_most`", and the cost stays bounded
+    however many tasks an office has at 100k."""
     if query is None:
         return 0
     search_backend.flush_pending()
     sql, params = query
     return int(prepared.execute(
-        sa.text(f"SELECT coalesce(sum(cardinality(kinds)), 0) FROM ({sql}) q"), params).scalar_one())
+        sa.text(f"SELECT coalesce(sum(cardinality(kinds)), 0) FROM ({sql} LIMIT :count_rows) q"),
+        dict(params, count_rows=at_most + 1)).scalar_one())
 
 
 def set_state(pkg: model.Package, target: str, actor: model.User | None) -> None:

@@ -173,6 +173,30 @@ def test_badge_is_the_list_count_after_every_change(city, app):
         "SELECT 1 FROM datagovernance_search_filter WHERE id = :id"), {"id": anon["id"]}).first()
 
 
+def test_badge_says_more_than_its_maximum_and_the_list_keeps_every_task(city, app, monkeypatch):
+    """Above the badge's maximum the header says "N+" (its count stops
+    there: the cost of a page does not grow with an office's backlog); up
+    to it, the exact count; "Meine Aufgaben" lists and counts every task."""
+    from ckanext.datagovernance.workflow import views as workflow_views  # the module the app loaded
+
+    token = call_action("api_token_create", {"user": "dg_office"}, user="dg_office", name="t")["token"]
+    for n in range(3):
+        move("dg_owner", new_dataset(city, f"rueckstand-{n}", **OPEN), "in_review")
+    listed = call_action("datagovernance_task_list", {"user": "dg_office"})
+    assert listed["count"] == 3 and len(listed["tasks"]["review"]) == 3
+
+    def badge() -> str:
+        body = app.get("/about", headers={"Authorization": token}).body
+        return body.split('datagovernance-task-count">', 1)[1].split("<", 1)[0]
+
+    monkeypatch.setattr(workflow_views, "BADGE_MAX", 2)
+    assert badge() == "2+"
+    monkeypatch.setattr(workflow_views, "BADGE_MAX", 3)
+    assert badge() == "3"
+    body = app.get("/aufgaben", headers={"Authorization": token}).body  # the page: every task
+    assert all(f"rueckstand-{n}" in body for n in range(3))
+
+
 @pytest.mark.parametrize("fields", [
     {"access_class": "public", "personal_data": "none"},
     {"access_class": "public", "personal_data": "anonymised"},
