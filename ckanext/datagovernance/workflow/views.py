@@ -5,6 +5,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan.common import _
+from ckan.lib.pagination import Page
 from flask import Blueprint, request
 
 from ..roles import guard
@@ -36,13 +37,37 @@ def signoff(id: str) -> Any:
     return _post(id, "datagovernance_signoff", ("decision", "reason", "legal_basis"), _("Sign-off recorded."))
 
 
+# Rows per section of "Meine Aufgaben": an office with thousands of open
+# reviews gets pages (each section its own pager, ?review=2), not one page
+# of thousands of rows. The counts stay the whole list's.
+TASKS_PER_PAGE = 50
+TASK_SECTIONS = ("review", "publish", "blocked", "signoff", "rework")
+
+
 @workflow.route("/aufgaben")
 def tasks() -> str:
     try:
         result = tk.get_action("datagovernance_task_list")(_ctx(), {})
     except tk.NotAuthorized:
         return tk.abort(403, _("Please log in."))
-    return tk.render("datagovernance/workflow/tasks.html", extra_vars=result)
+    return tk.render("datagovernance/workflow/tasks.html",
+                     extra_vars=dict(result, pages=_section_pages(result["tasks"])))
+
+
+def _section_pages(tasks: dict[str, list[dict[str, Any]]]) -> dict[str, Page]:
+    """Each section's page of rows, from its own query parameter; a pager's
+    links keep the other sections' pages."""
+    def number(value: str | None) -> int:
+        return int(value) if value and value.isdigit() and int(value) > 0 else 1
+
+    current = {key: number(request.args.get(key)) for key in TASK_SECTIONS}
+    pages = {}
+    for key in TASK_SECTIONS:
+        def url(key: str = key, **link: Any) -> str:
+            return tk.h.url_for("datagovernance_workflow.tasks",
+                                **{k: v for k, v in dict(current, **link).items() if v != 1}) + f"#tasks-{key}"
+        pages[key] = Page(collection=tasks.get(key, []), page=current[key], items_per_page=TASKS_PER_PAGE, url=url)
+    return pages
 
 
 def get_blueprints() -> list[Blueprint]:

@@ -12,6 +12,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 from ckan.tests.helpers import call_action
 
 from ...roles import service as roles
@@ -173,10 +174,11 @@ def test_badge_is_the_list_count_after_every_change(city, app):
         "SELECT 1 FROM datagovernance_search_filter WHERE id = :id"), {"id": anon["id"]}).first()
 
 
-def test_badge_says_more_than_its_maximum_and_the_list_keeps_every_task(city, app, monkeypatch):
+def test_badge_and_task_page_bound_their_cost_and_keep_every_task(city, app, monkeypatch):
     """Above the badge's maximum the header says "N+" (its count stops
     there: the cost of a page does not grow with an office's backlog); up
-    to it, the exact count; "Meine Aufgaben" lists and counts every task."""
+    to it, the exact count. "Meine Aufgaben" counts every task and shows a
+    long section in pages, each link reachable."""
     from ckanext.datagovernance.workflow import views as workflow_views  # the module the app loaded
 
     token = call_action("api_token_create", {"user": "dg_office"}, user="dg_office", name="t")["token"]
@@ -195,6 +197,24 @@ def test_badge_says_more_than_its_maximum_and_the_list_keeps_every_task(city, ap
     assert badge() == "3"
     body = app.get("/aufgaben", headers={"Authorization": token}).body  # the page: every task
     assert all(f"rueckstand-{n}" in body for n in range(3))
+
+    # a long section in pages, each with the whole section's count
+    monkeypatch.setattr(workflow_views, "TASKS_PER_PAGE", 2)
+    seen = []
+    for number, rows in ((1, 2), (2, 1)):
+        page = BeautifulSoup(app.get("/aufgaben", query_string={"review": number},
+                                     headers={"Authorization": token}).body, "html.parser")
+        assert page.select_one("#tasks-review .badge").text == "3"
+        links = page.select("ul.datagovernance-tasks-review > li > a")
+        assert len(links) == rows
+        seen += [a["href"] for a in links]
+        pager = [a["href"] for a in page.select(".pagination a.page-link")]
+        assert f"/aufgaben?review={3 - number}#tasks-review" in pager or (
+            number == 2 and "/aufgaben#tasks-review" in pager), pager
+    assert sorted(seen) == sorted(f"/dataset/rueckstand-{n}" for n in range(3))
+    # a page number out of range or not a number: a page of the list, never an error
+    for bad in ("99", "x", "0", "-1"):
+        assert app.get("/aufgaben", query_string={"review": bad}, headers={"Authorization": token}).status_code == 200
 
 
 @pytest.mark.parametrize("fields", [
