@@ -91,7 +91,7 @@ def csv_table(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     from ..ui.helpers import datagovernance_domain_title, datagovernance_organization_title
     from ..ui.text import in_ui_language
 
-    headers = [_("Dataset"), _("Address"), _("Organisation"), _("Data domain"), _("Flagged as HVD"),
+    headers = [_("Dataset"), _("Address"), _("Organization"), _("Data domain"), _("Flagged as HVD"),
                _("HVD categories"), _("Workflow state"), _("Unmet requirements")]
     rows = [[
         r["title"] or r["name"], tk.url_for("dataset.read", id=r["name"], _external=True),

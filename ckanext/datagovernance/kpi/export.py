@@ -34,8 +34,8 @@ def to_xlsx(result: dict[str, Any]) -> bytes:
     for row in rows(result):
         sheet.append(row)
     if result.get("organizations"):
-        orgs = book.create_sheet(_("Organisations")[:31])
-        orgs.append([_("Organisation"), _("Datasets"), _("Share with a data owner"),
+        orgs = book.create_sheet(_("Organizations")[:31])
+        orgs.append([_("Organization"), _("Datasets"), _("Share with a data owner"),
                      _("Share published of those that could be open"), _("Average metadata quality")])
         for o in result["organizations"]:
             orgs.append([o["title"], o["inventory"], o["share_owner"], o["share_published_open"], o["quality_avg"]])

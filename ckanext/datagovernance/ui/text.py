@@ -122,7 +122,7 @@ def datagovernance_activity_type_label(activity_type: str) -> str:
         "new user": _("User registered"), "changed user": _("User changed"), "follow user": _("User followed"),
         "new group": _("Data domain created"), "changed group": _("Data domain changed"),
         "deleted group": _("Data domain deleted"), "follow group": _("Data domain followed"),
-        "new organization": _("Organisation created"), "changed organization": _("Organisation changed"),
-        "deleted organization": _("Organisation deleted"), "follow organization": _("Organisation followed"),
+        "new organization": _("Organization created"), "changed organization": _("Organization changed"),
+        "deleted organization": _("Organization deleted"), "follow organization": _("Organization followed"),
     }
     return labels.get(activity_type, activity_type)

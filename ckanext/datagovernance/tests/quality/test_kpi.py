@@ -170,6 +170,10 @@ def test_dashboard_renders_in_german_and_english(qcat, app):
         assert code not in text, code
     english = app.get("/en/steuerung", headers=headers).get_data(as_text=True)
     assert "Datasets in the inventory" in english and "Draft" in english
+    # one spelling in English, CKAN's (its menus, breadcrumbs and facets say "Organization")
+    english_text = BeautifulSoup(english, "html.parser").get_text(" ")
+    assert "Organization" in english_text and "Organisation" not in english_text
+    assert "Organisation" in text  # German
     # the number of scored datasets in words that agree with it
     import re
 
