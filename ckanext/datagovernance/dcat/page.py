@@ -49,6 +49,7 @@ from rdflib.namespace import RDF
 
 from ckanext.datagovernance.catalog import access
 
+from .. import request_memo
 from ..search import cache as search_cache
 from . import profile, turtle
 from .serializer import serializer as dcat_serializer
@@ -170,12 +171,19 @@ def report_key(dataset_dict: dict[str, Any], orgs: dict[str, dict[str, Any]], sh
 
 
 def _context_digest(profiles: list[str] | None) -> str:
-    """Everything a fragment depends on besides its dataset and organisation."""
-    cfg = tk.config
-    # a default given: CKAN logs a warning for every undeclared option read without one
-    settings = {k: cfg.get(k, None) for k in cfg if isinstance(k, str) and k.startswith(_CONFIG_PREFIXES)}
-    settings.update({k: cfg.get(k, None) for k in _CONFIG_KEYS})
-    return _digest([_LAYOUT, code_digest(), profiles, profile.target_contributor.get(), settings])
+    """Everything a fragment depends on besides its dataset and organisation;
+    once per request (it walks the whole config: the task list asks it for
+    each publication candidate's report)."""
+    target = profile.target_contributor.get()
+
+    def compute() -> str:
+        cfg = tk.config
+        # a default given: CKAN logs a warning for every undeclared option read without one
+        settings = {k: cfg.get(k, None) for k in cfg if isinstance(k, str) and k.startswith(_CONFIG_PREFIXES)}
+        settings.update({k: cfg.get(k, None) for k in _CONFIG_KEYS})
+        return _digest([_LAYOUT, code_digest(), profiles, target, settings])
+
+    return request_memo.remembered("dcat_context_digest", repr((profiles, target)), compute)
 
 
 @functools.cache
