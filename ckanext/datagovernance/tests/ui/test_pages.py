@@ -130,6 +130,9 @@ def test_dataset_page_for_anonymous_shows_only_filled_fields_in_groups(city, app
     assert "Mietobjekte" in values and "mietobjekte" not in values  # domain by title
     assert "public" not in values.split() and "published" not in values.split()
     assert "Gruppen" not in text(page, ".page_primary_action, .nav-tabs, .content_action, body")
+    # each resource's menu in the administration's German (CKAN's own says "Entdecke")
+    menus = [a.get_text(" ", strip=True) for a in page.select(".resource-item .dropdown-toggle")]
+    assert menus and all(m == "Öffnen" for m in menus), menus
 
 
 def test_error_pages_speak_german(city, app):
