@@ -377,6 +377,7 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "datagovernance_new_activities": datagovernance_new_activities,
         "humanize_entity_type": humanize_entity_type,
         "markdown_extract": markdown_extract,
+        "csrf_input": csrf_input,
         "datagovernance_block_once": datagovernance_block_once,
         "check_access": check_access,
     }
@@ -511,3 +512,16 @@ def markdown_extract(next_helper: Any, text: str, extract_length: int = 190) -> 
             _EXTRACTS.clear()
         extract = _EXTRACTS[key] = next_helper(text, extract_length)
     return extract
+
+
+@tk.chained_helper
+def csrf_input(next_helper: Any) -> Markup:
+    """CKAN's hidden CSRF field, the same markup without rendering its
+    snippet template for each form (~170 µs a call: the office's dataset page
+    has eight forms). The token is Flask-WTF's, made once per request; the
+    page's own render already applied CKAN's caching rules."""
+    from flask import g
+    from flask_wtf.csrf import generate_csrf
+    from markupsafe import escape
+
+    return Markup(f'<input type="hidden" name="{escape(g.csrf_field_name)}" value="{escape(generate_csrf())}"/>')
