@@ -163,6 +163,7 @@ class DataGovernancePlugin(p.SingletonPlugin, DefaultTranslation):
     # IMiddleware: called once the app and its asset bundles are complete
     def make_middleware(self, app: Any, config: CKANConfig) -> Any:
         ui.assets.build_at_start(config)
+        ui.translations.install(app)
         return app
 
     # IPluginObserver: give CKAN its licence list back when unloaded (tests).

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 
-from . import assets  # noqa: F401
+from . import assets, translations  # noqa: F401
 from .helpers import get_helpers, label_search_facets, order_facets  # noqa: F401
 
 
