@@ -17,6 +17,7 @@ CPU time of the process (median), per page and user.
     .venv/bin/python bench/pages.py [--runs 15]
     .venv/bin/python bench/pages.py --profile /dataset --user staff-meyer   # cProfile of one page
     .venv/bin/python bench/pages.py --sql /dataset --user staff-meyer       # its SQL statements
+    .venv/bin/python bench/pages.py --calls      # Python calls per render: steady on a drifting machine
     BENCH_SQL_STACK=1 .venv/bin/python bench/pages.py --sql /dataset ...    # and who sent each
 """
 from __future__ import annotations
@@ -51,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="how logged-in users are known: a session cookie, as in a browser (default), "
                              "or an API token (CKAN then reads and updates the token on every request)")
     parser.add_argument("--sql", metavar="PAGE", help="print every SQL statement one cold render of PAGE sends")
+    parser.add_argument("--calls", action="store_true",
+                        help="instead of times: Python function calls per cold render (cProfile's count), "
+                             "which do not drift with the machine's speed, and their ratio to the anonymous page")
     args = parser.parse_args(argv)
     import sqlalchemy as sa
     from ckan.cli import load_config
@@ -171,6 +175,26 @@ def main(argv: list[str] | None = None) -> int:
         quality_jobs.score_dataset(public)
     pages = ["/", "/dataset", "/dataset?q=Radverkehr", f"/dataset/{public}", "/organization/of-umweltamt",
              "/domain/umwelt-klima"]
+    if args.calls:  # a machine whose speed drifts by a third still counts the same calls
+        config["ckanext.datagovernance.search.cache_ttl"] = 0
+        print("| page (cold) | " + " | ".join(u for u, _ in USERS) + " |\n|---|" + "---:|" * len(USERS))
+        for page in pages:
+            cells, base = [], 0.0
+            for _label, user in USERS:
+                user_client, headers = login(user)
+                for _ in range(args.warmup):
+                    user_client.get(page, headers=headers)
+                prof = cProfile.Profile()
+                prof.enable()
+                for _ in range(5):
+                    user_client.get(page, headers=headers)
+                prof.disable()
+                calls = pstats.Stats(prof).total_calls / 5  # type: ignore[attr-defined]
+                if user is None:
+                    base = calls
+                cells.append(f"{calls:,.0f}" + ("" if user is None else f" ({calls / base:.2f}x)"))
+            print(f"| `{page}` | " + " | ".join(cells) + " |", flush=True)
+        return 0
     lines = ["| page | cache | " + " | ".join(u for u, _ in USERS) + " |",
              "|---|---|" + "---:|" * len(USERS)]
     sql_lines = list(lines)
