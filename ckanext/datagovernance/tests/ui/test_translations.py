@@ -10,7 +10,7 @@ from flask import g, render_template_string
 from flask_babel import force_locale
 
 
-@pytest.mark.usefixtures("with_plugins")
+@pytest.mark.usefixtures("with_plugins", "clean_db")  # the pages below list what the database holds
 @pytest.mark.ckan_config("ckan.locales_offered", "de en")
 def test_templates_translate_in_the_locale_of_the_moment(app):
     template = "{{ _('Datasets') }}|{{ _('Data domains') }}|{{ ungettext('{n} dataset', '{n} datasets', 2).format(n=2) }}"
