@@ -15,7 +15,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.common import _
 from ckan.lib.pagination import Page
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .. import request_memo
 from ..catalog import vocab as v
@@ -523,7 +523,6 @@ def csrf_input(next_helper: Any) -> Markup:
     page's own render already applied CKAN's caching rules."""
     from flask import g
     from flask_wtf.csrf import generate_csrf
-    from markupsafe import escape
 
     return Markup(f'<input type="hidden" name="{escape(g.csrf_field_name)}" value="{escape(generate_csrf())}"/>')
 

@@ -103,7 +103,7 @@ _NEW_ON_DASHBOARD = {
 }
 
 
-def new_dashboard_count(user: model.User, limit: int | None = None) -> int | None:
+def new_dashboard_count(user: model.User) -> int | None:
     """The header's "new on your dashboard" number (every logged-in page),
     exactly as CKAN counts it: among the `limit` newest rows of the dashboard
     stream, those newer than the user's last visit of the dashboard and not
@@ -114,10 +114,9 @@ def new_dashboard_count(user: model.User, limit: int | None = None) -> int | Non
     about themselves: one query on CKAN's (user_id, timestamp) and
     (object_id, timestamp) indexes, ids only, in the same statement as the
     last visit and the follow check. None: CKAN's own count applies
-    (the user follows something, or has no dashboard row yet). `limit`: CKAN's
-    ``ckan.activity_list_limit`` unless given."""
-    if limit is None:
-        limit = int(tk.config.get("ckan.activity_list_limit"))
+    (the user follows something, or has no dashboard row yet). `limit` is
+    CKAN's ``ckan.activity_list_limit``."""
+    limit = int(tk.config.get("ckan.activity_list_limit"))
     from ..roles import policy
 
     params: dict[str, Any] = {"user": user.id, "limit": limit, "hidden": _hidden_user_refs()}

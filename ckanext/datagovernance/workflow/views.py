@@ -41,7 +41,6 @@ def signoff(id: str) -> Any:
 # reviews gets pages (each section its own pager, ?review=2), not one page
 # of thousands of rows. The counts stay the whole list's.
 TASKS_PER_PAGE = 50
-TASK_SECTIONS = ("review", "publish", "blocked", "signoff", "rework")
 
 
 @workflow.route("/aufgaben")
@@ -55,18 +54,19 @@ def tasks() -> str:
 
 
 def _section_pages(tasks: dict[str, list[dict[str, Any]]]) -> dict[str, Page]:
-    """Each section's page of rows, from its own query parameter; a pager's
-    links keep the other sections' pages."""
+    """Each section's page of rows (the task list's sections, in its order),
+    from its own query parameter; a pager's links keep the other sections'
+    pages."""
     def number(value: str | None) -> int:
         return int(value) if value and value.isdigit() and int(value) > 0 else 1
 
-    current = {key: number(request.args.get(key)) for key in TASK_SECTIONS}
+    current = {key: number(request.args.get(key)) for key in tasks}
     pages = {}
-    for key in TASK_SECTIONS:
+    for key, rows in tasks.items():
         def url(key: str = key, **link: Any) -> str:
             return tk.h.url_for("datagovernance_workflow.tasks",
                                 **{k: v for k, v in dict(current, **link).items() if v != 1}) + f"#tasks-{key}"
-        pages[key] = Page(collection=tasks.get(key, []), page=current[key], items_per_page=TASKS_PER_PAGE, url=url)
+        pages[key] = Page(collection=rows, page=current[key], items_per_page=TASKS_PER_PAGE, url=url)
     return pages
 
 
