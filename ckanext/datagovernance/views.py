@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from flask import redirect
 
+from .translate import _
 from .ui import text as ui_text
 
 

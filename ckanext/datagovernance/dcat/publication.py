@@ -21,7 +21,6 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan import model
-from ckan.common import _
 from ckan.types import Context, DataDict
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Mapped
 from .. import page_facts, request_memo
 from ..model_base import new_id as _uuid
 from ..model_base import utcnow as _now
+from ..translate import _
 from ..workflow import states
 
 # targets with a publication record (the HVD feed is a view, not a portal)

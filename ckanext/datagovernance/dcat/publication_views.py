@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from flask import Blueprint, request
 
 from ..roles import guard
+from ..translate import _
 from ..ui import panels
 from ..views import context as _ctx
 from ..views import current_user as _current_user

@@ -7,12 +7,12 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import Context, DataDict
 from flask import has_request_context
 
 from ..roles import guard
 from ..roles import service as roles
+from ..translate import _
 from . import jobs, policy, schema, service
 
 _user = roles.context_user

@@ -4,11 +4,11 @@ action (an item never reveals a hidden dataset)."""
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import AuthResult, Context, DataDict
 
 from ..roles import policy as roles_policy
 from ..roles import service as roles
+from ..translate import _
 from . import policy, service
 
 _user = roles.context_user

@@ -15,10 +15,10 @@ these rules. Facts come from roles/service, read rights from roles/policy.
 from __future__ import annotations
 
 from ckan import model
-from ckan.common import _
 
 from ..roles import policy as roles_policy
 from ..roles import service as roles
+from ..translate import _
 from .model import AccessGrant, FeedbackItem
 
 ERROR, WISH, ACCESS, DATA_REQUEST = "error", "wish", "access", "data_request"

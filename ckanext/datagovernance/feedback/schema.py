@@ -8,9 +8,9 @@ import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import Context, Schema
 
+from ..translate import _
 from . import policy
 
 MAX_SUBJECT = 200

@@ -7,9 +7,9 @@ import datetime as dt
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from flask import Blueprint, redirect, request
 
+from ..translate import _
 from ..views import context as _ctx
 from . import policy, service
 from .service import BERLIN

@@ -16,10 +16,10 @@ import json
 from typing import Any
 
 from ckan import model
-from ckan.common import _
 
 from ..catalog import vocab as v
 from ..roles import service as roles
+from ..translate import _
 
 KEY = "datagovernance"
 FIELDS = ("organization", "domain", "data_owner", "steward", "access_class",

@@ -21,9 +21,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from ckan import model
-from ckan.common import _
 
 from ..catalog import access
+from ..translate import _
 from ..workflow import service as workflow
 from ..workflow import states
 from . import schema

@@ -7,10 +7,10 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan import model
-from ckan.common import _
 from flask import Blueprint
 
 from ..roles import policy as roles_policy
+from ..translate import _
 from . import schema
 
 harvesting = Blueprint("datagovernance_harvest", __name__)

@@ -6,12 +6,12 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import Context, DataDict
 
 from ..roles import policy
 from ..roles import service as roles
 from ..search import paging
+from ..translate import _
 from ..workflow import gates
 
 # EU data themes whose datasets often fall under an HVD category

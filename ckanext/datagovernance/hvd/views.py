@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from flask import Blueprint, request
 
+from ..translate import _
 from ..ui import export
 from ..views import context
 from . import report

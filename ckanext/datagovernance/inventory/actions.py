@@ -9,11 +9,11 @@ import base64
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import Context, DataDict
 
 from ..roles import policy
 from ..roles import service as roles
+from ..translate import _
 from . import bulk, files, jobs, service
 from .messages import Msg
 from .schema import export_schema, import_schema, job_schema

@@ -14,13 +14,13 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan import logic as ckan_logic
-from ckan.common import _
 from ckan.types import Context, DataDict, Schema
 
 from ..catalog import helpers as catalog_helpers
 from ..catalog import vocab as v
 from ..roles import guard, policy
 from ..roles import service as roles
+from ..translate import _
 from ..workflow import service as wf_service
 from ..workflow import states
 

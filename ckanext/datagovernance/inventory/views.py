@@ -6,9 +6,9 @@ import base64
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from flask import Blueprint, Response, jsonify, request
 
+from ..translate import _
 from ..views import context as _ctx
 from .actions import may_use_page
 

@@ -7,10 +7,10 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
-from ckan.common import _
 from ckan.types import Context, DataDict
 
 from ..roles import service as roles
+from ..translate import _
 from . import compute, okr
 from . import model as kmodel
 from . import schema as kschema

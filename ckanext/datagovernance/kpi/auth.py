@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import Context, DataDict
 
 from ..roles import policy
 from ..roles import service as roles
+from ..translate import _
 
 
 @tk.auth_allow_anonymous_access

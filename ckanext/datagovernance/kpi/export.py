@@ -4,8 +4,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from ckan.common import _
-
+from ..translate import _
 from . import compute, labels
 
 

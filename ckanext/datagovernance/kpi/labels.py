@@ -1,7 +1,7 @@
 """Translatable names of the KPIs and their classes (German in the .po)."""
 from __future__ import annotations
 
-from ckan.common import _
+from ..translate import _
 
 
 def kpi_label(key: str) -> str:

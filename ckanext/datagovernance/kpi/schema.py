@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ckan.common import _
 from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator
 
+from ..translate import _
 from . import compute
 
 

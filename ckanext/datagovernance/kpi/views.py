@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from flask import Blueprint, Response, redirect, request
 
 from ..roles import policy
 from ..roles import service as roles
+from ..translate import _
 from ..ui import export
 from ..views import context as _ctx
 from . import compute, labels

@@ -6,10 +6,10 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import Context, DataDict
 
 from ..roles import guard
+from ..translate import _
 from . import indicators, jobs, score
 from . import model as qmodel
 from . import schema as qschema

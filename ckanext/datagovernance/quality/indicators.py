@@ -14,11 +14,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ckan.common import _
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from ..catalog import vocab as v
+from ..translate import _
 from . import formats
 
 MAX_SCORE = 405

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from flask import Blueprint
 
 from ..roles import guard
+from ..translate import _
 from ..ui import panels
 from ..views import current_user as _user
 from ..views import run_and_flash
@@ -31,13 +31,24 @@ def get_blueprints() -> list[Blueprint]:
 def datagovernance_quality_panel(pkg_id: str) -> dict[str, Any]:
     """Score and fix list for the dataset's maintainers; {} for everyone else
     (the show action's answer, under the request's one read decision,
-    without a round trip through the action)."""
+    without a round trip through the action). Beside the answer, what the
+    panel prints, in the reader's language: `rows` (dimension, points,
+    maximum), `fix_rows` (fix, points), `unchecked` (links not checked yet)
+    and `checked` (when)."""
     user = _user()
     pkg = guard.readable_by(user, pkg_id)
     if pkg is None or not policy.may_see_fixes(user, pkg):
         return {}
     panels.read_facts(pkg)  # every panel's facts in one statement (whichever panel comes first)
-    return actions.record(pkg)
+    q = actions.record(pkg)
+    links = next((i for i in q["indicators"] if i["key"] == "access_url_ok"), None)
+    q.update(
+        rows=[(indicators.dimension_label(dim), datagovernance_quality_points(q["dimensions"][dim]),
+               indicators.DIMENSION_MAX[dim]) for dim in indicators.DIMENSIONS],
+        fix_rows=[(fix["label"], datagovernance_quality_points(fix["points"])) for fix in q["fixes"]],
+        unchecked=bool(links and links["details"].get("unchecked")),
+        checked=datagovernance_quality_time(q["checked_at"]) if q["computed_at"] else "")
+    return q
 
 
 def datagovernance_quality_points(points: float) -> str:
@@ -75,10 +86,7 @@ def datagovernance_quality_time(value: str | None) -> str:
 def get_helpers() -> dict[str, Any]:
     return {"datagovernance_quality_panel": datagovernance_quality_panel,
             "datagovernance_quality_points": datagovernance_quality_points,
-            "datagovernance_quality_dimension_max": indicators.DIMENSION_MAX.get,
-            "datagovernance_quality_dimensions": lambda: indicators.DIMENSIONS,
             "datagovernance_quality_time": datagovernance_quality_time,
-            "datagovernance_quality_dimension_label": indicators.dimension_label,
             "datagovernance_quality_band_label": indicators.band_label}
 
 

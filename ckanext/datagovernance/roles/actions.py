@@ -12,9 +12,9 @@ import ckan.logic as ckan_logic
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
-from ckan.common import _
 from ckan.types import Action, Context, DataDict
 
+from ..translate import _
 from . import guard, policy, schema, service
 from .definitions import DATASET, DOMAIN
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import AuthFunction, AuthResult, Context, DataDict
 
+from ..translate import _
 from . import guard, policy, service
 from .policy import is_governance_admin, may_delete, may_edit_domain, may_maintain, may_read
 

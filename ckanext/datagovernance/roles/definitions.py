@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ckan.common import _
+from ..translate import _
 
 SITE, DOMAIN, DATASET = "site", "domain", "dataset"
 

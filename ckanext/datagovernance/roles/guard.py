@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import Context
 
 from .. import request_memo
+from ..translate import _
 from . import policy, service
 
 

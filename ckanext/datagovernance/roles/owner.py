@@ -11,9 +11,9 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import Context, DataDict
 
+from ..translate import _
 from . import policy, service
 from .definitions import DATASET
 

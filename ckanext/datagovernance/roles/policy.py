@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import ckan.authz as authz
 import ckan.model as model
-from ckan.common import _
 
+from ..translate import _
 from ..workflow import states
 from . import service
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import Context, DataDict, Schema
 
+from ..translate import _
 from .definitions import ROLES
 
 _v = tk.get_validator

@@ -12,10 +12,10 @@ from typing import Any
 
 import ckan.model as model
 import sqlalchemy as sa
-from ckan.common import _
 from flask import has_request_context
 
 from .. import page_facts, prefetch, prepared, request_memo
+from ..translate import _
 from .definitions import DATASET, DOMAIN, ROLES, SITE
 from .model import RoleAssignment, RoleEvent
 

@@ -7,10 +7,10 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
-from ckan.common import _
 from ckan.types import Context
 
 from .. import prefetch
+from ..translate import _
 from . import policy, service
 
 

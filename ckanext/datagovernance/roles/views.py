@@ -7,10 +7,10 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from flask import Blueprint, request
 
 from ..search import paging
+from ..translate import _
 from ..ui import panels
 from ..views import context as _ctx
 from ..views import current_user as _request_user

@@ -13,9 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from flask import Response
 
+from ..translate import _
 from .text import _lang
 
 DELIMITER = ";"

@@ -13,15 +13,15 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan import model
-from ckan.common import _
 from ckan.lib.pagination import Page
 from markupsafe import Markup, escape
 
 from .. import request_memo
 from ..catalog import vocab as v
 from ..roles import policy, service
+from ..translate import _
 from ..views import context as _ctx
-from . import text
+from . import links, text
 
 # Search field -> vocabulary whose labels replace the stored code.
 FACET_VOCABULARIES = {
@@ -378,7 +378,7 @@ def get_helpers() -> dict[str, Callable[..., Any]]:
         "humanize_entity_type": humanize_entity_type,
         "markdown_extract": markdown_extract,
         "csrf_input": csrf_input,
-        "url_for": url_for,
+        **links.get_helpers(),
         "datagovernance_block_once": datagovernance_block_once,
         "check_access": check_access,
     }
@@ -519,41 +519,19 @@ def markdown_extract(next_helper: Any, text: str, extract_length: int = 190) -> 
 def csrf_input(next_helper: Any) -> Markup:
     """CKAN's hidden CSRF field, the same markup without rendering its
     snippet template for each form (~170 µs a call: the office's dataset page
-    has eight forms). The token is Flask-WTF's, made once per request; the
-    page's own render already applied CKAN's caching rules."""
+    has eight forms). The token is Flask-WTF's, made once per request and
+    kept on `g` under the field's name; the field is kept beside it for as
+    long as that token is the request's. The page's own render already
+    applied CKAN's caching rules."""
     from flask import g
     from flask_wtf.csrf import generate_csrf
 
-    return Markup(f'<input type="hidden" name="{escape(g.csrf_field_name)}" value="{escape(generate_csrf())}"/>')
-
-
-# Every page builds ~60-80 links with CKAN's url_for (~55 µs each: the Flask
-# router, then CKAN's locale and root rewriting); most are the same on every
-# page (menus, header, footer, facets). A link is a function of its arguments,
-# the app's routes and what the rewriting reads: the request's language,
-# script root and host, and four settings. The links are kept with the app's
-# routes (one process, bounded); anything else (lists or objects as values,
-# no request) asks CKAN.
-_URLS_MAX = 8192
-_URL_SETTINGS = ("ckan.site_url", "ckan.root_path", "ckan.locales_offered", "ckan.locale_default")
-
-
-@tk.chained_helper
-def url_for(next_helper: Any, *args: Any, **kw: Any) -> Any:
-    from flask import current_app, has_request_context, request
-
-    if not has_request_context() or not all(
-            v is None or isinstance(v, (str, int, float, bool)) for v in (*args, *kw.values())):
-        return next_helper(*args, **kw)
-    env = request.environ
-    # the values' types too: True and 1 are equal keys but different links
-    key = (args, tuple(sorted((k, v, type(v)) for k, v in kw.items())), env.get("CKAN_LANG"), env.get("CKAN_LANG_IS_DEFAULT", True),
-           env.get("SCRIPT_NAME"), request.host, tuple(str(tk.config.get(k, None)) for k in _URL_SETTINGS))
-    urls: dict[tuple[Any, ...], str] = current_app.url_map.__dict__.setdefault("_datagovernance_urls", {})
-    url = urls.get(key)
-    if url is None:
-        url = next_helper(*args, **kw)
-        if len(urls) >= _URLS_MAX:  # bounded: start over rather than grow
-            urls.clear()
-        urls[key] = url
-    return url
+    store = g._get_current_object()  # type: ignore[attr-defined]
+    held = getattr(store, "_datagovernance_csrf_input", None)
+    if held is not None and getattr(store, held[0], None) is held[1]:
+        return held[2]
+    token = generate_csrf()
+    name = store.csrf_field_name
+    field = Markup(f'<input type="hidden" name="{escape(name)}" value="{escape(token)}"/>')
+    store._datagovernance_csrf_input = (name, token, field)
+    return field

@@ -7,7 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
+
+from ..translate import _
 
 
 def _lang() -> str:

@@ -8,11 +8,11 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import Context, DataDict
 
 from ..roles import guard
 from ..roles import service as roles
+from ..translate import _
 from . import gates, jobs, policy, schema, service, states
 from .model import WorkflowEvent
 

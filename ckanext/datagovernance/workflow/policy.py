@@ -22,11 +22,11 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 
 from ..roles import labels as roles_labels
 from ..roles import policy as roles_policy
 from ..roles import service as roles
+from ..translate import _
 from . import gates, service, states
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import Context
 
 from ..roles import service as roles
+from ..translate import _
 from . import jobs, service, states
 
 GOVERNANCE_FIELDS = ("access_class", "personal_data", "license_id", "hvd_category")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.types import Context, Schema
 
+from ..translate import _
 from . import states
 
 DECISIONS = ("approve", "refuse")

@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.common import _
 from ckan.lib.pagination import Page
 from flask import Blueprint, request
 
 from ..roles import guard
+from ..translate import _
 from ..ui import panels
 from ..views import context as _ctx
 from ..views import current_user as _user

@@ -41,13 +41,46 @@ def test_a_kept_link_is_the_link_ckan_builds_now(app):
             if lang == "en":
                 assert tk.h.url_for("dataset.read", id="x").startswith("/en/")
 
-    # a full URL follows the setting it is built from
+    # a full URL follows the setting it is built from (read once per request)
     with app.flask_app.test_request_context("/"):
         before = tk.h.url_for("dataset.read", id="baeume", qualified=True)
-        old = tk.config["ckan.site_url"]
-        tk.config["ckan.site_url"] = "https://daten.offenbach.example"
-        try:
+    old = tk.config["ckan.site_url"]
+    tk.config["ckan.site_url"] = "https://daten.offenbach.example"
+    try:
+        with app.flask_app.test_request_context("/"):
             after, ckans = _both(("dataset.read",), {"id": "baeume", "qualified": True})
-        finally:
-            tk.config["ckan.site_url"] = old
-        assert after == ckans == "https://daten.offenbach.example/dataset/baeume" != before
+    finally:
+        tk.config["ckan.site_url"] = old
+    assert after == ckans == "https://daten.offenbach.example/dataset/baeume" != before
+
+
+MENUS = [
+    (("dataset.search", "Datensätze", ["dataset", "resource"]), ("organization.index", "Organisationen", ["organization"]),
+     ("home.about", "Über")),
+    (("dataset.search", "Datasets"), ("home.about", "About", None)),
+]
+
+
+@pytest.mark.usefixtures("with_plugins")
+@pytest.mark.ckan_config("ckan.locales_offered", "de en")
+def test_a_kept_menu_item_is_the_one_ckan_builds_on_this_page(app):
+    """Menu items (build_nav_main, build_nav_icon) are kept per page kind:
+    the item of the page's own section is marked active, on no other page."""
+    assert tk.h.build_nav_main is not core_helpers.build_nav_main
+    for path in ("/dataset/", "/about", "/organization/"):
+        for lang, default in (("de", True), ("en", False)):
+            environ = {"CKAN_LANG": lang, "CKAN_LANG_IS_DEFAULT": default}
+            with app.flask_app.test_request_context(path, environ_overrides=environ):
+                for _round in range(2):  # built, then kept
+                    for menu in MENUS:
+                        ours, ckans = tk.h.build_nav_main(*menu), core_helpers.build_nav_main(*menu)
+                        assert ours == ckans, (path, lang, menu)
+                    icon = tk.h.build_nav_icon("dataset.read", "Datensatz", id="baeume", icon="sitemap")
+                    assert icon == core_helpers.build_nav_icon("dataset.read", "Datensatz", id="baeume", icon="sitemap")
+                menu = str(tk.h.build_nav_main(*MENUS[0]))
+                assert menu.count('class="active"') == 1, (path, menu)
+                assert f'<li class="active"><a href="{"/en" if lang == "en" else ""}{path}"' in menu, (path, menu)
+    # an item with an auth function is decided per user: CKAN's own call
+    with app.flask_app.test_request_context("/"):
+        item = ("datagovernance_kpi.index", "Steuerung", None, "sysadmin")
+        assert tk.h.build_nav_main(item) == core_helpers.build_nav_main(item) == ""
