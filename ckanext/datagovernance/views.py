@@ -23,7 +23,8 @@ def context() -> dict[str, Any]:
 def current_user() -> Any:
     """The request's logged-in user object (None when anonymous): the
     panels' helpers ask the policy about this user without an action context."""
-    return tk.current_user._get_current_object() if tk.current_user.is_authenticated else None
+    user = tk.current_user._get_current_object()  # one look-up through flask-login's proxy
+    return user if user.is_authenticated else None
 
 
 def run_and_flash(action: str, data: dict[str, Any], done: str | Any, to: str) -> Any:

@@ -383,11 +383,17 @@ def publication_show_auth(context: Context, data_dict: DataDict) -> dict[str, An
                                        "see its publication record.")}
 
 
-def publication_withdrawals_auth(context: Context, data_dict: DataDict) -> dict[str, Any]:
+def may_see_withdrawals(user: model.User | None) -> bool:
+    """Who sees the withdrawals page and its menu entry: the data office."""
     from ..roles import policy
+
+    return policy.is_governance_admin(user)
+
+
+def publication_withdrawals_auth(context: Context, data_dict: DataDict) -> dict[str, Any]:
     from ..roles import service as roles
 
-    if policy.is_governance_admin(roles.context_user(context)):
+    if may_see_withdrawals(roles.context_user(context)):
         return {"success": True}
     return {"success": False, "msg": _("Only the data office sees the withdrawals.")}
 

@@ -9,7 +9,7 @@ from flask import Blueprint, request
 
 from ..roles import guard
 from ..translate import _
-from ..ui import panels
+from ..ui import panels, text
 from ..views import context as _ctx
 from ..views import current_user as _current_user
 from ..views import run_and_flash
@@ -49,23 +49,33 @@ def datagovernance_publication_panel(pkg_id: str) -> dict[str, Any]:
     """The dataset's publication record for the page ({} when the user may
     not see it) and whether the user may exclude: what the show action
     answers and its update's auth decides, asked of their rules directly
-    under the request's one read decision (no action round trips)."""
+    under the request's one read decision (no action round trips). Each
+    target also has its state and last fetch in words (`status`, `fetched`)."""
     user = _current_user()
     pkg = guard.readable_by(user, pkg_id)
     if pkg is None or not publication.may_see_record(user, pkg):
         return {}
     panels.read_facts(pkg)  # every panel's facts in one statement (whichever panel comes first)
-    return {"id": pkg.id, "targets": publication.status_dicts(pkg),
+    return {"id": pkg.id, "targets": [dict(t, **_in_words(t)) for t in publication.status_dicts(pkg)],
             "may_set": publication.may_set_record(user, pkg)}
 
 
+def _in_words(target: dict[str, Any]) -> dict[str, str]:
+    when = text.datagovernance_datetime
+    if target["in_feed"]:
+        status = _("in the feed since {date}").format(date=when(target["since"]))
+    elif target["excluded"]:
+        status = _("excluded on {date}").format(date=when(target["changed"]))
+    else:
+        status = _("not in the feed (only public, published datasets are)")
+    fetched = (_("Last fetched by the portal: {date}").format(date=when(target["last_fetched"]))
+               if target["last_fetched"] else _("Not fetched by the portal yet"))
+    return {"status": status, "fetched": fetched}
+
+
 def datagovernance_publication_menu() -> bool:
-    """Show the menu entry to /publication: asks the page's own auth function."""
-    try:
-        tk.check_access("datagovernance_publication_withdrawals", _ctx(), {})
-    except tk.NotAuthorized:
-        return False
-    return True
+    """Show the menu entry to /publication: the rule its page's auth function asks."""
+    return publication.may_see_withdrawals(_current_user())
 
 
 def get_blueprints() -> list[Blueprint]:

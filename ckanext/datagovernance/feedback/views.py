@@ -11,6 +11,7 @@ from flask import Blueprint, redirect, request
 
 from ..translate import _
 from ..views import context as _ctx
+from ..views import current_user as _user
 from . import policy, service
 from .service import BERLIN
 
@@ -210,9 +211,8 @@ def datagovernance_feedback_date(iso: str | None, with_time: bool = True) -> str
 
 def datagovernance_feedback_inbox_count() -> int:
     """Open items the current user handles (header badge)."""
-    if not tk.current_user.is_authenticated:
-        return 0
-    return service.open_inbox_count(tk.current_user._get_current_object())  # the request's user object: no query
+    user = _user()  # the request's user object: no query
+    return service.open_inbox_count(user) if user is not None else 0
 
 
 def datagovernance_feedback_open_items(limit: int = 20) -> dict[str, Any]:

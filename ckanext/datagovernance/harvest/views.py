@@ -19,7 +19,8 @@ MAX_ERRORS = 50
 
 
 def _office() -> bool:
-    return roles_policy.is_governance_admin(tk.g.userobj if tk.g.get("userobj") else None)
+    user = tk.current_user  # the request's user object, not the proxy (each read through it is a look-up)
+    return roles_policy.is_governance_admin(user._get_current_object() if user.is_authenticated else None)
 
 
 def job_status_label(status: str | None) -> str:

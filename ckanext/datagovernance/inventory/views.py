@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..translate import _
 from ..views import context as _ctx
+from ..views import current_user as _user
 from .actions import may_use_page
 
 inventory = Blueprint("datagovernance_inventory", __name__, url_prefix="/inventur")
@@ -130,7 +131,8 @@ def get_blueprints() -> list[Blueprint]:
 
 
 def datagovernance_may_use_inventory() -> bool:
-    return tk.current_user.is_authenticated and may_use_page(tk.current_user)
+    user = _user()
+    return user is not None and may_use_page(user)
 
 
 def get_helpers() -> dict[str, Any]:

@@ -204,6 +204,8 @@ class DataGovernanceLabels(DefaultPermissionLabels):
         return list(request_memo.remembered("user_labels", key, lambda: self._user_labels(user_obj)))
 
     def _user_labels(self, user_obj: Any) -> list[str]:
+        # CKAN passes flask-login's proxy: every attribute read through it costs a context look-up
+        user_obj = getattr(user_obj, "_get_current_object", lambda: user_obj)()
         if not user_obj or getattr(user_obj, "is_anonymous", False) or not getattr(user_obj, "id", None):
             return super().get_user_dataset_labels(user_obj)
         labels, held, _role_facts = _facts(user_obj)  # one statement

@@ -52,8 +52,6 @@ def request_user(ref: str | None) -> model.User | None:
         return None
     import ckan.plugins.toolkit as tk
 
-    if not tk.current_user.is_authenticated:
-        return None
     user = tk.current_user._get_current_object()
     return user if isinstance(user, model.User) and ref in (user.name, user.id) else None
 

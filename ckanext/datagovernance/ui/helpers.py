@@ -21,6 +21,7 @@ from ..catalog import vocab as v
 from ..roles import policy, service
 from ..translate import _
 from ..views import context as _ctx
+from ..views import current_user as _user
 from . import links, text
 
 # Search field -> vocabulary whose labels replace the stored code.
@@ -207,9 +208,9 @@ def datagovernance_user_image(size: int = 22) -> Markup | str:
     draws it; unless the picture is an uploaded file, from the user object
     alone (CKAN runs user_show for it on every page, with a count of the
     user's datasets)."""
-    if not tk.current_user.is_authenticated:
-        return ""
     user = tk.current_user._get_current_object()  # the request's user object: no query
+    if not user.is_authenticated:
+        return ""
     if user.image_url and user.image_url.startswith(("http://", "https://")):
         # a picture at an address: CKAN's markup from the user object (its
         # helper runs user_show: the user twice and a count of their datasets)
@@ -415,8 +416,7 @@ def check_access(action: str, data_dict: dict[str, Any] | None = None) -> bool:
     button a page asks about), and each question answered once per request
     (the button bar, the resource list and the workflow panel all ask for
     package_update): roles/policy.ckan_allows."""
-    user = tk.current_user._get_current_object() if tk.current_user.is_authenticated else None
-    return policy.ckan_allows(user, action, data_dict)
+    return policy.ckan_allows(_user(), action, data_dict)
 
 
 def datagovernance_activity_enabled() -> bool:
@@ -432,10 +432,10 @@ def datagovernance_new_activities() -> int | None:
     (visibility/activity.py), without the round through CKAN's action, whose
     check only asks for a logged-in user; CKAN's helper where the suite's
     count does not apply (the user follows something)."""
-    if tk.current_user.is_authenticated:
+    user = _user()  # the request's user object: no query
+    if user is not None:
         from ..visibility import activity
 
-        user = tk.current_user._get_current_object()  # the request's user object: no query
         count = activity.new_dashboard_count(user)
         if count is not None:
             return count

@@ -97,10 +97,10 @@ BADGE_MAX = 99
 
 def datagovernance_task_count() -> str:
     """The header badge's text: the number of the user's tasks, or "99+"."""
-    if not tk.current_user.is_authenticated:
+    user = _user()  # the request's user object: no query
+    if user is None:
         return "0"
-    # the count of the task list, without building it; the request's user object: no query
-    count = actions.task_count(tk.current_user._get_current_object(), BADGE_MAX)
+    count = actions.task_count(user, BADGE_MAX)  # the count of the task list, without building it
     return f"{BADGE_MAX}+" if count > BADGE_MAX else str(count)
 
 
