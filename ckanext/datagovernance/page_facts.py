@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import ckan.model as model
-import sqlalchemy as sa
 
 from . import prepared, request_memo
 
@@ -50,7 +49,7 @@ def read_together(pkg: model.Package, parts: Iterable[Part]) -> list[Any]:
         params: dict[str, Any] = {"pkg": pkg.id}
         for _n, part in missing:
             params.update(part.params(pkg) if part.params else {})
-        row = prepared.execute(sa.text("SELECT " + ", ".join(p.sql for _n, p in missing)), params).one()
+        row = prepared.execute(prepared.text("SELECT " + ", ".join(p.sql for _n, p in missing)), params).one()
         for (n, part), value in zip(missing, row, strict=True):
             values[n] = part.remember(pkg, value)
     return [values[n] for n in sorted(values)]

@@ -35,6 +35,7 @@ from ckan.lib.search.common import (
 from flask import has_request_context
 from sqlalchemy import exc as sa_exc
 
+from .. import prepared
 from . import cache, replica, stats
 from . import query as lucene
 
@@ -721,7 +722,7 @@ class PostgresSolr:
             f"ORDER BY {order_by} LIMIT :_rows OFFSET :_start) "
             f"SELECT {select} AS d, page.score FROM page JOIN {TABLE} USING (index_id) ORDER BY page.pos"
         )
-        result = db.execute(sa.text(sql), dict(bind, _rows=rows, _start=start))
+        result = db.execute(prepared.text(sql), dict(bind, _rows=rows, _start=start))
         docs = []
         for d, score in result:
             d = dict(d)

@@ -131,7 +131,7 @@ def task_rows(query: tuple[str, dict[str, Any]] | None) -> list[Any]:
         return []
     search_backend.flush_pending()  # rows a batch still holds, as before a search
     sql, params = query
-    return list(prepared.execute(sa.text(f"{sql} ORDER BY title_string NULLS LAST, index_id"), params))
+    return list(prepared.execute(prepared.text(f"{sql} ORDER BY title_string NULLS LAST, index_id"), params))
 
 
 def task_kind_count(query: tuple[str, dict[str, Any]] | None, at_most: int) -> int:
@@ -145,7 +145,7 @@ def task_kind_count(query: tuple[str, dict[str, Any]] | None, at_most: int) -> i
     search_backend.flush_pending()
     sql, params = query
     return int(prepared.execute(
-        sa.text(f"SELECT coalesce(sum(cardinality(kinds)), 0) FROM ({sql} LIMIT :count_rows) q"),
+        prepared.text(f"SELECT coalesce(sum(cardinality(kinds)), 0) FROM ({sql} LIMIT :count_rows) q"),
         dict(params, count_rows=at_most + 1)).scalar_one())
 
 
