@@ -73,8 +73,10 @@ def _menu_key(items: tuple[Any, ...]) -> tuple[Any, ...] | None:
     None if an item has an auth function (decided per user) or an object."""
     key = []
     for item in items:
-        if not isinstance(item, tuple) or len(item) > 3 or (len(item) == 3 and item[2] is not None
-                                                            and not isinstance(item[2], (list, tuple))):
+        if not isinstance(item, tuple) or len(item) > 3:
+            return None
+        if len(item) == 3 and item[2] is not None and (
+                not isinstance(item[2], (list, tuple)) or not all(isinstance(c, str) for c in item[2])):
             return None
         route, title = item[0], item[1]
         if not isinstance(route, str) or not isinstance(title, str):
