@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import collections
 import cProfile
+import os
 import pstats
 import re
 import sys
@@ -34,8 +35,6 @@ def main(argv: list[str] | None = None) -> int:
 
     count = bench.sql("SELECT count(*) FROM package WHERE state = 'active'").scalar_one()
     if args.fast:
-        import os
-
         from ckan.cli.search_index import rebuild_fast
         bench.sql("SELECT 1")  # the pool holds a connection at the fork, as in the command
         with click.Context(search_index, info_name="search-index") as parent, \
@@ -65,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     for words, n in kinds.most_common(25):
         print(f"  {n / count:6.2f}/ds  {words}")
     if args.top:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(
+            os.environ.get("BENCH_PROFILE_FILTER", ""), args.top)
     return 0
 
 
