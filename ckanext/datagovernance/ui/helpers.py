@@ -488,10 +488,44 @@ def _domain_texts() -> dict[str, str]:
     }
 
 
+def _geodataset_texts() -> dict[str, str]:
+    return {
+        "add link": _("Add geodataset"),
+        "add association link": _("Add to geodataset"),
+        "breadcrumb": _("Geodatasets"),
+        "content tab": _("Geodatasets"),
+        "create label": _("Create geodataset"),
+        "create title": _("Create geodataset"),
+        "delete confirmation": _("Are you sure you want to delete this geodataset?"),
+        "description placeholder": _("What this geodataset shows..."),
+        "edit label": _("Edit geodataset"),
+        "facet label": _("Geodatasets"),
+        "form label": _("Geodataset form"),
+        "main nav": _("Geodatasets"),
+        "my label": _("My geodatasets"),
+        "view label": _("View geodataset"),
+        "name placeholder": _("my-geodataset"),
+        "no any objects": _("There are no geodatasets yet."),
+        "no associated label": _("There are no geodatasets here."),
+        "no description": _("There is no description for this geodataset."),
+        "no label": _("No geodataset"),
+        "page title": _("Geodatasets"),
+        "save label": _("Save geodataset"),
+        "search placeholder": _("Search geodatasets..."),
+        "you not member": _("There are no geodatasets here."),
+        "user not member": _("There are no geodatasets here."),
+        "update label": _("Update geodataset"),
+    }
+
+
 @tk.chained_helper
 def humanize_entity_type(next_helper: Any, entity_type: str, object_type: str, purpose: str) -> Any:
+    """The suite's own types in words of the UI language: data domains, and
+    geodatasets (CKAN words other types in English: "Geodataset suchen")."""
     if entity_type == "group" and object_type == service.DOMAIN_GROUP_TYPE:
         return _domain_texts().get(purpose, _("Data domain"))
+    if entity_type == "package" and object_type == "geodataset":
+        return _geodataset_texts().get(purpose, _("Geodataset"))
     return next_helper(entity_type, object_type, purpose)
 
 

@@ -274,3 +274,17 @@ def test_asset_checks_per_page_can_be_kept(app):
     from ckan.lib import webassets_tools
 
     assert webassets_tools.env.auto_build is True
+
+
+def test_geodatasets_are_named_in_the_ui_language(city, app):
+    """The geodataset type in words of the UI language (CKAN words types
+    other than its own in English: "Geodataset suchen", "3 geodatasets found")."""
+    german = get(app, "/de/geodataset/")
+    body = text(german)
+    assert "Datensätze gefunden" in body or "Datensatz gefunden" in body or "Keine Datensätze gefunden" in body
+    assert "geodatasets found" not in body and "Geodataset" not in body.replace("Geodatensätze", "")
+    placeholder = german.select_one("#dataset-search-form input[name=q]")
+    assert placeholder is not None and placeholder.get("placeholder", "").startswith("Geodatensätze durchsuchen")
+    english = get(app, "/en/geodataset/")
+    assert "Search geodatasets" in english.select_one("#dataset-search-form input[name=q]").get("placeholder", "")
+    assert "Geodatensätze" not in text(english)
