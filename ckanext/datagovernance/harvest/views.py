@@ -19,8 +19,10 @@ MAX_ERRORS = 50
 
 
 def _office() -> bool:
-    user = tk.current_user  # the request's user object, not the proxy (each read through it is a look-up)
-    return roles_policy.is_governance_admin(user._get_current_object() if user.is_authenticated else None)
+    # imported here: the suite's views module imports the UI, not yet loaded when this module is
+    from ..views import current_user
+
+    return roles_policy.is_governance_admin(current_user())
 
 
 def job_status_label(status: str | None) -> str:

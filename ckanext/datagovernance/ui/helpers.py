@@ -208,8 +208,8 @@ def datagovernance_user_image(size: int = 22) -> Markup | str:
     draws it; unless the picture is an uploaded file, from the user object
     alone (CKAN runs user_show for it on every page, with a count of the
     user's datasets)."""
-    user = tk.current_user._get_current_object()  # the request's user object: no query
-    if not user.is_authenticated:
+    user = _user()  # the request's user object: no query
+    if user is None:
         return ""
     if user.image_url and user.image_url.startswith(("http://", "https://")):
         # a picture at an address: CKAN's markup from the user object (its
